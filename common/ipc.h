@@ -61,6 +61,10 @@ enum imsg_type {
 	IMSG_HELLO,		/* struct ipc_hello; peerid = request id */
 	IMSG_HELLO_REPLY,	/* struct ipc_hello; peerid echoed */
 
+	/* proxy <-> mint */
+	IMSG_MINT_IDENTITY,	/* no payload; peerid = request id */
+	IMSG_MINT_IDENTITY_REPLY, /* struct ipc_identity; peerid echoed */
+
 	/* child -> parent */
 	IMSG_READY,		/* struct ipc_status: every channel proven */
 
@@ -179,6 +183,12 @@ struct ipc_hello {
 	char		h_version[16];
 };
 
+/* IMSG_MINT_IDENTITY_REPLY: the node's Nostr identity, "" if none */
+struct ipc_identity {
+	char		id_npub[72];		/* NIP-19 npub1... */
+	char		id_pubkey[72];		/* x-only key, hex */
+};
+
 /* IMSG_READY, IMSG_CTL_STATUS */
 struct ipc_status {
 	int32_t		s_procid;
@@ -190,9 +200,13 @@ struct ipc_status {
 	char		s_state[IPC_STATE_MAX];
 };
 
+/* fdread.c */
+int		 fd_read_all(int, size_t, unsigned char **, size_t *);
+
 /* ipc.c */
 const char	*proc_name(int);
 const char	*imsg_type_name(uint32_t);
 int		 ipc_str_ok(const char *, size_t);
+int		 ipc_is_reply(uint32_t);
 
 #endif /* IPC_H */

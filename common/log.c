@@ -82,7 +82,9 @@ vlog(int pri, const char *fmt, va_list ap)
 		if ((size_t)n > sizeof(buf) - 2)
 			n = sizeof(buf) - 2;
 		buf[n++] = '\n';
-		(void)write(STDERR_FILENO, buf, n);
+		if (write(STDERR_FILENO, buf, n) == -1) {
+			/* nowhere to report it */
+		}
 	} else
 		vsyslog(pri, fmt, ap);
 

@@ -1,21 +1,40 @@
 /*
  * routstrd: the parent process.  Parses the configuration, opens the
- * listening sockets and the key files, starts the children and hands
- * each of them what it needs.
+ * listening sockets and the key files, starts the children, hands each
+ * of them what it needs, and stops them all, in order, when told to or
+ * when one of them dies.
  */
 
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <err.h>
+#include <errno.h>
+#include <event.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ipc.h"
 #include "log.h"
-#include "config.h"
+#include "proc.h"
+#include "routstrd.h"
 
-static __dead void	usage(void);
+#define READY_TIMEOUT	30	/* seconds for every child to be ready */
+
+struct parent		*parent;
+
+static struct event	 ev_sigterm, ev_sigint, ev_sighup, ev_sigchld;
+static struct event	 ev_ready, ev_lost;
+
+static __dead void	 usage(void);
+static void		 parent_sig(int, short, void *);
+static void		 parent_ready_timeout(int, short, void *);
+static void		 parent_lost_timeout(int, short, void *);
+static __dead void	 parent_shutdown(int);
 
 static __dead void
 usage(void)
@@ -30,10 +49,24 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
+	extern char		**environ;
 	struct routstrd_conf	*conf;
+	struct timeval		 tv;
 	const char		*conffile = ROUTSTRD_CONF;
 	int			 ch, debug = 0, noaction = 0, verbose = 0;
+	int			 i, n, proxy = 0;
 
+	/* A child that shares this binary: the proxy. */
+	for (i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "-P") == 0) {
+			if (strcmp(argv[i + 1], "proxy") != 0)
+				errx(1, "unknown process %s", argv[i + 1]);
+			proxy = 1;
+		}
+	if (proxy)
+		proxy_main(argc, argv);
+
+	setproctitle_init(argc, argv, environ);
 	log_init(1, LOG_DAEMON);	/* log to stderr until daemonized */
 
 	while ((ch = getopt(argc, argv, "dD:f:nv")) != -1) {
@@ -73,6 +106,162 @@ main(int argc, char *argv[])
 		config_free(conf);
 		exit(0);
 	}
-	(void)debug;
-	errx(1, "not yet");
+
+	if ((parent = calloc(1, sizeof(*parent))) == NULL)
+		err(1, NULL);
+	parent->p_conf = conf;
+	parent->p_debug = debug;
+	parent->p_verbose = verbose;
+	parent->p_privdrop = geteuid() == 0;
+	parent->p_started = time(NULL);
+	if (asprintf(&parent->p_ledgerdir, "%s/ledger", conf->c_statedir) == -1)
+		err(1, NULL);
+
+	/* The children: prefork proxies, then one of each of the others. */
+	n = conf->c_prefork + 3;
+	if ((parent->p_children = calloc(n, sizeof(struct child))) == NULL)
+		err(1, NULL);
+	for (i = 0; i < conf->c_prefork; i++) {
+		parent->p_children[i].c_procid = PROC_PROXY;
+		parent->p_children[i].c_instance = i;
+	}
+	parent->p_children[i++].c_procid = PROC_LEDGER;
+	parent->p_children[i++].c_procid = PROC_MINT;
+	parent->p_children[i++].c_procid = PROC_RELAY;
+	parent->p_nchildren = n;
+
+	log_init(debug, LOG_DAEMON);
+	log_setverbose(verbose);
+	log_procinit("parent");
+	if (!debug && daemon(1, 0) == -1)
+		fatal("daemon");
+	if (!parent->p_privdrop)
+		log_info("not started as root: the children keep uid %u, "
+		    "without chroot", (unsigned)getuid());
+
+	children_find_binaries(argv[0]);
+	handout_prepare();
+	if (control_init(conf->c_control) == -1)
+		fatalx("control socket %s", conf->c_control);
+
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal");
+	event_init();
+	signal_set(&ev_sigterm, SIGTERM, parent_sig, NULL);
+	signal_set(&ev_sigint, SIGINT, parent_sig, NULL);
+	signal_set(&ev_sighup, SIGHUP, parent_sig, NULL);
+	signal_set(&ev_sigchld, SIGCHLD, parent_sig, NULL);
+	signal_add(&ev_sigterm, NULL);
+	signal_add(&ev_sigint, NULL);
+	signal_add(&ev_sighup, NULL);
+	signal_add(&ev_sigchld, NULL);
+
+	children_start(argc, argv);
+	handout_start();
+	children_connect();
+	handout_send();
+	control_listen();
+	proc_title("parent");
+
+	evtimer_set(&ev_ready, parent_ready_timeout, NULL);
+	tv.tv_sec = READY_TIMEOUT;
+	tv.tv_usec = 0;
+	evtimer_add(&ev_ready, &tv);
+	evtimer_set(&ev_lost, parent_lost_timeout, NULL);
+
+	event_dispatch();
+	fatalx("event loop ended");
+}
+
+static void
+parent_sig(int sig, short event, void *arg)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s: stopping", strsignal(sig));
+		parent_shutdown(0);
+		/* NOTREACHED */
+	case SIGHUP:
+		log_info("reload is not supported yet: restart routstrd");
+		break;
+	case SIGCHLD:
+		children_reap();
+		break;
+	}
+}
+
+static __dead void
+parent_shutdown(int code)
+{
+	children_stop();
+	control_cleanup(parent->p_conf->c_control);
+	log_info("terminating");
+	exit(code);
+}
+
+static void
+parent_ready_timeout(int fd, short event, void *arg)
+{
+	char	 title[64];
+	int	 i;
+
+	for (i = 0; i < parent->p_nchildren; i++)
+		if (!parent->p_children[i].c_ready)
+			log_warnx("%s did not become ready",
+			    child_title(&parent->p_children[i], title,
+			    sizeof(title)));
+	parent_shutdown(1);
+}
+
+/* A channel closed but no death was reaped: the child went rogue. */
+static void
+parent_lost_timeout(int fd, short event, void *arg)
+{
+	log_warnx("a child closed its channel but did not exit: stopping");
+	parent_shutdown(1);
+}
+
+void
+parent_child_closed(struct peer *p)
+{
+	struct child	*c = p->p_arg;
+	struct timeval	 tv = { 1, 0 };
+
+	c->c_peer = NULL;
+	if (parent->p_shutdown)
+		return;
+	/* Give SIGCHLD a moment to say why. */
+	if (!evtimer_pending(&ev_lost, NULL))
+		evtimer_add(&ev_lost, &tv);
+}
+
+int
+parent_dispatch_child(struct peer *p, struct imsg *imsg)
+{
+	struct child		*c = p->p_arg;
+	struct ipc_status	 st;
+	char			 title[64];
+	int			 i;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_READY:
+		if (c->c_ready ||
+		    imsg_get_data(imsg, &st, sizeof(st)) == -1 ||
+		    st.s_procid != c->c_procid ||
+		    st.s_instance != c->c_instance || st.s_pid != c->c_pid)
+			return (-1);
+		c->c_ready = 1;
+		log_debug("%s (pid %d) is ready",
+		    child_title(c, title, sizeof(title)), (int)c->c_pid);
+		for (i = 0; i < parent->p_nchildren; i++)
+			if (!parent->p_children[i].c_ready)
+				return (0);
+		evtimer_del(&ev_ready);
+		log_info("startup complete: %d processes ready",
+		    parent->p_nchildren);
+		return (0);
+	default:
+		return (-1);
+	}
 }

@@ -1,0 +1,99 @@
+/*
+ * Names for logs, and the checks every receiver applies to payloads.
+ */
+
+#include <sys/types.h>
+
+#include <string.h>
+
+#include "ipc.h"
+
+static const char *const proc_names[PROC_MAX] = {
+	[PROC_PARENT] = "parent",
+	[PROC_PROXY] = "proxy",
+	[PROC_LEDGER] = "ledger",
+	[PROC_MINT] = "mint",
+	[PROC_RELAY] = "relay",
+};
+
+static const char *const imsg_names[IMSG_MAX] = {
+	[IMSG_NONE] = "IMSG_NONE",
+	[IMSG_CTL_PROCFD] = "IMSG_CTL_PROCFD",
+	[IMSG_CONF_START] = "IMSG_CONF_START",
+	[IMSG_CONF_PROXY] = "IMSG_CONF_PROXY",
+	[IMSG_CONF_LISTENER] = "IMSG_CONF_LISTENER",
+	[IMSG_CONF_TLS_CERT] = "IMSG_CONF_TLS_CERT",
+	[IMSG_CONF_TLS_KEY] = "IMSG_CONF_TLS_KEY",
+	[IMSG_CONF_INFO_MINT] = "IMSG_CONF_INFO_MINT",
+	[IMSG_CONF_UPSTREAM] = "IMSG_CONF_UPSTREAM",
+	[IMSG_CONF_MODEL] = "IMSG_CONF_MODEL",
+	[IMSG_CONF_LEDGER] = "IMSG_CONF_LEDGER",
+	[IMSG_CONF_MINT] = "IMSG_CONF_MINT",
+	[IMSG_CONF_TRUSTED_MINT] = "IMSG_CONF_TRUSTED_MINT",
+	[IMSG_CONF_NOSTR_KEY] = "IMSG_CONF_NOSTR_KEY",
+	[IMSG_CONF_RELAY] = "IMSG_CONF_RELAY",
+	[IMSG_CONF_END] = "IMSG_CONF_END",
+	[IMSG_HELLO] = "IMSG_HELLO",
+	[IMSG_HELLO_REPLY] = "IMSG_HELLO_REPLY",
+	[IMSG_MINT_IDENTITY] = "IMSG_MINT_IDENTITY",
+	[IMSG_MINT_IDENTITY_REPLY] = "IMSG_MINT_IDENTITY_REPLY",
+	[IMSG_READY] = "IMSG_READY",
+	[IMSG_CTL_SHOW_STATUS] = "IMSG_CTL_SHOW_STATUS",
+	[IMSG_CTL_STATUS] = "IMSG_CTL_STATUS",
+	[IMSG_CTL_VERBOSE] = "IMSG_CTL_VERBOSE",
+	[IMSG_CTL_SANDBOX_CHECK] = "IMSG_CTL_SANDBOX_CHECK",
+	[IMSG_CTL_OK] = "IMSG_CTL_OK",
+	[IMSG_CTL_FAIL] = "IMSG_CTL_FAIL",
+	[IMSG_CTL_END] = "IMSG_CTL_END",
+};
+
+const char *
+proc_name(int id)
+{
+	if (id == -1)
+		return ("control");
+	if (id < 0 || id >= PROC_MAX)
+		return ("unknown");
+	return (proc_names[id]);
+}
+
+const char *
+imsg_type_name(uint32_t type)
+{
+	if (type >= IMSG_MAX || imsg_names[type] == NULL)
+		return ("unknown message");
+	return (imsg_names[type]);
+}
+
+/* Replies echo the id of a request (proc_request()) in the peerid. */
+int
+ipc_is_reply(uint32_t type)
+{
+	switch (type) {
+	case IMSG_HELLO_REPLY:
+	case IMSG_MINT_IDENTITY_REPLY:
+	case IMSG_CTL_STATUS:
+	case IMSG_CTL_OK:
+	case IMSG_CTL_FAIL:
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+/*
+ * A string in a fixed-size field from a peer: NUL-terminated inside the
+ * field, printable ASCII or UTF-8 continuation bytes, no control bytes.
+ */
+int
+ipc_str_ok(const char *s, size_t size)
+{
+	size_t	 i;
+
+	if (memchr(s, '\0', size) == NULL)
+		return (0);
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return (0);
+	return (1);
+}

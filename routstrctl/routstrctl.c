@@ -1,0 +1,211 @@
+/*
+ * routstrctl: the operator's control tool.  Talks imsg to routstrd's
+ * control socket.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imsg.h"
+#include "ipc.h"
+#include "log.h"
+#include "config.h"
+
+static __dead void	 usage(void);
+static int		 show_status(struct imsg *);
+static int		 show_result(struct imsg *);
+static int		 proc_by_name(const char *);
+static void		 print_uptime(char *, size_t, time_t);
+
+static __dead void
+usage(void)
+{
+	extern char	*__progname;
+
+	fprintf(stderr, "usage: %s [-s socket] command [argument ...]\n"
+	    "commands:\n"
+	    "\tshow status\n"
+	    "\tlog brief | verbose | debug\n"
+	    "\tcheck sandbox proxy | ledger | mint | relay\n", __progname);
+	exit(1);
+}
+
+static int
+proc_by_name(const char *name)
+{
+	int	 i;
+
+	for (i = PROC_PARENT + 1; i < PROC_MAX; i++)
+		if (strcmp(name, proc_name(i)) == 0)
+			return (i);
+	return (-1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sockaddr_un	 sun;
+	struct imsgbuf		 ibuf;
+	struct imsg		 imsg;
+	const char		*sockname = ROUTSTRD_SOCKET;
+	int			 ch, fd, done = 0, v, (*show)(struct imsg *);
+	ssize_t			 n;
+
+	while ((ch = getopt(argc, argv, "s:")) != -1) {
+		switch (ch) {
+		case 's':
+			sockname = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, sockname, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		errx(1, "socket name too long");
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		err(1, "connect: %s", sockname);
+	if (imsgbuf_init(&ibuf, fd) == -1 ||
+	    imsgbuf_set_maxsize(&ibuf, IPC_MAXSIZE) == -1)
+		err(1, NULL);
+
+	if (argc == 2 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "status") == 0) {
+		imsg_compose(&ibuf, IMSG_CTL_SHOW_STATUS, 1, 0, -1, NULL, 0);
+		printf("%-10s %8s %6s %9s  %s\n", "PROCESS", "PID", "UID",
+		    "UPTIME", "STATE");
+		show = show_status;
+	} else if (argc == 2 && strcmp(argv[0], "log") == 0) {
+		if (strcmp(argv[1], "brief") == 0)
+			v = 0;
+		else if (strcmp(argv[1], "verbose") == 0)
+			v = 1;
+		else if (strcmp(argv[1], "debug") == 0)
+			v = 2;
+		else
+			usage();
+		imsg_compose(&ibuf, IMSG_CTL_VERBOSE, 1, 0, -1, &v, sizeof(v));
+		show = show_result;
+	} else if (argc == 3 && strcmp(argv[0], "check") == 0 &&
+	    strcmp(argv[1], "sandbox") == 0) {
+		if ((v = proc_by_name(argv[2])) == -1)
+			usage();
+		imsg_compose(&ibuf, IMSG_CTL_SANDBOX_CHECK, 1, 0, -1, &v,
+		    sizeof(v));
+		show = show_result;
+	} else
+		usage();
+
+	if (imsgbuf_flush(&ibuf) == -1)
+		err(1, "write");
+	while (!done) {
+		if ((n = imsgbuf_read(&ibuf)) == -1)
+			err(1, "read");
+		if (n == 0)
+			errx(1, "routstrd closed the connection");
+		for (;;) {
+			if ((n = imsg_get(&ibuf, &imsg)) == -1)
+				errx(1, "bad message from routstrd");
+			if (n == 0)
+				break;
+			done = show(&imsg);
+			imsg_free(&imsg);
+			if (done)
+				break;
+		}
+	}
+	imsgbuf_clear(&ibuf);
+	close(fd);
+	return (done == 2 ? 1 : 0);
+}
+
+static void
+print_uptime(char *buf, size_t len, time_t started)
+{
+	time_t	 t = time(NULL) - started;
+
+	if (started <= 0 || t < 0)
+		(void)strlcpy(buf, "-", len);
+	else if (t < 60)
+		(void)snprintf(buf, len, "%llds", (long long)t);
+	else if (t < 3600)
+		(void)snprintf(buf, len, "%lldm%02llds", (long long)t / 60,
+		    (long long)t % 60);
+	else if (t < 86400)
+		(void)snprintf(buf, len, "%lldh%02lldm", (long long)t / 3600,
+		    (long long)t % 3600 / 60);
+	else
+		(void)snprintf(buf, len, "%lldd%02lldh", (long long)t / 86400,
+		    (long long)t % 86400 / 3600);
+}
+
+/* 0: more to come, 1: done. */
+static int
+show_status(struct imsg *imsg)
+{
+	struct ipc_status	 st;
+	char			 up[32], uid[16];
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_STATUS:
+		if (imsg_get_data(imsg, &st, sizeof(st)) == -1 ||
+		    !ipc_str_ok(st.s_title, sizeof(st.s_title)) ||
+		    !ipc_str_ok(st.s_state, sizeof(st.s_state)))
+			errx(1, "bad status message");
+		print_uptime(up, sizeof(up), st.s_started);
+		if (st.s_uid < 0)
+			(void)strlcpy(uid, "-", sizeof(uid));
+		else
+			(void)snprintf(uid, sizeof(uid), "%d", st.s_uid);
+		printf("%-10s %8d %6s %9s  %s\n", st.s_title, st.s_pid, uid,
+		    up, st.s_state);
+		return (0);
+	case IMSG_CTL_END:
+		return (1);
+	default:
+		errx(1, "unexpected message %s",
+		    imsg_type_name(imsg_get_type(imsg)));
+	}
+}
+
+/* 1: success, 2: failure. */
+static int
+show_result(struct imsg *imsg)
+{
+	char	 msg[256];
+
+	msg[0] = '\0';
+	if (imsg_get_len(imsg) > 0 &&
+	    imsg_get_strbuf(imsg, msg, sizeof(msg)) == -1)
+		(void)strlcpy(msg, "(unreadable reason)", sizeof(msg));
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_OK:
+		printf("%s\n", msg[0] != '\0' ? msg : "ok");
+		return (1);
+	case IMSG_CTL_FAIL:
+		fprintf(stderr, "failed: %s\n", msg[0] != '\0' ? msg :
+		    "unknown reason");
+		return (2);
+	default:
+		errx(1, "unexpected message %s",
+		    imsg_type_name(imsg_get_type(imsg)));
+	}
+}

@@ -1,0 +1,337 @@
+/*
+ * The proxy process: takes its listeners, TLS keys and the node's public
+ * description from the parent, learns the node's identity from the mint,
+ * and serves HTTP once every channel of the suite is proven.
+ */
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tls.h>
+
+#include "http.h"
+#include "imsg.h"
+#include "ipc.h"
+#include "log.h"
+#include "proc.h"
+#include "proxy.h"
+#include "routstrd.h"
+
+#define DRAIN_TIMEOUT	5	/* seconds for replies in flight at exit */
+#define DRAIN_POLL_MS	50
+
+struct proxy_env	*proxy_env;
+static time_t		 drain_deadline;
+
+static int	 proxy_conf(struct imsg *);
+static void	 proxy_configured(void);
+static int	 proxy_ready(void);
+static void	 proxy_identity(struct imsg *, void *);
+static void	 proxy_shutdown(void);
+static void	 proxy_drain(int, short, void *);
+static void	 proxy_state(char *, size_t);
+static int	 proxy_dispatch(struct peer *, struct imsg *);
+static void	 proxy_request(struct http_conn *, struct http_request *);
+static struct proxy_listener *listener_by_id(uint32_t);
+
+static const struct proc_child	 proxy_child = {
+	.pc_procid = PROC_PROXY,
+	.pc_conf = proxy_conf,
+	.pc_configured = proxy_configured,
+	.pc_ready = proxy_ready,
+	.pc_dispatch = proxy_dispatch,
+	.pc_shutdown = proxy_shutdown,
+	.pc_state = proxy_state,
+};
+
+__dead void
+proxy_main(int argc, char **argv)
+{
+	if ((proxy_env = calloc(1, sizeof(*proxy_env))) == NULL)
+		fatal(NULL);
+	TAILQ_INIT(&proxy_env->pe_listeners);
+	TAILQ_INIT(&proxy_env->pe_mints);
+	TAILQ_INIT(&proxy_env->pe_upstreams);
+	TAILQ_INIT(&proxy_env->pe_models);
+	proc_child_main(&proxy_child, argc, argv);
+}
+
+static struct proxy_listener *
+listener_by_id(uint32_t id)
+{
+	struct proxy_listener	*pl;
+
+	TAILQ_FOREACH(pl, &proxy_env->pe_listeners, pl_entry)
+		if (pl->pl_conf.cl_id == id)
+			return (pl);
+	return (NULL);
+}
+
+/* Every field from the parent is checked: -1 closes the channel. */
+static int
+proxy_conf(struct imsg *imsg)
+{
+	struct proxy_env	*env = proxy_env;
+	struct ipc_conf_proxy	*cp = &env->pe_conf;
+	struct ipc_conf_ref	 cr;
+	struct ipc_conf_url	 cu;
+	struct proxy_listener	*pl;
+	struct proxy_url	*url;
+	struct proxy_upstream	*up;
+	struct proxy_model	*pm;
+	int			 fd;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CONF_PROXY:
+		if (env->pe_have_conf ||
+		    imsg_get_data(imsg, cp, sizeof(*cp)) == -1 ||
+		    !ipc_str_ok(cp->cp_name, sizeof(cp->cp_name)) ||
+		    !ipc_str_ok(cp->cp_about, sizeof(cp->cp_about)) ||
+		    !ipc_str_ok(cp->cp_http_url, sizeof(cp->cp_http_url)) ||
+		    !ipc_str_ok(cp->cp_onion_url, sizeof(cp->cp_onion_url)) ||
+		    cp->cp_max_connections == 0 ||
+		    cp->cp_max_header_size == 0 || cp->cp_max_headers == 0 ||
+		    cp->cp_max_body_size == 0 || cp->cp_timeout_idle == 0 ||
+		    cp->cp_timeout_read == 0)
+			return (-1);
+		env->pe_have_conf = 1;
+		break;
+	case IMSG_CONF_LISTENER:
+		if ((pl = calloc(1, sizeof(*pl))) == NULL)
+			fatal(NULL);
+		pl->pl_certfd = pl->pl_keyfd = -1;
+		if (imsg_get_data(imsg, &pl->pl_conf, sizeof(pl->pl_conf)) ==
+		    -1 || !ipc_str_ok(pl->pl_conf.cl_name,
+		    sizeof(pl->pl_conf.cl_name)) ||
+		    (pl->pl_conf.cl_type != LISTEN_TCP &&
+		    pl->pl_conf.cl_type != LISTEN_UNIX) ||
+		    listener_by_id(pl->pl_conf.cl_id) != NULL ||
+		    (pl->pl_fd = imsg_get_fd(imsg)) == -1) {
+			free(pl);
+			return (-1);
+		}
+		TAILQ_INSERT_TAIL(&env->pe_listeners, pl, pl_entry);
+		break;
+	case IMSG_CONF_TLS_CERT:
+	case IMSG_CONF_TLS_KEY:
+		if (imsg_get_data(imsg, &cr, sizeof(cr)) == -1 ||
+		    (pl = listener_by_id(cr.cr_id)) == NULL ||
+		    !pl->pl_conf.cl_tls)
+			return (-1);
+		if (imsg_get_type(imsg) == IMSG_CONF_TLS_CERT) {
+			if (pl->pl_certfd != -1 ||
+			    (pl->pl_certfd = imsg_get_fd(imsg)) == -1)
+				return (-1);
+		} else if (pl->pl_keyfd != -1 ||
+		    (pl->pl_keyfd = imsg_get_fd(imsg)) == -1)
+			return (-1);
+		break;
+	case IMSG_CONF_INFO_MINT:
+		if (imsg_get_data(imsg, &cu, sizeof(cu)) == -1 ||
+		    !ipc_str_ok(cu.cu_url, sizeof(cu.cu_url)))
+			return (-1);
+		if ((url = calloc(1, sizeof(*url))) == NULL)
+			fatal(NULL);
+		memcpy(url->pu_url, cu.cu_url, sizeof(url->pu_url));
+		TAILQ_INSERT_TAIL(&env->pe_mints, url, pu_entry);
+		break;
+	case IMSG_CONF_UPSTREAM:
+		if ((up = calloc(1, sizeof(*up))) == NULL)
+			fatal(NULL);
+		fd = imsg_get_fd(imsg);
+		if (imsg_get_data(imsg, &up->pu_conf, sizeof(up->pu_conf)) ==
+		    -1 || !ipc_str_ok(up->pu_conf.cu_name,
+		    sizeof(up->pu_conf.cu_name)) ||
+		    !ipc_str_ok(up->pu_conf.cu_url, sizeof(up->pu_conf.cu_url)) ||
+		    up->pu_conf.cu_type < UPSTREAM_OPENAI ||
+		    up->pu_conf.cu_type > UPSTREAM_ECHO ||
+		    (fd == -1) != (up->pu_conf.cu_haskey == 0)) {
+			if (fd != -1)
+				close(fd);
+			free(up);
+			return (-1);
+		}
+		up->pu_keyfd = fd;
+		TAILQ_INSERT_TAIL(&env->pe_upstreams, up, pu_entry);
+		break;
+	case IMSG_CONF_MODEL:
+		if ((pm = calloc(1, sizeof(*pm))) == NULL)
+			fatal(NULL);
+		if (imsg_get_data(imsg, &pm->pm_conf, sizeof(pm->pm_conf)) ==
+		    -1 || !ipc_str_ok(pm->pm_conf.cm_id,
+		    sizeof(pm->pm_conf.cm_id)) ||
+		    !ipc_str_ok(pm->pm_conf.cm_upstream,
+		    sizeof(pm->pm_conf.cm_upstream)) ||
+		    !ipc_str_ok(pm->pm_conf.cm_upstream_id,
+		    sizeof(pm->pm_conf.cm_upstream_id))) {
+			free(pm);
+			return (-1);
+		}
+		TAILQ_INSERT_TAIL(&env->pe_models, pm, pm_entry);
+		break;
+	default:
+		return (-1);
+	}
+	return (0);
+}
+
+/* Still privileged, before the sandbox: set up TLS from the key fds. */
+static void
+proxy_configured(void)
+{
+	struct proxy_env	*env = proxy_env;
+	struct http_limits	 limits;
+	struct proxy_listener	*pl;
+	uint8_t			*cert, *key;
+	size_t			 certlen, keylen;
+
+	if (!env->pe_have_conf)
+		fatalx("no proxy configuration from the parent");
+	if (TAILQ_EMPTY(&env->pe_listeners))
+		fatalx("no listener from the parent");
+
+	TAILQ_FOREACH(pl, &env->pe_listeners, pl_entry) {
+		if (!pl->pl_conf.cl_tls)
+			continue;
+		if (pl->pl_certfd == -1 || pl->pl_keyfd == -1)
+			fatalx("%s: no certificate or key from the parent",
+			    pl->pl_conf.cl_name);
+		if ((cert = server_tls_readfd(pl->pl_certfd, &certlen)) ==
+		    NULL || (key = server_tls_readfd(pl->pl_keyfd, &keylen)) ==
+		    NULL)
+			fatal("%s: tls files", pl->pl_conf.cl_name);
+		if ((pl->pl_tls = server_tls_new(cert, certlen, key,
+		    keylen)) == NULL)
+			fatalx("%s: bad tls certificate or key",
+			    pl->pl_conf.cl_name);
+		freezero(key, keylen);
+		free(cert);
+		close(pl->pl_certfd);
+		close(pl->pl_keyfd);
+		pl->pl_certfd = pl->pl_keyfd = -1;
+	}
+
+	http_limits_from_conf(&limits, &env->pe_conf);
+	server_init(&limits, proxy_request);
+	info_build();
+}
+
+/* All channels proven: ask the mint who we are, then serve. */
+static int
+proxy_ready(void)
+{
+	struct peer	*mint;
+
+	if ((mint = peer_find(PROC_MINT, 0)) == NULL)
+		fatalx("no channel to the mint");
+	if (proc_request(mint, IMSG_MINT_IDENTITY, NULL, 0, IPC_TIMEOUT_MS,
+	    proxy_identity, NULL) == 0)
+		fatal("identity request");
+	return (1);
+}
+
+static void
+proxy_identity(struct imsg *imsg, void *arg)
+{
+	struct proxy_env	*env = proxy_env;
+	struct proxy_listener	*pl;
+
+	if (imsg == NULL)
+		fatalx("the mint did not say who we are");
+	if (imsg_get_type(imsg) != IMSG_MINT_IDENTITY_REPLY ||
+	    imsg_get_data(imsg, &env->pe_identity,
+	    sizeof(env->pe_identity)) == -1 ||
+	    !ipc_str_ok(env->pe_identity.id_npub,
+	    sizeof(env->pe_identity.id_npub)) ||
+	    !ipc_str_ok(env->pe_identity.id_pubkey,
+	    sizeof(env->pe_identity.id_pubkey)) ||
+	    (env->pe_identity.id_npub[0] != '\0' &&
+	    strncmp(env->pe_identity.id_npub, "npub1", 5) != 0))
+		fatalx("bad identity from the mint");
+	info_build();
+
+	TAILQ_FOREACH(pl, &env->pe_listeners, pl_entry) {
+		if (server_listen(pl->pl_fd,
+		    pl->pl_conf.cl_type == LISTEN_UNIX, pl->pl_tls,
+		    pl->pl_conf.cl_name) == -1)
+			fatalx("cannot serve %s", pl->pl_conf.cl_name);
+	}
+	proc_ready();
+}
+
+/* Stop accepting; let the replies in flight finish, for a while. */
+static void
+proxy_shutdown(void)
+{
+	static struct event	 ev;
+	struct timeval		 tv = { 0, DRAIN_POLL_MS * 1000 };
+
+	log_debug("stopping: %u connections open", server_connections());
+	server_shutdown();
+	drain_deadline = time(NULL) + DRAIN_TIMEOUT;
+	evtimer_set(&ev, proxy_drain, &ev);
+	evtimer_add(&ev, &tv);
+}
+
+static void
+proxy_drain(int fd, short event, void *arg)
+{
+	struct timeval	 tv = { 0, DRAIN_POLL_MS * 1000 };
+
+	if (server_connections() == 0 || time(NULL) >= drain_deadline)
+		proc_exit(0);
+	evtimer_add(arg, &tv);
+}
+
+static void
+proxy_state(char *buf, size_t len)
+{
+	u_int	 n = server_connections();
+
+	(void)snprintf(buf, len, "ready, %u connection%s", n,
+	    n == 1 ? "" : "s");
+}
+
+static int
+proxy_dispatch(struct peer *p, struct imsg *imsg)
+{
+	/* Nothing is asked of the proxy yet. */
+	return (-1);
+}
+
+/*
+ * The routes.  Anything else is FastAPI's 404, which is what Routstr
+ * Core's clients know.
+ */
+static void
+proxy_request(struct http_conn *conn, struct http_request *req)
+{
+	int	 get = strcmp(req->method, "GET") == 0 ||
+		    strcmp(req->method, "HEAD") == 0;
+
+	if (strcmp(req->path, "/v1/info") == 0 ||
+	    strcmp(req->path, "/v1/info/") == 0) {
+		if (get)
+			info_serve(conn, req);
+		else
+			proxy_reply_json(conn, 405,
+			    "{\"detail\":\"Method Not Allowed\"}");
+		return;
+	}
+	if (strcmp(req->path, "/") == 0 && get) {
+		info_root(conn, req);
+		return;
+	}
+	proxy_reply_json(conn, 404, "{\"detail\":\"Not Found\"}");
+}
+
+void
+proxy_reply_json(struct http_conn *conn, int status, const char *json)
+{
+	http_reply(conn, status, "application/json", json, strlen(json));
+}
