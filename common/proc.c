@@ -602,7 +602,8 @@ child_dispatch_parent(struct peer *p, struct imsg *imsg)
 		break;
 	default:
 		if (type > IMSG_CONF_START && type < IMSG_CONF_END &&
-		    !child_configured_done && child->pc_conf != NULL)
+		    child_have_start && !child_configured_done &&
+		    child->pc_conf != NULL)
 			return (child->pc_conf(imsg));
 		return (-1);
 	}
