@@ -1,7 +1,10 @@
 /*
  * imsg: message passing over sockets, with the OpenBSD 7.7 API names and
- * semantics (imsg_init(3)).  Written for routstrd; the upstream library is
- * not packaged for Debian.
+ * semantics (imsg_init(3), ibuf_add(3)), plus the few later helpers
+ * imsgbuf_get, imsg_get_buf, imsg_get_strbuf, ibuf_add_strbuf and
+ * ibuf_get_strbuf.  Written for routstrd; the upstream library is not
+ * packaged for Debian.  Linux specifics and the choices made where the
+ * manuals are silent are described at the top of imsg.c and imsg-buffer.c.
  */
 
 #ifndef IMSG_H
@@ -62,10 +65,20 @@ int		 ibuf_add_n8(struct ibuf *, uint64_t);
 int		 ibuf_add_n16(struct ibuf *, uint64_t);
 int		 ibuf_add_n32(struct ibuf *, uint64_t);
 int		 ibuf_add_n64(struct ibuf *, uint64_t);
+int		 ibuf_add_h16(struct ibuf *, uint64_t);
+int		 ibuf_add_h32(struct ibuf *, uint64_t);
+int		 ibuf_add_h64(struct ibuf *, uint64_t);
 int		 ibuf_add_strbuf(struct ibuf *, const char *, size_t);
 void		*ibuf_reserve(struct ibuf *, size_t);
 void		*ibuf_seek(struct ibuf *, size_t, size_t);
 int		 ibuf_set(struct ibuf *, size_t, const void *, size_t);
+int		 ibuf_set_n8(struct ibuf *, size_t, uint64_t);
+int		 ibuf_set_n16(struct ibuf *, size_t, uint64_t);
+int		 ibuf_set_n32(struct ibuf *, size_t, uint64_t);
+int		 ibuf_set_n64(struct ibuf *, size_t, uint64_t);
+int		 ibuf_set_h16(struct ibuf *, size_t, uint64_t);
+int		 ibuf_set_h32(struct ibuf *, size_t, uint64_t);
+int		 ibuf_set_h64(struct ibuf *, size_t, uint64_t);
 void		*ibuf_data(const struct ibuf *);
 size_t		 ibuf_size(const struct ibuf *);
 size_t		 ibuf_left(const struct ibuf *);
@@ -80,18 +93,27 @@ int		 ibuf_get_n8(struct ibuf *, uint8_t *);
 int		 ibuf_get_n16(struct ibuf *, uint16_t *);
 int		 ibuf_get_n32(struct ibuf *, uint32_t *);
 int		 ibuf_get_n64(struct ibuf *, uint64_t *);
-int		 ibuf_get_string(struct ibuf *, char **, size_t);
+int		 ibuf_get_h16(struct ibuf *, uint16_t *);
+int		 ibuf_get_h32(struct ibuf *, uint32_t *);
+int		 ibuf_get_h64(struct ibuf *, uint64_t *);
+char		*ibuf_get_string(struct ibuf *, size_t);
 int		 ibuf_get_strbuf(struct ibuf *, char *, size_t);
 int		 ibuf_skip(struct ibuf *, size_t);
 int		 ibuf_fd_avail(struct ibuf *);
 int		 ibuf_fd_get(struct ibuf *);
 void		 ibuf_fd_set(struct ibuf *, int);
+void		 ibuf_close(struct msgbuf *, struct ibuf *);
 struct msgbuf	*msgbuf_new(void);
+struct msgbuf	*msgbuf_new_reader(size_t,
+		    struct ibuf *(*)(struct ibuf *, void *, int *), void *);
 void		 msgbuf_free(struct msgbuf *);
 void		 msgbuf_clear(struct msgbuf *);
 uint32_t	 msgbuf_queuelen(struct msgbuf *);
 int		 ibuf_write(int, struct msgbuf *);
-void		 ibuf_close(struct msgbuf *, struct ibuf *);
+int		 msgbuf_write(int, struct msgbuf *);
+int		 ibuf_read(int, struct msgbuf *);
+int		 msgbuf_read(int, struct msgbuf *);
+struct ibuf	*msgbuf_get(struct msgbuf *);
 
 /* imsg.c */
 int	 imsgbuf_init(struct imsgbuf *, int);
