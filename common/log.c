@@ -94,25 +94,17 @@ vlog(int pri, const char *fmt, va_list ap)
 void
 log_warn(const char *emsg, ...)
 {
-	char	*nfmt;
+	char	 msg[1024];
 	va_list	 ap;
 	int	 saved_errno = errno;
 
-	/* best effort to even work in out of memory situations */
 	if (emsg == NULL)
 		logit(LOG_ERR, "%s", strerror(saved_errno));
 	else {
 		va_start(ap, emsg);
-		if (asprintf(&nfmt, "%s: %s", emsg,
-		    strerror(saved_errno)) == -1) {
-			/* we tried it... */
-			vlog(LOG_ERR, emsg, ap);
-			logit(LOG_ERR, "%s", strerror(saved_errno));
-		} else {
-			vlog(LOG_ERR, nfmt, ap);
-			free(nfmt);
-		}
+		(void)vsnprintf(msg, sizeof(msg), emsg, ap);
 		va_end(ap);
+		logit(LOG_ERR, "%s: %s", msg, strerror(saved_errno));
 	}
 
 	errno = saved_errno;

@@ -129,13 +129,23 @@ peer_event_add(struct peer *p)
 {
 	if (p->p_dead)
 		return;
-	p->p_events = EV_READ;
+	p->p_events = p->p_paused ? 0 : EV_READ;
 	if (imsgbuf_queuelen(&p->p_ibuf) > 0)
 		p->p_events |= EV_WRITE;
 	if (event_initialized(&p->p_ev))
 		event_del(&p->p_ev);
+	if (p->p_events == 0)
+		return;
 	event_set(&p->p_ev, p->p_ibuf.fd, p->p_events, peer_dispatch_ev, p);
 	event_add(&p->p_ev, NULL);
+}
+
+/* A paused peer's messages wait in the socket until it is resumed. */
+void
+peer_pause(struct peer *p, int paused)
+{
+	p->p_paused = paused;
+	peer_event_add(p);
 }
 
 int
@@ -219,7 +229,13 @@ peer_dispatch_ev(int fd, short event, void *arg)
 	p->p_busy = 1;
 	if (event & EV_READ) {
 		if ((n = imsgbuf_read(&p->p_ibuf)) == -1) {
-			log_warn("read from %s", proc_name(p->p_procid));
+			if (errno == ERANGE || errno == EBADMSG ||
+			    errno == EMSGSIZE)
+				log_warn("bad message from %s",
+				    proc_name(p->p_procid));
+			else
+				log_warn("read from %s",
+				    proc_name(p->p_procid));
 			goto lost;
 		}
 		if (n == 0)
@@ -357,18 +373,6 @@ proc_reply(struct peer *p, struct imsg *imsg)
  * Children.
  */
 
-void
-proc_title(const char *fmt, ...)
-{
-	char	 buf[256];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	setproctitle("%s", buf);
-}
-
 int
 proc_child_instance(void)
 {
@@ -410,12 +414,11 @@ __dead void
 proc_child_main(const struct proc_child *pc, int argc, char **argv)
 {
 	extern char	*__progname;
-	extern char	**environ;
 	struct stat	 st;
 	const char	*errstr;
 	int		 ch, debug = 0, verbose = 0;
 
-	setproctitle_init(argc, argv, environ);
+	proc_title_init(argc, argv);
 	child = pc;
 	child_started = time(NULL);
 
@@ -449,9 +452,10 @@ proc_child_main(const struct proc_child *pc, int argc, char **argv)
 	log_setverbose(verbose);
 	log_procinit(proc_name(pc->pc_procid));
 	if (child_instance > 0)
-		proc_title("%s %d", proc_name(pc->pc_procid), child_instance);
+		proc_title("%s: %s %d", __progname, proc_name(pc->pc_procid),
+		    child_instance);
 	else
-		proc_title("%s", proc_name(pc->pc_procid));
+		proc_title("%s: %s", __progname, proc_name(pc->pc_procid));
 
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
@@ -553,6 +557,8 @@ child_dispatch_parent(struct peer *p, struct imsg *imsg)
 		    child_dispatch_peer)) == NULL)
 			fatal("peer");
 		np->p_closed = child_peer_closed;
+		/* Peers are heard once this process is configured. */
+		peer_pause(np, 1);
 		break;
 	case IMSG_CONF_START:
 		if (child_have_start ||
@@ -643,11 +649,15 @@ child_configured(void)
 	if (child->pc_sandboxed != NULL)
 		child->pc_sandboxed();
 
-	/* Prove every channel: our hello and its reply cross it. */
+	/*
+	 * Prove every channel: our hello and its reply cross it.  A peer
+	 * answers only once it is configured and sandboxed too.
+	 */
 	hello_fill(&h);
 	TAILQ_FOREACH(p, &peers, p_entry) {
 		if (p->p_procid == PROC_PARENT)
 			continue;
+		peer_pause(p, 0);
 		if (proc_request(p, IMSG_HELLO, &h, sizeof(h), IPC_TIMEOUT_MS,
 		    child_hello_done, p) == 0)
 			fatal("hello to %s", proc_name(p->p_procid));

@@ -31,6 +31,7 @@ struct peer {
 	int			 p_instance;
 	int			 p_dead;
 	int			 p_busy;	/* in its own dispatch */
+	int			 p_paused;	/* not read until resumed */
 	int			 p_hello;	/* channel proven */
 	pid_t			 p_pid;		/* parent: the child's pid */
 	/* returns -1 when the message is malformed: the channel closes */
@@ -69,6 +70,7 @@ struct peer	*peer_new(int, int, int,
 		    int (*)(struct peer *, struct imsg *));
 void		 peer_close(struct peer *);
 void		 peer_event_add(struct peer *);
+void		 peer_pause(struct peer *, int);
 int		 peer_compose(struct peer *, uint32_t, uint32_t, int,
 		    const void *, size_t);
 int		 peer_flush(struct peer *);
@@ -87,6 +89,8 @@ int		 proc_child_instance(void);
 const struct ipc_conf_start *proc_child_conf(void);
 void		 proc_status(struct ipc_status *, const char *);
 
+/* proctitle.c */
+void		 proc_title_init(int, char **);
 void		 proc_title(const char *, ...)
 		    __attribute__((__format__ (printf, 1, 2)));
 

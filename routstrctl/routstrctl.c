@@ -191,10 +191,11 @@ static int
 show_result(struct imsg *imsg)
 {
 	char	 msg[256];
+	size_t	 len = imsg_get_len(imsg);
 
 	msg[0] = '\0';
-	if (imsg_get_len(imsg) > 0 &&
-	    imsg_get_strbuf(imsg, msg, sizeof(msg)) == -1)
+	if (len > 0 && (len > sizeof(msg) ||
+	    imsg_get_strbuf(imsg, msg, len) == -1))
 		(void)strlcpy(msg, "(unreadable reason)", sizeof(msg));
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_OK:

@@ -171,6 +171,8 @@ children_start(int argc, char **argv)
 		    parent_dispatch_child)) == NULL)
 			fatal("peer");
 		c->c_peer->p_closed = parent_child_closed;
+		/* This channel carries sockets and files to the child. */
+		imsgbuf_allow_fdpass(&c->c_peer->p_ibuf);
 		c->c_peer->p_pid = c->c_pid;
 		c->c_peer->p_arg = c;
 		log_debug("started %s (pid %d)", c->c_path, (int)c->c_pid);

@@ -49,7 +49,6 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
-	extern char		**environ;
 	struct routstrd_conf	*conf;
 	struct timeval		 tv;
 	const char		*conffile = ROUTSTRD_CONF;
@@ -66,7 +65,7 @@ main(int argc, char *argv[])
 	if (proxy)
 		proxy_main(argc, argv);
 
-	setproctitle_init(argc, argv, environ);
+	proc_title_init(argc, argv);
 	log_init(1, LOG_DAEMON);	/* log to stderr until daemonized */
 
 	while ((ch = getopt(argc, argv, "dD:f:nv")) != -1) {
@@ -139,10 +138,11 @@ main(int argc, char *argv[])
 		log_info("not started as root: the children keep uid %u, "
 		    "without chroot", (unsigned)getuid());
 
+	/* First, so that a second routstrd stops before touching anything. */
+	if (control_init(conf->c_control) == -1)
+		exit(1);
 	children_find_binaries(argv[0]);
 	handout_prepare();
-	if (control_init(conf->c_control) == -1)
-		fatalx("control socket %s", conf->c_control);
 
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
@@ -161,7 +161,7 @@ main(int argc, char *argv[])
 	children_connect();
 	handout_send();
 	control_listen();
-	proc_title("parent");
+	proc_title("routstrd: parent");
 
 	evtimer_set(&ev_ready, parent_ready_timeout, NULL);
 	tv.tv_sec = READY_TIMEOUT;

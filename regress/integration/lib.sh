@@ -65,11 +65,12 @@ write_conf() {
 	} >"$f"
 }
 
-# start CONF: run the suite in the foreground (-d -v) in the background,
-# logging to $T/log, and wait until the parent says that all are ready.
+# start CONF [FLAGS]: run the suite in the foreground (-d -v) in the
+# background, logging to $T/log, and wait until the parent says that all
+# are ready.
 start() {
 	: >"$T/log"
-	"$ROUTSTRD" -d -v -f "$1" >>"$T/log" 2>&1 &
+	"$ROUTSTRD" -d ${2:--v} -f "$1" >>"$T/log" 2>&1 &
 	SUITE_PID=$!
 	wait_log "startup complete" 20
 }

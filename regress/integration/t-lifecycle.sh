@@ -75,15 +75,16 @@ for p in proxy ledger mint relay; do
 	fi
 done
 
-# In debug verbosity the filter traps and names the system call.
-if start "$T/conf"; then
-	"$ROUTSTRCTL" -s "$T/ctl.sock" log debug >/dev/null
+# Started with -vv, the filter traps and names the system call.
+if start "$T/conf" -vv; then
 	"$ROUTSTRCTL" -s "$T/ctl.sock" check sandbox mint >/dev/null 2>&1
 	wait_exit 20
-	check "log debug: the sandbox names the forbidden call" \
+	check "-vv: the sandbox names the forbidden call" \
 	    grep -q "sandbox: forbidden system call" "$T/log"
+	check "-vv: the parent still sees the SIGSYS" \
+	    grep -q "killed by its sandbox" "$T/log"
 else
-	notok "log debug: the suite starts"
+	notok "-vv: the suite starts"
 fi
 
 # Refusals at start.

@@ -24,8 +24,8 @@ static const char *valid[] = {
 	"an83characterlonghumanreadablepartthatcontainsthenumber1and"
 	    "theexcludedcharactersbio1tt5tgs",
 	"abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
-	"11qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"
-	    "qqqqqqqqqqqqqqqqqqqqqqqqqqc8247j",
+	"11qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"
+	    "qqqqqqqqqqqqqqqqqqqqqqc8247j",
 	"split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w",
 	"?1ezyfcl",
 };

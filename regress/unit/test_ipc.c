@@ -28,7 +28,7 @@
 struct kid {
 	pid_t		 pid;
 	struct imsgbuf	 ibuf;
-	char		 log[PATH_MAX];
+	char		 log[PATH_MAX + 32];
 };
 
 static char	 top[PATH_MAX];
@@ -66,6 +66,7 @@ spawn(struct kid *k, const char *bin, int procid)
 	if (imsgbuf_init(&k->ibuf, sp[0]) == -1 ||
 	    imsgbuf_set_maxsize(&k->ibuf, IPC_MAXSIZE) == -1)
 		return (-1);
+	imsgbuf_allow_fdpass(&k->ibuf);
 	return (0);
 }
 
