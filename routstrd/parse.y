@@ -17,7 +17,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -42,7 +41,7 @@
 #define DONE_EXPAND	0x101		/* ... and ends */
 #define FAKE_EOL	0x102		/* the '\n' made up at end of file */
 
-TAILQ_HEAD(files, file)		 files = TAILQ_HEAD_INITIALIZER(files);
+static TAILQ_HEAD(files, file)	 files = TAILQ_HEAD_INITIALIZER(files);
 static struct file {
 	TAILQ_ENTRY(file)	 entry;
 	FILE			*stream;
@@ -74,7 +73,7 @@ static int		 word_char(int);
 static int		 macro_char(int);
 static int		 followed_by_equal(void);
 
-TAILQ_HEAD(symhead, sym)	 symhead = TAILQ_HEAD_INITIALIZER(symhead);
+static TAILQ_HEAD(symhead, sym)	 symhead = TAILQ_HEAD_INITIALIZER(symhead);
 struct sym {
 	TAILQ_ENTRY(sym)	 entry;
 	int			 used;
@@ -95,7 +94,7 @@ struct modelref {
 	char			*file;
 	int			 lineno;
 };
-TAILQ_HEAD(, modelref)	 modelrefs = TAILQ_HEAD_INITIALIZER(modelrefs);
+static TAILQ_HEAD(, modelref)	 modelrefs = TAILQ_HEAD_INITIALIZER(modelrefs);
 
 /* The options of the listen statement being read. */
 static struct {
@@ -189,7 +188,6 @@ typedef struct {
 		int64_t		 number;
 		char		*string;
 	} v;
-	int lineno;
 } YYSTYPE;
 #define YYSTYPE_IS_DECLARED 1	/* for bison */
 
@@ -1052,8 +1050,9 @@ include_file(char *name)
 struct routstrd_conf *
 parse_config(const char *filename)
 {
-	struct sym	*sym, *next;
-	int		 errors = 0;
+	struct routstrd_conf	*parsed;
+	struct sym		*sym, *next;
+	int			 errors = 0;
 
 	parse_reset();
 	conf = config_new();
@@ -1090,12 +1089,13 @@ parse_config(const char *filename)
 	}
 
 	parse_reset();
+	parsed = conf;
+	conf = NULL;
 	if (errors) {
-		config_free(conf);
-		conf = NULL;
+		config_free(parsed);
 		return (NULL);
 	}
-	return (conf);
+	return (parsed);
 }
 
 /* Forget what a previous parse left behind, but not the -D macros. */
@@ -1156,11 +1156,16 @@ end_checks(void)
 int
 cmdline_symset(char *s)
 {
-	char	*sym, *val;
-	int	 ret;
+	const unsigned char	*p;
+	char			*sym, *val;
+	int			 ret;
 
 	if ((val = strchr(s, '=')) == NULL)
 		return (-1);
+	/* The value is read as part of a line: no line breaks in it. */
+	for (p = (const unsigned char *)val; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return (-1);
 	if ((sym = strndup(s, val - s)) == NULL)
 		fatal("%s", __func__);
 	if (!valid_macro_name(sym)) {

@@ -166,6 +166,10 @@ ok "-D without = is refused" $?
 "$ROUTSTRD" -n -D 'bad-name=1' -f minimal.conf >/dev/null 2>&1
 [ $? = 1 ]
 ok "-D with an invalid macro name is refused" $?
+"$ROUTSTRD" -n -D 'nl=a
+b' -f minimal.conf >/dev/null 2>&1
+[ $? = 1 ]
+ok "-D with a line break in the value is refused" $?
 printf 'listen on 127.0.0.1 port $p\n' | \
     "$ROUTSTRD" -nv -D p=9 -D p=10 -f /dev/stdin 2>/dev/null | \
     grep -qx 'listen on 127.0.0.1 port 10'
