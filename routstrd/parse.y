@@ -29,7 +29,7 @@
 #include "log.h"
 #include "config.h"
 
-#define MAXINCLUDE	16		/* include nesting */
+#define MAXINCLUDE	16		/* files included within each other */
 #define TOKEN_MAX	8192		/* longest word or quoted string */
 
 #define DECIMAL_INVALID		1	/* parse_decimal() errors */
@@ -1025,7 +1025,7 @@ include_file(char *name)
 	char		*path, *slash;
 	size_t		 len;
 
-	if (file->depth + 1 >= MAXINCLUDE) {
+	if (file->depth >= MAXINCLUDE) {
 		yyerror("include \"%s\": nested too deeply", name);
 		free(name);
 		return;
