@@ -125,5 +125,6 @@ struct routstrd_conf	*config_new(void);
 void			 config_free(struct routstrd_conf *);
 void			 config_print(FILE *, struct routstrd_conf *);
 int			 check_file_secrecy(int, const char *);
+const char		*file_secrecy_error(int);
 
 #endif /* CONFIG_H */
