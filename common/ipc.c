@@ -3,7 +3,9 @@
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
+#include <ctype.h>
 #include <string.h>
 
 #include "ipc.h"
@@ -37,6 +39,8 @@ static const char *const imsg_names[IMSG_MAX] = {
 	[IMSG_HELLO_REPLY] = "IMSG_HELLO_REPLY",
 	[IMSG_MINT_IDENTITY] = "IMSG_MINT_IDENTITY",
 	[IMSG_MINT_IDENTITY_REPLY] = "IMSG_MINT_IDENTITY_REPLY",
+	[IMSG_RESOLVE] = "IMSG_RESOLVE",
+	[IMSG_RESOLVE_REPLY] = "IMSG_RESOLVE_REPLY",
 	[IMSG_READY] = "IMSG_READY",
 	[IMSG_CTL_SHOW_STATUS] = "IMSG_CTL_SHOW_STATUS",
 	[IMSG_CTL_STATUS] = "IMSG_CTL_STATUS",
@@ -72,6 +76,7 @@ ipc_is_reply(uint32_t type)
 	switch (type) {
 	case IMSG_HELLO_REPLY:
 	case IMSG_MINT_IDENTITY_REPLY:
+	case IMSG_RESOLVE_REPLY:
 	case IMSG_CTL_STATUS:
 	case IMSG_CTL_OK:
 	case IMSG_CTL_FAIL:
@@ -94,6 +99,52 @@ ipc_str_ok(const char *s, size_t size)
 		return (0);
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return (0);
+	return (1);
+}
+
+/*
+ * A name to resolve: an IPv6 literal, or a host name or IPv4 literal of
+ * letters, digits, '-' and '_' in dot-separated labels of 1 to 63 bytes.
+ */
+int
+ipc_host_ok(const char *host, size_t size)
+{
+	const char	*p;
+	size_t		 len, label = 0;
+
+	if (!ipc_str_ok(host, size) || (len = strlen(host)) == 0 ||
+	    len > 253)
+		return (0);
+	if (strchr(host, ':') != NULL)
+		return (strspn(host, "0123456789abcdefABCDEF:.") == len);
+	for (p = host; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (label == 0)
+				return (0);
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return (0);
+		if (++label > 63)
+			return (0);
+	}
+	return (1);
+}
+
+/* An answer from the parent's resolver, before anything uses it. */
+int
+ipc_resolved_ok(const struct ipc_resolved *r)
+{
+	uint32_t	 i;
+
+	if (r->r_count > IPC_RESOLVE_MAX || (r->r_error == 0) !=
+	    (r->r_count > 0))
+		return (0);
+	for (i = 0; i < r->r_count; i++)
+		if (r->r_addrs[i].ss_family != AF_INET &&
+		    r->r_addrs[i].ss_family != AF_INET6)
 			return (0);
 	return (1);
 }

@@ -10,6 +10,7 @@
 #define IPC_H
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <stdint.h>
 
@@ -66,6 +67,8 @@ enum imsg_type {
 	IMSG_MINT_IDENTITY_REPLY, /* struct ipc_identity; peerid echoed */
 
 	/* child -> parent */
+	IMSG_RESOLVE,		/* struct ipc_resolve; peerid = request id */
+	IMSG_RESOLVE_REPLY,	/* parent -> child: struct ipc_resolved */
 	IMSG_READY,		/* struct ipc_status: every channel proven */
 
 	/* routstrctl <-> parent <-> children */
@@ -189,6 +192,23 @@ struct ipc_identity {
 	char		id_pubkey[72];		/* x-only key, hex */
 };
 
+/*
+ * IMSG_RESOLVE: the children that connect out have no filesystem, so
+ * the parent resolves names for them (as ntpd's dns process does).
+ */
+#define IPC_HOST_MAX		256
+#define IPC_RESOLVE_MAX		8	/* addresses in one reply */
+
+struct ipc_resolve {
+	char		r_host[IPC_HOST_MAX];
+};
+
+struct ipc_resolved {
+	int32_t		r_error;	/* 0, or an EAI_* code */
+	uint32_t	r_count;
+	struct sockaddr_storage r_addrs[IPC_RESOLVE_MAX];	/* port 0 */
+};
+
 /* IMSG_READY, IMSG_CTL_STATUS */
 struct ipc_status {
 	int32_t		s_procid;
@@ -208,5 +228,11 @@ const char	*proc_name(int);
 const char	*imsg_type_name(uint32_t);
 int		 ipc_str_ok(const char *, size_t);
 int		 ipc_is_reply(uint32_t);
+int		 ipc_host_ok(const char *, size_t);
+int		 ipc_resolved_ok(const struct ipc_resolved *);
+
+/* url.c */
+int		 url_split(const char *, char *, size_t, char *, size_t,
+		    uint16_t *);
 
 #endif /* IPC_H */

@@ -379,6 +379,12 @@ proc_child_instance(void)
 	return (child_instance);
 }
 
+struct peer *
+proc_parent(void)
+{
+	return (child_parent);
+}
+
 const struct ipc_conf_start *
 proc_child_conf(void)
 {

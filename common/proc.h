@@ -87,6 +87,7 @@ __dead void	 proc_exit(int);
 void		 proc_ready(void);
 int		 proc_child_instance(void);
 const struct ipc_conf_start *proc_child_conf(void);
+struct peer	*proc_parent(void);
 void		 proc_status(struct ipc_status *, const char *);
 
 /* proctitle.c */

@@ -16,8 +16,8 @@
 #include "ipc.h"
 
 #define ROUTSTRD_CONF		"/etc/routstrd.conf"
-#define ROUTSTRD_SOCKET		"/var/run/routstrd.sock"
-#define ROUTSTRD_STATEDIR	"/var/db/routstrd"
+#define ROUTSTRD_SOCKET		"/run/routstrd/routstrd.sock"
+#define ROUTSTRD_STATEDIR	"/var/lib/routstrd"
 #define ROUTSTRD_CHROOT		"/var/empty"
 #define ROUTSTRD_USER_PROXY	"_routstrd"
 #define ROUTSTRD_USER_LEDGER	"_ledgerd"

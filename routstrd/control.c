@@ -68,7 +68,18 @@ control_init(const char *path)
 {
 	struct sockaddr_un	 sun;
 	mode_t			 old;
+	char			 dir[sizeof(sun.sun_path)], *slash;
 	int			 fd;
+
+	/* The default lives in /run/routstrd, which systemd may not make. */
+	if (strlcpy(dir, path, sizeof(dir)) < sizeof(dir) &&
+	    (slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+			log_warn("control socket directory %s", dir);
+			return (-1);
+		}
+	}
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;

@@ -155,6 +155,7 @@ main(int argc, char *argv[])
 	signal_add(&ev_sigint, NULL);
 	signal_add(&ev_sighup, NULL);
 	signal_add(&ev_sigchld, NULL);
+	resolve_init();
 
 	children_start(argc, argv);
 	handout_start();
@@ -261,6 +262,8 @@ parent_dispatch_child(struct peer *p, struct imsg *imsg)
 		log_info("startup complete: %d processes ready",
 		    parent->p_nchildren);
 		return (0);
+	case IMSG_RESOLVE:
+		return (resolve_start(c, imsg));
 	default:
 		return (-1);
 	}

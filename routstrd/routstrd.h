@@ -66,6 +66,10 @@ void		 control_listen(void);
 void		 control_cleanup(const char *);
 void		 control_child_died(struct child *);
 
+/* resolve.c */
+void		 resolve_init(void);
+int		 resolve_start(struct child *, struct imsg *);
+
 /* proxy.c */
 __dead void	 proxy_main(int, char **);
 

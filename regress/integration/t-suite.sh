@@ -26,7 +26,8 @@ write_conf "$T/conf" \
     "nostr key file \"$T/nostr.key\"" \
     "mint \"https://mint.example.org\" trusted" \
     "mint \"https://other.example.org/Bitcoin\" trusted" \
-    "relay \"wss://relay.example.org\""
+    "relay \"ws://localhost:7777\"" \
+    "relay \"wss://127.0.0.1/\""
 
 check "the configuration checks out" "$ROUTSTRD" -n -f "$T/conf"
 if ! start "$T/conf"; then
@@ -48,6 +49,12 @@ PROXY=$(pid_of "routstrd: proxy")
 LEDGER=$(pid_of "ledgerd: ledger")
 MINT=$(pid_of "mintd: mint")
 RELAY=$(pid_of "relayd-client: relay")
+
+# The parent resolves names for the children, which have no filesystem.
+check "the relay client gets localhost's addresses from the parent" \
+    wait_log "relay localhost port 7777: [12] address" 5
+check "and an address literal's" \
+    wait_log "relay 127.0.0.1 port 443: 1 address" 5
 
 # /v1/info in Routstr Core's shape.
 http_get "http://127.0.0.1:$PORT/v1/info" >"$T/info.json"
