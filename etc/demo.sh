@@ -5,7 +5,7 @@
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 PORT=${PORT:-8000}
-RUN=$TOP/run
+RUN=${RUNDIR:-$TOP/run}
 CONF=$RUN/routstrd.conf
 
 mkdir -p "$RUN" || exit 1
