@@ -85,6 +85,7 @@ recv_msg(struct imsgbuf *ib, struct imsg *imsg)
 	struct pollfd	 pfd;
 	ssize_t		 n;
 
+	memset(imsg, 0, sizeof(*imsg));
 	for (;;) {
 		if ((n = imsg_get(ib, imsg)) == -1)
 			return (-1);
@@ -97,6 +98,14 @@ recv_msg(struct imsgbuf *ib, struct imsg *imsg)
 		if (imsgbuf_read(ib) != 1)
 			return (-1);
 	}
+}
+
+static void
+free_msg(struct imsg *imsg)
+{
+	if (imsg->buf != NULL)
+		imsg_free(imsg);
+	memset(imsg, 0, sizeof(*imsg));
 }
 
 /* The child's exit status, or -1 if it is still alive after WAIT_MS. */
@@ -175,6 +184,7 @@ test_ready(void)
 	    imsg_get_data(&imsg, &st, sizeof(st)) == 0 &&
 	    st.s_procid == PROC_LEDGER && st.s_pid == k.pid,
 	    "a lone ledger reports ready with its pid");
+	free_msg(&imsg);
 	send_msg(&k.ibuf, IMSG_CTL_SHOW_STATUS, 77, -1, NULL, 0);
 	T(recv_msg(&k.ibuf, &imsg) == 0 &&
 	    imsg_get_type(&imsg) == IMSG_CTL_STATUS &&
@@ -182,6 +192,7 @@ test_ready(void)
 	    imsg_get_data(&imsg, &st, sizeof(st)) == 0 &&
 	    strcmp(st.s_state, "ready") == 0 && st.s_uid == (int)getuid(),
 	    "status answers with the request id echoed");
+	free_msg(&imsg);
 	kill(k.pid, SIGTERM);
 	T(reap(&k) == 0, "SIGTERM: exits 0");
 	T(log_has(&k, "exiting"), "SIGTERM: logs exiting");
@@ -229,6 +240,7 @@ test_hello(int bad)
 	strlcpy(h.h_version, ROUTSTRD_VERSION, sizeof(h.h_version));
 	send_msg(&peer, IMSG_HELLO_REPLY, got_hello ? imsg_get_id(&imsg) : 1,
 	    -1, &h, sizeof(h));
+	free_msg(&imsg);
 	if (bad) {
 		status = reap(&k);
 		T(status != -1 && WIFEXITED(status) &&
@@ -239,11 +251,13 @@ test_hello(int bad)
 		T(recv_msg(&k.ibuf, &imsg) == 0 &&
 		    imsg_get_type(&imsg) == IMSG_READY,
 		    "%s: the ledger is ready after the exchange", what);
+		free_msg(&imsg);
 		T(log_has(&k, "ready"), "%s: logs ready", what);
 		/* A peer that sends something nobody asked for. */
 		send_msg(&peer, IMSG_CONF_LEDGER, 0, -1, "x", 1);
 		T(recv_msg(&peer, &imsg) == -1,
 		    "%s: a malformed peer message closes the channel", what);
+		free_msg(&imsg);
 		T(log_has(&k, "malformed IMSG_CONF_LEDGER from proxy"),
 		    "%s: and names the message and the peer", what);
 		kill(k.pid, SIGTERM);
