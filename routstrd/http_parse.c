@@ -58,13 +58,24 @@ enum parse_state {
 #define PF_CONNECT	0x0800	/* method CONNECT */
 #define PF_OPTIONS	0x1000	/* method OPTIONS */
 
+/* character classes */
+#define C_TCHAR		0x01	/* token */
+#define C_VCHAR		0x02	/* field-vchar: visible ASCII, obs-text */
+#define C_WS		0x04	/* SP, HTAB */
+#define C_TARGET	0x08	/* visible ASCII */
+
 #define HBUF_MIN	256
 #define BODY_MIN	1024
 #define HBUF_FREE_ABOVE	8192	/* keep smaller blocks between requests */
 
 static int	 perror_(struct http_parser *, int, const char *);
 static int	 toolong(struct http_parser *);
+static int	 hb_reserve(struct http_parser *, struct http_request *,
+		    size_t);
 static int	 hb_putc(struct http_parser *, struct http_request *, char);
+static size_t	 scan_run(struct http_parser *, struct http_request *,
+		    const u_char *, size_t);
+static void	 cclass_init(void);
 static int	 hb_copy(struct http_parser *, struct http_request *, size_t,
 		    size_t);
 static int	 end_target(struct http_parser *, struct http_request *);
@@ -77,6 +88,8 @@ static int	 body_reserve(struct http_parser *, struct http_request *,
 static int	 is_tchar(u_char);
 static int	 is_vchar(u_char);
 static int	 hexval(u_char);
+
+static u_char	 cclass[256];
 
 static const struct {
 	int		 code;
@@ -135,6 +148,8 @@ http_status_text(int code)
 void
 http_parser_init(struct http_parser *p, const struct http_limits *limits)
 {
+	if (!(cclass['a'] & C_TCHAR))
+		cclass_init();
 	memset(p, 0, sizeof(*p));
 	p->limits = limits;
 	p->state = S_START;
@@ -222,20 +237,35 @@ toolong(struct http_parser *p)
 	}
 }
 
+static void
+cclass_init(void)
+{
+	const char	*t = "!#$%&'*+-.^_`|~";
+	int		 c;
+
+	for (c = 0; c < 256; c++) {
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || (c != 0 && strchr(t, c) != NULL))
+			cclass[c] |= C_TCHAR;
+		if ((c > 0x20 && c < 0x7f) || c >= 0x80)
+			cclass[c] |= C_VCHAR;
+		if (c > 0x20 && c < 0x7f)
+			cclass[c] |= C_TARGET;
+		if (c == ' ' || c == '\t')
+			cclass[c] |= C_WS;
+	}
+}
+
 static int
 is_tchar(u_char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return (1);
-	return (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+	return ((cclass[c] & C_TCHAR) != 0);
 }
 
-/* field-vchar: visible ASCII or obs-text */
 static int
 is_vchar(u_char c)
 {
-	return ((c > 0x20 && c < 0x7f) || c >= 0x80);
+	return ((cclass[c] & C_VCHAR) != 0);
 }
 
 static int
@@ -251,33 +281,93 @@ hexval(u_char c)
 }
 
 /*
- * Append to the header block.  What is stored never exceeds the raw
- * header section plus one copy of the request-target, so the block is
- * bounded by twice max_header_size.
+ * Room for n more bytes in the header block.  What is stored never
+ * exceeds the raw header section plus one copy of the request-target, so
+ * the block is bounded by twice max_header_size.
  */
+static int
+hb_reserve(struct http_parser *p, struct http_request *r, size_t n)
+{
+	size_t	 max, ncap;
+	char	*b;
+
+	if (r->hcap - r->hlen >= n)
+		return (0);
+	max = p->limits->max_header_size * 2 + 64;
+	if (r->hlen + n > max)
+		return (perror_(p, 431, "request header section too large"));
+	ncap = r->hcap ? r->hcap : HBUF_MIN;
+	while (ncap < r->hlen + n)
+		ncap *= 2;
+	if (ncap > max)
+		ncap = max;
+	if ((b = realloc(r->hbuf, ncap)) == NULL)
+		return (perror_(p, 500, "out of memory"));
+	r->hbuf = b;
+	r->hcap = ncap;
+	return (0);
+}
+
 static int
 hb_putc(struct http_parser *p, struct http_request *r, char c)
 {
-	size_t	 max, ncap;
-	char	*n;
-
 	if (p->skip)
 		return (0);
-	if (r->hlen == r->hcap) {
-		max = p->limits->max_header_size * 2 + 64;
-		if (r->hcap >= max)
-			return (perror_(p, 431,
-			    "request header section too large"));
-		ncap = r->hcap ? r->hcap * 2 : HBUF_MIN;
-		if (ncap > max)
-			ncap = max;
-		if ((n = realloc(r->hbuf, ncap)) == NULL)
-			return (perror_(p, 500, "out of memory"));
-		r->hbuf = n;
-		r->hcap = ncap;
-	}
+	if (r->hlen == r->hcap && hb_reserve(p, r, 1) == -1)
+		return (-1);
 	r->hbuf[r->hlen++] = c;
 	return (0);
+}
+
+/*
+ * The common case at once: a run of bytes that only continue the method,
+ * target, field name or value, never past the header limit (the byte
+ * that crosses it goes the slow way and gets its status there).
+ * Returns the bytes taken.
+ */
+static size_t
+scan_run(struct http_parser *p, struct http_request *r, const u_char *s,
+    size_t len)
+{
+	size_t	 n = 0, k, max;
+	u_char	 mask;
+
+	switch (p->state) {
+	case S_METHOD:
+	case S_HDR_NAME:
+		mask = C_TCHAR;
+		break;
+	case S_TARGET:
+		mask = C_TARGET;
+		break;
+	case S_HDR_VALUE:
+		mask = C_VCHAR | C_WS;
+		break;
+	default:
+		return (0);
+	}
+	max = p->limits->max_header_size - p->nbytes;
+	if (len > max)
+		len = max;
+	while (n < len && (cclass[s[n]] & mask))
+		n++;
+	if (n == 0)
+		return (0);
+	if (!p->skip) {
+		if (hb_reserve(p, r, n) == -1)
+			return (0);
+		memcpy(r->hbuf + r->hlen, s, n);
+		r->hlen += n;
+		if (p->state == S_HDR_VALUE) {
+			/* the value ends at its last non-blank byte */
+			for (k = n; k > 0 && (cclass[s[k - 1]] & C_WS); k--)
+				;
+			if (k > 0)
+				p->vend = r->hlen - (n - k);
+		}
+	}
+	p->nbytes += n;
+	return (n);
 }
 
 /* Copy hbuf[from, to) to the end of the block, NUL-terminated. */
@@ -387,6 +477,13 @@ field_line(struct http_parser *p, struct http_request *r)
 	const char	*v = r->hbuf + p->voff;
 	uint64_t	 n = 0;
 
+	switch (name[0]) {
+	case 'C': case 'c': case 'T': case 't': case 'H': case 'h':
+	case 'E': case 'e':
+		break;
+	default:
+		return;
+	}
 	if (strcasecmp(name, "content-length") == 0) {
 		if (*v == '\0')
 			p->flags |= PF_CL_BAD;
@@ -587,6 +684,13 @@ http_parse(struct http_parser *p, struct http_request *r, const char *buf,
 		default:
 			break;
 		}
+
+		if ((n = scan_run(p, r, (const u_char *)buf + i, len - i)) > 0) {
+			i += n;
+			continue;
+		}
+		if (p->state == S_ERROR)
+			continue;
 
 		c = buf[i++];
 		p->started = 1;

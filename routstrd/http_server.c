@@ -182,6 +182,8 @@ server_init(const struct http_limits *l, http_handler_cb cb)
 	handler = cb;
 	shutting_down = 0;
 	accept_paused = accept_full = accept_blocked = 0;
+	if (evtimer_initialized(&ev_accept_resume))
+		evtimer_del(&ev_accept_resume);
 	evtimer_set(&ev_accept_resume, server_accept_resume, NULL);
 	/* tls_write() writes to the socket without MSG_NOSIGNAL */
 	signal(SIGPIPE, SIG_IGN);

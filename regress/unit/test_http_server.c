@@ -936,6 +936,24 @@ c_tls_idle(struct result *res)
 }
 
 static void
+c_tls_garbage(struct result *res)
+{
+	struct cli	 c;
+
+	/* plain HTTP to the TLS port: the handshake fails, the server hangs
+	   up at once */
+	if (cli_open(&c, port_tls, 0) == -1 ||
+	    cli_sends(&c, GET("/echo")) == -1)
+		return;
+	while (cli_fill(&c, IOTIMEOUT) == 1)
+		c.len = 0;
+	/* EOF, or a reset for the unread request: not a timeout */
+	res->eof_ms = now_ms();
+	res->eof = c.eof || res->eof_ms < IOTIMEOUT;
+	cli_close(&c);
+}
+
+static void
 c_maxconn(struct result *res)
 {
 	struct cli	 c[MAXCONN + 1];
@@ -1425,6 +1443,11 @@ main(void)
 	T(res.eof && res.eof_ms >= 800 && res.eof_ms < 2500,
 	    "TLS connection without handshake closed after ~1 s (%ld ms)",
 	    res.eof_ms);
+	settle();
+
+	run_client(c_tls_garbage, &res);
+	T(res.eof && res.eof_ms < 500,
+	    "TLS port: plain text refused at once (%ld ms)", res.eof_ms);
 	settle();
 
 	/* max connections */
