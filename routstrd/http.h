@@ -186,8 +186,6 @@ typedef void	(*http_conn_cb)(struct http_conn *, void *);
  * server_tls_new(cert, len, key, len)
  *				a server context from PEM in memory (TLS 1.2
  *				and 1.3), or NULL (logged).
- * server_tls_readfd(fd, &len)	a file passed as an fd, into memory (at
- *				most 1 MB), fd closed; free with freezero().
  */
 void	 http_limits_from_conf(struct http_limits *,
 	    const struct ipc_conf_proxy *);
@@ -199,7 +197,6 @@ void	 server_shutdown(void);
 u_int	 server_connections(void);
 struct tls *server_tls_new(const uint8_t *, size_t, const uint8_t *,
 	    size_t);
-uint8_t	*server_tls_readfd(int, size_t *);
 
 /*
  * Replies.  The handler is called once per complete request.  It answers

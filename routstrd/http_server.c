@@ -45,7 +45,6 @@
 #define HTTP_ACCEPT_PAUSE	1	/* seconds without accept on EMFILE */
 #define HTTP_ACCEPT_BATCH	16	/* accept(2)s per event */
 #define HTTP_DISPATCH_ROUNDS	16	/* read/parse/write rounds per event */
-#define HTTP_READFD_MAX		(1024 * 1024)
 #define HTTP_NAME_MAX		128
 
 enum conn_state {
@@ -1279,49 +1278,4 @@ server_tls_new(const uint8_t *cert, size_t certlen, const uint8_t *key,
 	tls_config_clear_keys(cfg);
 	tls_config_free(cfg);
 	return (ctx);
-}
-
-/*
- * Read a whole (certificate or key) file from an fd and close it.  The
- * caller frees the result with freezero(buf, len).
- */
-uint8_t *
-server_tls_readfd(int fd, size_t *lenp)
-{
-	uint8_t	*buf = NULL, *n;
-	size_t	 len = 0, cap = 0;
-	ssize_t	 r;
-
-	for (;;) {
-		if (len == cap) {
-			if (cap >= HTTP_READFD_MAX) {
-				log_warnx("%s: file too large", __func__);
-				goto fail;
-			}
-			if ((n = recallocarray(buf, cap, cap ? cap * 2 : 4096,
-			    1)) == NULL) {
-				log_warn("%s", __func__);
-				goto fail;
-			}
-			buf = n;
-			cap = cap ? cap * 2 : 4096;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("%s: read", __func__);
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		len += r;
-	}
-	close(fd);
-	*lenp = len;
-	return (buf);
- fail:
-	close(fd);
-	freezero(buf, cap);
-	return (NULL);
 }

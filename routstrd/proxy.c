@@ -22,6 +22,7 @@
 #include "proxy.h"
 #include "routstrd.h"
 
+#define TLS_FILE_MAX	(1024 * 1024)	/* certificate chain or key */
 #define DRAIN_TIMEOUT	5	/* seconds for replies in flight at exit */
 #define DRAIN_POLL_MS	50
 
@@ -201,15 +202,16 @@ proxy_configured(void)
 		if (pl->pl_certfd == -1 || pl->pl_keyfd == -1)
 			fatalx("%s: no certificate or key from the parent",
 			    pl->pl_conf.cl_name);
-		if ((cert = server_tls_readfd(pl->pl_certfd, &certlen)) ==
-		    NULL || (key = server_tls_readfd(pl->pl_keyfd, &keylen)) ==
-		    NULL)
+		/* pread: the other proxies' fds share the offset. */
+		if (fd_read_all(pl->pl_certfd, TLS_FILE_MAX, &cert,
+		    &certlen) == -1 || fd_read_all(pl->pl_keyfd, TLS_FILE_MAX,
+		    &key, &keylen) == -1)
 			fatal("%s: tls files", pl->pl_conf.cl_name);
 		if ((pl->pl_tls = server_tls_new(cert, certlen, key,
 		    keylen)) == NULL)
 			fatalx("%s: bad tls certificate or key",
 			    pl->pl_conf.cl_name);
-		freezero(key, keylen);
+		freezero(key, keylen + 1);
 		free(cert);
 		close(pl->pl_certfd);
 		close(pl->pl_keyfd);

@@ -7,8 +7,15 @@
 PORT=$(free_port)
 is_root && sh "$TOP/etc/mkusers.sh" >/dev/null
 
-# prefork: several proxies share the listening socket.
-write_conf "$T/conf" "prefork 3"
+# prefork: several proxies share the listening sockets, TLS included
+# (each reads the certificate from its own copy of the parent's fd).
+TLSPORT=$(free_port)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+    -nodes -days 2 -subj /CN=localhost -keyout "$T/tls.key" \
+    -out "$T/tls.crt" >/dev/null 2>&1
+chmod 0600 "$T/tls.key"
+write_conf "$T/conf" "prefork 3" \
+    "listen on 127.0.0.1 port $TLSPORT tls certificate \"$T/tls.crt\" key \"$T/tls.key\""
 if start "$T/conf"; then
 	ok "prefork 3: the suite starts"
 	n=$(children "$SUITE_PID" | wc -l)
@@ -24,6 +31,16 @@ if start "$T/conf"; then
 		i=$((i + 1))
 	done
 	check "prefork 3: 30 requests on 30 connections" test $i -eq 30
+	i=0
+	while [ $i -lt 30 ]; do
+		http_get -o /dev/null --cacert "$T/tls.crt" \
+		    "https://localhost:$TLSPORT/v1/info" || break
+		i=$((i + 1))
+	done
+	check "prefork 3: 30 TLS requests on 30 connections" test $i -eq 30
+	check "prefork 3: every proxy has its TLS context" \
+	    test "$(grep -c 'proxy.*listening on 127.0.0.1:'"$TLSPORT" "$T/log")" \
+	    -eq 3
 	"$ROUTSTRCTL" -s "$T/ctl.sock" show status >"$T/status"
 	check "prefork 3: routstrctl lists proxy 2" \
 	    grep -q "^proxy 2 " "$T/status"

@@ -30,6 +30,7 @@
 
 #include "log.h"
 #include "http.h"
+#include "ipc.h"
 #include "test.h"
 
 #define MAXCONN		4
@@ -369,11 +370,17 @@ make_cert(void)
 		return;
 	/* as the proxy does: from fds, into memory */
 	snprintf(path, sizeof(path), "%s/cert.pem", tmpdir);
-	if ((fd = open(path, O_RDONLY)) != -1)
-		certmem = server_tls_readfd(fd, &certlen);
+	if ((fd = open(path, O_RDONLY)) != -1) {
+		if (fd_read_all(fd, 1024 * 1024, &certmem, &certlen) == -1)
+			certmem = NULL;
+		close(fd);
+	}
 	snprintf(path, sizeof(path), "%s/key.pem", tmpdir);
-	if ((fd = open(path, O_RDONLY)) != -1)
-		keymem = server_tls_readfd(fd, &keylen);
+	if ((fd = open(path, O_RDONLY)) != -1) {
+		if (fd_read_all(fd, 1024 * 1024, &keymem, &keylen) == -1)
+			keymem = NULL;
+		close(fd);
+	}
 }
 
 struct child {
