@@ -184,10 +184,15 @@ bech32_decode_bytes(const char *in, const char *want_hrp, uint8_t *bytes,
 	char	 hrp[BECH32_MAX];
 	uint8_t	 data[BECH32_MAX];
 	size_t	 n = sizeof(data);
+	int	 rv = -1;
 
-	if (bech32_decode(hrp, sizeof(hrp), data, &n, in) == -1 ||
-	    strcmp(hrp, want_hrp) != 0)
-		return (-1);
-	*len = max;
-	return (bech32_convert_bits(bytes, len, 8, data, n, 5, 0));
+	if (bech32_decode(hrp, sizeof(hrp), data, &n, in) == 0 &&
+	    strcmp(hrp, want_hrp) == 0) {
+		*len = max;
+		rv = bech32_convert_bits(bytes, len, 8, data, n, 5, 0);
+	}
+	/* It may have been a secret key (nsec). */
+	explicit_bzero(data, sizeof(data));
+	explicit_bzero(hrp, sizeof(hrp));
+	return (rv);
 }

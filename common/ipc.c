@@ -87,8 +87,49 @@ ipc_is_reply(uint32_t type)
 }
 
 /*
+ * Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates,
+ * nothing above U+10FFFF.  JSON can carry only that.
+ */
+int
+utf8_valid(const char *str)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	uint32_t		 cp;
+	int			 n, i;
+
+	while (*s != '\0') {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if ((*s & 0xe0) == 0xc0) {
+			n = 1;
+			cp = *s & 0x1f;
+		} else if ((*s & 0xf0) == 0xe0) {
+			n = 2;
+			cp = *s & 0x0f;
+		} else if ((*s & 0xf8) == 0xf0) {
+			n = 3;
+			cp = *s & 0x07;
+		} else
+			return (0);
+		for (i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return (0);
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return (0);
+		s += n + 1;
+	}
+	return (1);
+}
+
+/*
  * A string in a fixed-size field from a peer: NUL-terminated inside the
- * field, printable ASCII or UTF-8 continuation bytes, no control bytes.
+ * field, UTF-8, no control characters.
  */
 int
 ipc_str_ok(const char *s, size_t size)
@@ -100,7 +141,7 @@ ipc_str_ok(const char *s, size_t size)
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return (0);
-	return (1);
+	return (utf8_valid(s));
 }
 
 /*

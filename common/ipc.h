@@ -26,6 +26,8 @@
 
 #define IPC_MAXSIZE		(256 * 1024)	/* imsgbuf_set_maxsize() */
 #define IPC_TIMEOUT_MS		10000	/* a peer must answer within this */
+#define IPC_START_TIMEOUT_MS	60000	/* every process configured and ready;
+					   the ledger may be recovering */
 
 enum privsep_procid {
 	PROC_PARENT = 0,
@@ -227,6 +229,7 @@ int		 fd_read_all(int, size_t, unsigned char **, size_t *);
 const char	*proc_name(int);
 const char	*imsg_type_name(uint32_t);
 int		 ipc_str_ok(const char *, size_t);
+int		 utf8_valid(const char *);
 int		 ipc_is_reply(uint32_t);
 int		 ipc_host_ok(const char *, size_t);
 int		 ipc_resolved_ok(const struct ipc_resolved *);

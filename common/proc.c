@@ -13,6 +13,7 @@
 #include <err.h>
 #include <errno.h>
 #include <event.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -129,7 +130,9 @@ peer_event_add(struct peer *p)
 {
 	if (p->p_dead)
 		return;
-	p->p_events = p->p_paused ? 0 : EV_READ;
+	/* A peer that does not read its replies is not heard either. */
+	p->p_events = p->p_paused ||
+	    imsgbuf_queuelen(&p->p_ibuf) > PEER_QUEUE_MAX ? 0 : EV_READ;
 	if (imsgbuf_queuelen(&p->p_ibuf) > 0)
 		p->p_events |= EV_WRITE;
 	if (event_initialized(&p->p_ev))
@@ -230,10 +233,11 @@ peer_dispatch_ev(int fd, short event, void *arg)
 	if (event & EV_READ) {
 		if ((n = imsgbuf_read(&p->p_ibuf)) == -1) {
 			if (errno == ERANGE || errno == EBADMSG ||
-			    errno == EMSGSIZE)
+			    errno == EMSGSIZE) {
 				log_warn("bad message from %s",
 				    proc_name(p->p_procid));
-			else
+				p->p_malformed = 1;
+			} else
 				log_warn("read from %s",
 				    proc_name(p->p_procid));
 			goto lost;
@@ -254,6 +258,7 @@ peer_dispatch_ev(int fd, short event, void *arg)
 		if ((n = imsg_get(&p->p_ibuf, &imsg)) == -1) {
 			log_warn("bad message from %s",
 			    proc_name(p->p_procid));
+			p->p_malformed = 1;
 			goto lost;
 		}
 		if (n == 0)
@@ -265,6 +270,7 @@ peer_dispatch_ev(int fd, short event, void *arg)
 		if (r == -1) {
 			log_warnx("malformed %s from %s: closing the channel",
 			    imsg_type_name(type), proc_name(p->p_procid));
+			p->p_malformed = 1;
 			goto lost;
 		}
 		if (p->p_dead)
@@ -422,7 +428,7 @@ proc_child_main(const struct proc_child *pc, int argc, char **argv)
 	extern char	*__progname;
 	struct stat	 st;
 	const char	*errstr;
-	int		 ch, debug = 0, verbose = 0;
+	int		 ch, debug = 0, verbose = 0, fl;
 
 	proc_title_init(argc, argv);
 	child = pc;
@@ -453,6 +459,10 @@ proc_child_main(const struct proc_child *pc, int argc, char **argv)
 	if (fstat(PROC_PARENT_SOCK_FILENO, &st) == -1 || !S_ISSOCK(st.st_mode))
 		errx(1, "%s is started by routstrd(8), not by hand",
 		    __progname);
+	/* Never block on the parent: it may be busy stopping the suite. */
+	if ((fl = fcntl(PROC_PARENT_SOCK_FILENO, F_GETFL)) == -1 ||
+	    fcntl(PROC_PARENT_SOCK_FILENO, F_SETFL, fl | O_NONBLOCK) == -1)
+		err(1, "fcntl");
 
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
@@ -487,9 +497,13 @@ proc_child_main(const struct proc_child *pc, int argc, char **argv)
 static void
 child_sig(int sig, short event, void *arg)
 {
+	static int	 stopping;
+
 	switch (sig) {
 	case SIGTERM:
 	case SIGINT:
+		if (stopping++)
+			break;		/* already on its way out */
 		if (child->pc_shutdown != NULL && child_configured_done)
 			child->pc_shutdown();
 		else
@@ -511,7 +525,14 @@ child_parent_closed(struct peer *p)
 static void
 child_peer_closed(struct peer *p)
 {
-	/* The parent notices the death and stops the suite in order. */
+	/*
+	 * A peer that sent garbage is compromised or broken: die, and the
+	 * parent stops and restarts the suite.  An EOF is a peer that died
+	 * or stopped; the parent sees to that.
+	 */
+	if (p->p_malformed)
+		fatalx("%s %d sent a malformed message",
+		    proc_name(p->p_procid), p->p_instance);
 	log_warnx("lost the channel to %s %d", proc_name(p->p_procid),
 	    p->p_instance);
 }
@@ -664,8 +685,8 @@ child_configured(void)
 		if (p->p_procid == PROC_PARENT)
 			continue;
 		peer_pause(p, 0);
-		if (proc_request(p, IMSG_HELLO, &h, sizeof(h), IPC_TIMEOUT_MS,
-		    child_hello_done, p) == 0)
+		if (proc_request(p, IMSG_HELLO, &h, sizeof(h),
+		    IPC_START_TIMEOUT_MS, child_hello_done, p) == 0)
 			fatal("hello to %s", proc_name(p->p_procid));
 	}
 	if (n == 0)
@@ -736,8 +757,9 @@ child_dispatch_peer(struct peer *p, struct imsg *imsg)
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_HELLO:
-		if (hello_check(p, imsg, &h) == -1)
+		if (p->p_greeted || hello_check(p, imsg, &h) == -1)
 			return (-1);
+		p->p_greeted = 1;
 		hello_fill(&h);
 		return (peer_compose(p, IMSG_HELLO_REPLY, imsg_get_id(imsg), -1,
 		    &h, sizeof(h)));

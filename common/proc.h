@@ -18,6 +18,7 @@
 #include "ipc.h"
 
 #define PROC_PARENT_SOCK_FILENO	3
+#define PEER_QUEUE_MAX		1024	/* replies queued before we stop reading */
 
 struct peer;
 struct imsg;
@@ -32,6 +33,8 @@ struct peer {
 	int			 p_dead;
 	int			 p_busy;	/* in its own dispatch */
 	int			 p_paused;	/* not read until resumed */
+	int			 p_malformed;	/* closed for a bad message */
+	int			 p_greeted;	/* its hello was answered */
 	int			 p_hello;	/* channel proven */
 	pid_t			 p_pid;		/* parent: the child's pid */
 	/* returns -1 when the message is malformed: the channel closes */

@@ -59,9 +59,18 @@ nostr_key_load(int fd)
 	char			*text;
 	int			 i, ok = -1;
 
-	if (ctx == NULL && (ctx = secp256k1_context_create(
-	    SECP256K1_CONTEXT_NONE)) == NULL)
-		fatalx("secp256k1_context_create");
+	if (ctx == NULL) {
+		uint8_t	 seed[32];
+
+		if ((ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE)) ==
+		    NULL)
+			fatalx("secp256k1_context_create");
+		/* Blinding against side channels in signing. */
+		arc4random_buf(seed, sizeof(seed));
+		if (!secp256k1_context_randomize(ctx, seed))
+			fatalx("secp256k1_context_randomize");
+		explicit_bzero(seed, sizeof(seed));
+	}
 	if (fd_read_all(fd, NOSTR_KEY_FILE_MAX, &buf, &len) == -1) {
 		log_warn("nostr key file");
 		return (-1);

@@ -26,13 +26,21 @@
 #include "proc.h"
 #include "routstrd.h"
 
-#define STOP_TIMEOUT_MS		10000	/* per stage, then SIGKILL */
+/*
+ * Per stage of the stop, then SIGKILL: the proxies get time to finish
+ * the replies in flight.  The worst case (29 s) fits systemd's
+ * TimeoutStopSec in etc/routstrd.service.
+ */
+#define STOP_PROXY_MS		10000
+#define STOP_OTHER_MS		5000
+#define STOP_KILL_MS		1000
 
 static char	*binary_path[PROC_MAX];
 
 static char	*find_sibling(const char *, const char *);
 static pid_t	 child_exec(struct child *, int, int, char **);
 static int	 stage_wait(int, int);
+static long long now_ms(void);
 
 /*
  * The children's binaries: beside our own (installed), or in the source
@@ -253,9 +261,17 @@ children_reap(void)
 	}
 	if (died) {
 		log_warnx("a child died: stopping");
-		children_stop();
-		exit(1);
+		parent_shutdown(1);
 	}
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 /* Wait for every child of one stage, up to ms milliseconds. */
@@ -263,6 +279,7 @@ static int
 stage_wait(int procid, int ms)
 {
 	struct child	*c;
+	long long	 deadline = now_ms() + ms;
 	int		 i, alive, status;
 	pid_t		 pid;
 
@@ -279,10 +296,9 @@ stage_wait(int procid, int ms)
 			    !c->c_exited)
 				alive++;
 		}
-		if (alive == 0 || ms <= 0)
+		if (alive == 0 || now_ms() >= deadline)
 			return (alive);
-		usleep(10 * 1000);
-		ms -= 10;
+		usleep(10 * 1000);	/* a signal may cut it short */
 	}
 }
 
@@ -308,7 +324,8 @@ children_stop(void)
 			    !c->c_exited)
 				(void)kill(c->c_pid, SIGTERM);
 		}
-		if (stage_wait(order[s], STOP_TIMEOUT_MS) == 0)
+		if (stage_wait(order[s], order[s] == PROC_PROXY ?
+		    STOP_PROXY_MS : STOP_OTHER_MS) == 0)
 			continue;
 		log_warnx("%s did not stop in time: killing it",
 		    proc_name(order[s]));
@@ -318,6 +335,6 @@ children_stop(void)
 			    !c->c_exited)
 				(void)kill(c->c_pid, SIGKILL);
 		}
-		(void)stage_wait(order[s], STOP_TIMEOUT_MS);
+		(void)stage_wait(order[s], STOP_KILL_MS);
 	}
 }

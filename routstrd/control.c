@@ -28,6 +28,7 @@
 #define CONTROL_MAX_CLIENTS	16
 #define CONTROL_TIMEOUT_MS	3000
 #define CONTROL_PAUSE_SEC	1
+#define CONTROL_QUEUE_MAX	256	/* replies queued to one client */
 
 /* One "show status" in progress: a slot per child. */
 struct status_query {
@@ -93,8 +94,12 @@ control_init(const char *path)
 		log_warn("control socket");
 		return (-1);
 	}
-	/* Refuse to run twice: a live socket means another routstrd. */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+	/*
+	 * Refuse to run twice: a live socket means another routstrd.  Only
+	 * a refusal says it is stale; a full backlog is a live one.
+	 */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	    (errno != ECONNREFUSED && errno != ENOENT)) {
 		log_warnx("control socket %s is in use: is routstrd running?",
 		    path);
 		close(fd);
@@ -169,8 +174,13 @@ control_accept(int fd, short event, void *arg)
 			log_warn("control accept");
 		return;
 	}
+	/*
+	 * Root or our own user, but not our children: unprivileged, they
+	 * share our uid and are not chrooted.
+	 */
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
-	    (cred.uid != 0 && cred.uid != geteuid())) {
+	    (cred.uid != 0 && cred.uid != geteuid()) ||
+	    child_by_pid(cred.pid) != NULL) {
 		log_warnx("control: refused a client of uid %d",
 		    len == sizeof(cred) ? (int)cred.uid : -1);
 		close(cfd);
@@ -203,6 +213,9 @@ control_dispatch(struct peer *p, struct imsg *imsg)
 	struct child	*c;
 	int		 v, i;
 
+	/* A client that sends without reading gets cut off. */
+	if (imsgbuf_queuelen(&p->p_ibuf) > CONTROL_QUEUE_MAX)
+		return (-1);
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_SHOW_STATUS:
 		control_status(p, imsg_get_id(imsg));
@@ -370,19 +383,28 @@ control_check(struct peer *p, uint32_t id, int procid)
 	}
 }
 
-/* The child answered: it survived its forbidden call. */
+/* The child answered (it survived its forbidden call), or did not. */
 static void
 control_check_done(struct imsg *imsg, void *arg)
 {
 	struct peer	*p;
 	const char	 msg[] = "the process survived the forbidden call";
+	const char	 none[] = "no answer from the process";
 
-	if (check_child == NULL || imsg == NULL)
-		return;		/* it died: control_child_died() answered */
-	if ((p = peer_find(CONTROL_PEER, check_conn)) != NULL) {
-		peer_compose(p, IMSG_CTL_FAIL, check_id, -1, msg, sizeof(msg));
-		peer_flush(p);
+	if (check_child == NULL)
+		return;
+	if (imsg == NULL) {
+		/* Its channel closed: it died, control_child_died() answers. */
+		if (check_child->c_peer == NULL || check_child->c_peer->p_dead)
+			return;
+		if ((p = peer_find(CONTROL_PEER, check_conn)) != NULL)
+			peer_compose(p, IMSG_CTL_FAIL, check_id, -1, none,
+			    sizeof(none));
+		check_child = NULL;
+		return;
 	}
+	if ((p = peer_find(CONTROL_PEER, check_conn)) != NULL)
+		peer_compose(p, IMSG_CTL_FAIL, check_id, -1, msg, sizeof(msg));
 	check_child = NULL;
 }
 
@@ -409,5 +431,6 @@ control_child_died(struct child *c)
 		peer_compose(p, IMSG_CTL_FAIL, check_id, -1, msg,
 		    strlen(msg) + 1);
 	}
-	peer_flush(p);
+	/* The suite stops next: one try to send it, never a wait. */
+	(void)imsgbuf_write(&p->p_ibuf);
 }

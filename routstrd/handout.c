@@ -197,7 +197,8 @@ open_listener(struct listener *l)
 		    SOCK_CLOEXEC, 0)) == -1)
 			fatal("socket");
 		/* A stale socket goes; a live one means a second daemon. */
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+		    (errno != ECONNREFUSED && errno != ENOENT))
 			fatalx("%s is in use by another process", l->l_path);
 		close(fd);
 		if (unlink(l->l_path) == -1 && errno != ENOENT)
@@ -352,7 +353,38 @@ handout_send(void)
 		compose(c, IMSG_CONF_END, -1, NULL, 0);
 	}
 
-	/* The children have their copies now. */
+}
+
+/*
+ * The children have their copies now: the parent keeps no key file and
+ * no listening socket (nothing would accept on it while the suite stops).
+ */
+void
+handout_close(void)
+{
+	struct routstrd_conf	*conf = parent->p_conf;
+	struct listener		*l;
+	struct upstream		*u;
+	int			 i;
+
+	i = 0;
+	TAILQ_FOREACH(l, &conf->c_listeners, l_entry) {
+		if (l->l_fd != -1)
+			close(l->l_fd);
+		l->l_fd = -1;
+		if (keys.k_tls_cert[i] != -1)
+			close(keys.k_tls_cert[i]);
+		if (keys.k_tls_key[i] != -1)
+			close(keys.k_tls_key[i]);
+		keys.k_tls_cert[i] = keys.k_tls_key[i] = -1;
+		i++;
+	}
+	i = 0;
+	TAILQ_FOREACH(u, &conf->c_upstreams, u_entry) {
+		if (keys.k_upstream[i] != -1)
+			close(keys.k_upstream[i]);
+		keys.k_upstream[i++] = -1;
+	}
 	if (keys.k_nostr != -1)
 		close(keys.k_nostr);
 	if (keys.k_seed != -1)

@@ -1341,6 +1341,10 @@ check_text(const char *s, size_t max, const char *what)
 			yyerror("%s contains control characters", what);
 			return (-1);
 		}
+	if (!utf8_valid(s)) {
+		yyerror("%s is not valid UTF-8", what);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -1362,6 +1366,10 @@ check_word(const char *s, size_t max, const char *what)
 			    "characters", what, s);
 			return (-1);
 		}
+	if (!utf8_valid(s)) {
+		yyerror("%s is not valid UTF-8", what);
+		return (-1);
+	}
 	return (0);
 }
 

@@ -85,8 +85,13 @@ resolve_start(struct child *c, struct imsg *imsg)
 	sev.sigev_signo = RESOLVE_SIGNAL;
 	if ((error = getaddrinfo_a(GAI_NOWAIT, l->l_list, 1, &sev)) != 0) {
 		resolve_reply(l->l_procid, l->l_instance, l->l_id, error, NULL);
-		free(l);
-		return (0);
+		/* glibc may have queued it before failing: then it is ours
+		   to keep until it finishes, unanswered. */
+		if (gai_error(&l->l_gai) != EAI_INPROGRESS) {
+			free(l);
+			return (0);
+		}
+		l->l_id = 0;
 	}
 	TAILQ_INSERT_TAIL(&lookups, l, l_entry);
 	npending++;
@@ -103,8 +108,9 @@ resolve_done(int sig, short event, void *arg)
 	TAILQ_FOREACH_SAFE(l, &lookups, l_entry, next) {
 		if ((error = gai_error(&l->l_gai)) == EAI_INPROGRESS)
 			continue;
-		resolve_reply(l->l_procid, l->l_instance, l->l_id, error,
-		    error == 0 ? l->l_gai.ar_result : NULL);
+		if (l->l_id != 0)
+			resolve_reply(l->l_procid, l->l_instance, l->l_id,
+			    error, error == 0 ? l->l_gai.ar_result : NULL);
 		if (l->l_gai.ar_result != NULL)
 			freeaddrinfo(l->l_gai.ar_result);
 		TAILQ_REMOVE(&lookups, l, l_entry);

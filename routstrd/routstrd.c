@@ -23,7 +23,8 @@
 #include "proc.h"
 #include "routstrd.h"
 
-#define READY_TIMEOUT	30	/* seconds for every child to be ready */
+/* Seconds for every child to be ready: longer than a child's hello. */
+#define READY_TIMEOUT	(IPC_START_TIMEOUT_MS / 1000 + 5)
 
 struct parent		*parent;
 
@@ -34,7 +35,7 @@ static __dead void	 usage(void);
 static void		 parent_sig(int, short, void *);
 static void		 parent_ready_timeout(int, short, void *);
 static void		 parent_lost_timeout(int, short, void *);
-static __dead void	 parent_shutdown(int);
+
 
 static __dead void
 usage(void)
@@ -132,8 +133,6 @@ main(int argc, char *argv[])
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
 	log_procinit("parent");
-	if (!debug && daemon(1, 0) == -1)
-		fatal("daemon");
 	if (!parent->p_privdrop)
 		log_info("not started as root: the children keep uid %u, "
 		    "without chroot", (unsigned)getuid());
@@ -143,6 +142,10 @@ main(int argc, char *argv[])
 		exit(1);
 	children_find_binaries(argv[0]);
 	handout_prepare();
+
+	/* Everything that can fail at start has: the shell sees it. */
+	if (!debug && daemon(1, 0) == -1)
+		fatal("daemon");
 
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
@@ -161,6 +164,7 @@ main(int argc, char *argv[])
 	handout_start();
 	children_connect();
 	handout_send();
+	handout_close();
 	control_listen();
 	proc_title("routstrd: parent");
 
@@ -192,7 +196,7 @@ parent_sig(int sig, short event, void *arg)
 	}
 }
 
-static __dead void
+__dead void
 parent_shutdown(int code)
 {
 	children_stop();

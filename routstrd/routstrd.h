@@ -43,6 +43,7 @@ extern struct parent	*parent;
 
 /* routstrd.c */
 int		 parent_dispatch_child(struct peer *, struct imsg *);
+__dead void	 parent_shutdown(int);
 void		 parent_child_closed(struct peer *);
 
 /* children.c */
@@ -58,6 +59,7 @@ const char	*child_title(struct child *, char *, size_t);
 void		 handout_prepare(void);
 void		 handout_start(void);
 void		 handout_send(void);
+void		 handout_close(void);
 const char	*listener_name(struct listener *);
 
 /* control.c */

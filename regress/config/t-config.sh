@@ -85,6 +85,9 @@ normalise() {
 	printf 'relay x%09000d\n' 0
 	printf 'relay $m%09000d\n' 0
 	printf 'name \303\251t\303\251\n'
+	printf 'upstream "caf\351" { type echo }\n'
+	printf 'state directory "/\355\240\200surrogate"\n'
+	printf 'control socket "/over\300\257long"\n'
 } >bad-generated.conf
 
 # The valid cases, their output and the round trip.

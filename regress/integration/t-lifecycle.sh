@@ -104,12 +104,101 @@ else
 	notok "-vv: the suite starts"
 fi
 
+# A sandbox check of a process that does not answer gives up, and does
+# not block the next check.
+if start "$T/conf"; then
+	relay=$(pid_of "relayd-client: relay")
+	kill -STOP "$relay"
+	"$ROUTSTRCTL" -s "$T/ctl.sock" check sandbox relay >"$T/check" 2>&1
+	rc=$?
+	check "check sandbox of a stopped process fails after a while" \
+	    sh -c "test $rc = 1 && grep -q 'no answer' '$T/check'"
+	"$ROUTSTRCTL" -s "$T/ctl.sock" check sandbox ledger >"$T/check" 2>&1
+	check "and the next check runs" grep -q "killed by its sandbox" \
+	    "$T/check"
+	kill -CONT "$relay"
+	wait_exit 30
+else
+	notok "check of a stopped process: the suite starts"
+fi
+
+# A control client that sends without reading cannot hang the parent.
+if start "$T/conf"; then
+	python3 - "$T/ctl.sock" "$TOP/common/ipc.h" >"$T/flood" 2>&1 <<'EOP' &
+import re, socket, struct, sys, time
+names = re.search(r"enum imsg_type \{(.*?)\};", open(sys.argv[2]).read(),
+    re.S).group(1)
+names = re.findall(r"^\s*(IMSG_[A-Z_]+)", names, re.M)
+num = {n: i for i, n in enumerate(names)}
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.setblocking(False)
+status = struct.pack("=IIII", num["IMSG_CTL_SHOW_STATUS"], 16, 1, 0)
+sent = 0
+try:
+	for i in range(100000):
+		s.send(status)
+		sent += 1
+except BlockingIOError:
+	pass
+check = struct.pack("=IIIIi", num["IMSG_CTL_SANDBOX_CHECK"], 20, 2, 0, 3)
+s.setblocking(True)
+s.settimeout(2)
+try:
+	s.send(check)
+except OSError as e:
+	print("check not sent:", e)
+print("sent", sent)
+time.sleep(30)
+EOP
+	flood=$!
+	sleep 1
+	"$ROUTSTRCTL" -s "$T/ctl.sock" check sandbox mint >/dev/null 2>&1
+	if wait_exit 20; then
+		ok "a flooding control client: the suite still stops"
+	else
+		notok "a flooding control client: the suite still stops"
+	fi
+	kill "$flood" 2>/dev/null
+else
+	notok "a flooding control client: the suite starts"
+fi
+
+# A second SIGTERM to a proxy that drains does not stop it draining.
+if start "$T/conf"; then
+	proxy=$(pid_of "routstrd: proxy")
+	python3 -c 'import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.send(b"GET /v1/info HTTP/1.1\r\nHost: x\r\n")
+time.sleep(15)' "$PORT" &
+	slow=$!
+	sleep 0.5
+	kill -TERM "$proxy"
+	sleep 0.2
+	kill -TERM "$proxy"
+	i=0
+	while kill -0 "$proxy" 2>/dev/null && [ $i -lt 160 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	check "two SIGTERMs: the proxy exits within its drain time" \
+	    sh -c "! kill -0 $proxy 2>/dev/null"
+	kill "$slow" 2>/dev/null
+	wait_exit 20
+else
+	notok "two SIGTERMs: the suite starts"
+fi
+
 # Refusals at start.
 start "$T/conf" || notok "a second instance: the first starts"
 "$ROUTSTRD" -d -f "$T/conf" >"$T/second" 2>&1
 rc=$?
 check "a second instance on the same control socket exits 1" test $rc = 1
 check "a second instance says why" grep -q "is in use" "$T/second"
+"$ROUTSTRD" -f "$T/conf" >"$T/second" 2>&1
+rc=$?
+check "a second instance without -d exits 1 too (before daemonizing)" \
+    test $rc = 1
 check "the first instance still answers" http_get -o /dev/null \
     "http://127.0.0.1:$PORT/v1/info"
 kill -TERM "$SUITE_PID"

@@ -260,8 +260,12 @@ test_hello(int bad)
 		free_msg(&imsg);
 		T(log_has(&k, "malformed IMSG_CONF_LEDGER from proxy"),
 		    "%s: and names the message and the peer", what);
-		kill(k.pid, SIGTERM);
-		T(reap(&k) == 0, "%s: SIGTERM exits 0", what);
+		status = reap(&k);
+		T(status != -1 && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 1,
+		    "%s: a peer that sends garbage stops the child", what);
+		T(log_has(&k, "proxy 0 sent a malformed message"),
+		    "%s: which says why", what);
 	}
 	imsgbuf_clear(&peer);
 	close(sp[0]);
