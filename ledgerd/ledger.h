@@ -1,0 +1,344 @@
+/*
+ * The ledger's tables in one Berkeley DB 5.3 transactional environment,
+ * owned by ledgerd alone.  Every function that changes something takes a
+ * transaction; nothing is durable until the top-level transaction is
+ * committed with ledger_commit().  ledgerd runs each request in a child
+ * transaction of one batch transaction (group commit), so a request that
+ * fails is aborted alone.
+ *
+ * Amounts are msat (uint64_t) with checked arithmetic (money.h): an
+ * operation whose result would not fit fails with LEDGER_OVERFLOW and
+ * changes nothing.  Every change of an account's balance appends one
+ * journal entry in the same transaction, so that the balance always
+ * equals the sum of its journal.
+ *
+ * Records are fixed-size structures in host byte order, with a version
+ * number; keys that are integers are big-endian so that cursors walk
+ * them in order.
+ */
+
+#ifndef LEDGER_H
+#define LEDGER_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc.h"
+
+#define LEDGER_KEY_LEN		32	/* SHA-256 of an API key or token */
+#define LEDGER_Y_LEN		33	/* compressed secp256k1 point */
+#define LEDGER_KEYSET_MAX	33	/* keyset id bytes: v00 8, v01 33 */
+#define LEDGER_QUOTE_ID_MAX	64	/* NUL-terminated */
+#define LEDGER_BOLT11_MAX	2048	/* NUL-terminated */
+#define LEDGER_UNIT_MAX		8	/* "sat", "msat", NUL-terminated */
+#define LEDGER_REQID_LEN	16	/* request id, for the journal */
+#define LEDGER_BLOB_MAX		8192	/* opaque wallet proof or refund token */
+#define LEDGER_BATCH_MAX	1000	/* Ys or Bs in one call */
+
+/* Errors: 0 is success.  Each is a reason a request can fail. */
+enum ledger_error {
+	LEDGER_OK = 0,
+	LEDGER_NOTFOUND,	/* no such account, reservation, quote ... */
+	LEDGER_EXISTS,		/* already there (account, B_, quote ...) */
+	LEDGER_INSUFFICIENT,	/* balance - reserved < amount */
+	LEDGER_OVERFLOW,	/* a sum would not fit in 64 bits */
+	LEDGER_CLOSED,		/* account refunded and closed */
+	LEDGER_EXPIRED,		/* account past its expiry */
+	LEDGER_LIMIT,		/* account's spending limit reached */
+	LEDGER_RESERVED,	/* refund while reservations are open */
+	LEDGER_SPENT,		/* a Y is spent */
+	LEDGER_PENDING,		/* a Y is pending */
+	LEDGER_STATE,		/* compare-and-set found another state */
+	LEDGER_INVALID,		/* an argument out of range */
+	LEDGER_NOSPACE,		/* the disk is full */
+	LEDGER_DBERR,		/* any other database failure (logged) */
+	LEDGER_ERROR_MAX
+};
+
+const char	*ledger_strerror(int);
+
+struct ledger;		/* the environment and its databases */
+struct ledger_txn;	/* a transaction, top-level or child */
+
+/* ledger_open() flags */
+#define LEDGER_NOSYNC		0x01	/* commits are not flushed: benches */
+
+/*
+ * Open (creating if needed) the environment in home, run recovery, and
+ * open every database.  Returns 0 or -1 with a log line that says what
+ * to do (e.g. restore from a backup).
+ */
+int	 ledger_open(struct ledger **, const char *, int);
+void	 ledger_close(struct ledger *);
+
+/* Transactions.  parent NULL: a top-level transaction. */
+int	 ledger_begin(struct ledger *, struct ledger_txn *,
+	    struct ledger_txn **);
+int	 ledger_commit(struct ledger_txn *);	/* durable if top-level */
+void	 ledger_abort(struct ledger_txn *);
+
+/* Checkpoint, and remove the log files no longer needed. */
+int	 ledger_checkpoint(struct ledger *);
+
+/*
+ * Accounts.
+ */
+
+#define LEDGER_ACCOUNT_CLOSED	0x01
+
+struct ledger_account {
+	uint8_t		la_key[LEDGER_KEY_LEN];
+	uint64_t	la_balance;	/* msat it owns, reserved included */
+	uint64_t	la_reserved;	/* msat held by open reservations */
+	uint64_t	la_spent;	/* msat settled in all */
+	uint64_t	la_requests;	/* reservations settled */
+	uint64_t	la_limit;	/* 0, or the most la_spent may reach */
+	int64_t		la_created;	/* time(3) */
+	int64_t		la_used;	/* last change */
+	int64_t		la_expiry;	/* 0, or when it stops spending */
+	uint32_t	la_flags;	/* LEDGER_ACCOUNT_* */
+	char		la_unit[LEDGER_UNIT_MAX];	/* unit to refund in */
+	char		la_mint[IPC_URL_MAX];	/* mint to refund from */
+};
+
+/* Why a balance changed, in the journal. */
+enum ledger_reason {
+	LEDGER_R_CREATE = 1,	/* initial balance */
+	LEDGER_R_TOPUP,		/* credit */
+	LEDGER_R_SETTLE,	/* a request's cost */
+	LEDGER_R_REFUND,	/* refund-and-close */
+	LEDGER_R_ADJUST		/* operator correction */
+};
+
+struct ledger_journal {
+	uint64_t	lj_seq;		/* increasing, across restarts */
+	int64_t		lj_time;
+	uint8_t		lj_key[LEDGER_KEY_LEN];
+	uint32_t	lj_reason;	/* enum ledger_reason */
+	int32_t		lj_credit;	/* 1: credit, 0: debit */
+	uint64_t	lj_amount;	/* msat */
+	uint64_t	lj_balance;	/* the account's balance after */
+	uint8_t		lj_reqid[LEDGER_REQID_LEN];
+};
+
+/*
+ * Create an account with la_key, la_balance (journaled as
+ * LEDGER_R_CREATE when not 0), la_limit, la_expiry, la_unit and la_mint;
+ * the other fields are set here.  LEDGER_EXISTS if the key has one.
+ */
+int	 ledger_account_create(struct ledger_txn *,
+	    const struct ledger_account *, const uint8_t *);
+int	 ledger_account_get(struct ledger_txn *, const uint8_t *,
+	    struct ledger_account *);
+/* Add amount; the new balance in *balance.  Not on a closed account. */
+int	 ledger_account_credit(struct ledger_txn *, const uint8_t *,
+	    uint64_t, int, const uint8_t *, uint64_t *);
+/*
+ * Refund and close: the whole balance is taken to zero and the account
+ * closed in this transaction; *amount is what was taken.
+ * LEDGER_RESERVED while reservations are open.
+ */
+int	 ledger_account_refund(struct ledger_txn *, const uint8_t *,
+	    const uint8_t *, uint64_t *);
+
+/*
+ * Reservations: reserve(amount) holds msat of the spendable balance
+ * (balance - reserved) until settle or release; deadline is when
+ * ledger_expire() releases it.  LEDGER_INSUFFICIENT, LEDGER_CLOSED,
+ * LEDGER_EXPIRED (account expiry <= now), LEDGER_LIMIT (spent + reserved
+ * + amount > limit).
+ */
+int	 ledger_reserve(struct ledger_txn *, const uint8_t *, uint64_t,
+	    int64_t, const uint8_t *, uint64_t *);
+/*
+ * Charge the actual cost and release the rest.  An actual cost above the
+ * balance charges the balance: it never goes below zero.  *charged and
+ * the account after (may be NULL).  LEDGER_NOTFOUND if the reservation
+ * is gone (released, expired).
+ */
+int	 ledger_settle(struct ledger_txn *, uint64_t, uint64_t,
+	    const uint8_t *, uint64_t *, struct ledger_account *);
+int	 ledger_release(struct ledger_txn *, uint64_t);
+/* Release every reservation whose deadline is before now; *n of them. */
+int	 ledger_expire(struct ledger_txn *, int64_t, uint64_t *);
+/* Release all of them (at start: no request survives a restart). */
+int	 ledger_release_all(struct ledger_txn *, uint64_t *);
+
+/* The journal, oldest first, for one account or (key NULL) all. */
+int	 ledger_journal_walk(struct ledger_txn *, const uint8_t *,
+	    int (*)(const struct ledger_journal *, void *), void *);
+
+/*
+ * The mint's spent and pending sets, keyed by Y.  Each call is
+ * all-or-nothing over its n Ys.
+ */
+#define LEDGER_Y_UNSPENT	0
+#define LEDGER_Y_PENDING	1
+#define LEDGER_Y_SPENT		2
+
+/* LEDGER_SPENT or LEDGER_PENDING if any Y already is; also within ys. */
+int	 ledger_ys_pend(struct ledger_txn *, const uint8_t (*)[LEDGER_Y_LEN],
+	    size_t, const char *);
+/* Pending back to unspent; LEDGER_NOTFOUND if any is not pending. */
+int	 ledger_ys_unpend(struct ledger_txn *,
+	    const uint8_t (*)[LEDGER_Y_LEN], size_t);
+/*
+ * Mark spent.  from_pending 0: every Y must be unspent (LEDGER_SPENT,
+ * LEDGER_PENDING otherwise); 1: every Y must be pending and moves.
+ */
+int	 ledger_ys_spend(struct ledger_txn *, const uint8_t (*)[LEDGER_Y_LEN],
+	    size_t, int);
+int	 ledger_ys_state(struct ledger_txn *, const uint8_t (*)[LEDGER_Y_LEN],
+	    size_t, uint8_t *);
+
+/* Issued outputs, keyed by B_: a B_ is never signed twice. */
+struct ledger_issued {
+	uint8_t		li_b[LEDGER_Y_LEN];	/* B_ */
+	uint8_t		li_c[LEDGER_Y_LEN];	/* C_ */
+	uint8_t		li_keyset[LEDGER_KEYSET_MAX];
+	uint32_t	li_keyset_len;
+	uint64_t	li_amount;		/* in the keyset's unit */
+	uint8_t		li_dleq_e[32];
+	uint8_t		li_dleq_s[32];
+	int64_t		li_time;
+};
+
+/* LEDGER_EXISTS if any B_ is already there (or twice in the list). */
+int	 ledger_issued_add(struct ledger_txn *, const struct ledger_issued *,
+	    size_t);
+int	 ledger_issued_get(struct ledger_txn *, const uint8_t *,
+	    struct ledger_issued *);
+/* Totals issued per keyset, for routstrctl mint and the audit. */
+int	 ledger_issued_walk(struct ledger_txn *,
+	    int (*)(const struct ledger_issued *, void *), void *);
+
+/*
+ * Quotes.  Mint: UNPAID -> PAID -> ISSUED.  Melt: UNPAID -> PENDING ->
+ * PAID, or PENDING -> UNPAID when the payment failed.  Changes of state
+ * are compare-and-set: LEDGER_STATE when the quote is not in `from'.
+ */
+#define LEDGER_QUOTE_UNPAID	1
+#define LEDGER_QUOTE_PAID	2
+#define LEDGER_QUOTE_ISSUED	3
+#define LEDGER_QUOTE_PENDING	4
+
+struct ledger_quote {
+	char		lq_id[LEDGER_QUOTE_ID_MAX];
+	int32_t		lq_melt;		/* 0 mint quote, 1 melt quote */
+	uint32_t	lq_state;
+	uint64_t	lq_amount;
+	uint64_t	lq_fee_reserve;		/* melt */
+	char		lq_unit[LEDGER_UNIT_MAX];
+	int64_t		lq_created;
+	int64_t		lq_expiry;
+	uint8_t		lq_payment_hash[32];
+	uint8_t		lq_preimage[32];	/* melt, once paid */
+	int32_t		lq_has_preimage;
+	char		lq_pubkey[67];		/* NUT-20, hex, or "" */
+	char		lq_request[LEDGER_BOLT11_MAX];
+};
+
+int	 ledger_quote_add(struct ledger_txn *, const struct ledger_quote *);
+int	 ledger_quote_get(struct ledger_txn *, int, const char *,
+	    struct ledger_quote *);
+/* from -> to; a melt going to PAID may set the preimage (NULL: none). */
+int	 ledger_quote_cas(struct ledger_txn *, int, const char *, uint32_t,
+	    uint32_t, const uint8_t *);
+/* A melt quote for this payment hash that is PENDING or PAID, if any. */
+int	 ledger_quote_by_hash(struct ledger_txn *, const uint8_t *,
+	    struct ledger_quote *);
+
+/*
+ * The wallet: proofs as opaque blobs that mintd encrypted (the ledger
+ * cannot read them), keyed by mint, keyset and a proof id; NUT-13
+ * counters per keyset; refund records of X-Cashu payments.
+ */
+struct ledger_proof_key {
+	uint8_t		lp_mint[32];		/* SHA-256 of the mint URL */
+	uint8_t		lp_keyset[LEDGER_KEYSET_MAX];	/* zero-padded */
+	uint8_t		lp_id[32];		/* e.g. the proof's Y */
+};
+
+int	 ledger_proof_put(struct ledger_txn *, const struct ledger_proof_key *,
+	    const void *, size_t);
+int	 ledger_proof_del(struct ledger_txn *,
+	    const struct ledger_proof_key *);
+/* Every proof of a mint (and keyset, unless NULL), in key order. */
+int	 ledger_proof_walk(struct ledger_txn *, const uint8_t *,
+	    const uint8_t *, int (*)(const struct ledger_proof_key *,
+	    const void *, size_t, void *), void *);
+
+/* *first = the counter, which then advances by n (committed before use). */
+int	 ledger_counter_advance(struct ledger_txn *, const uint8_t *, size_t,
+	    uint64_t, uint64_t *);
+
+#define LEDGER_REFUND_INFLIGHT	1	/* paid, request running */
+#define LEDGER_REFUND_READY	2	/* change token stored */
+#define LEDGER_REFUND_TAKEN	3	/* change token handed out */
+#define LEDGER_REFUND_NONE	4	/* nothing to give back */
+
+struct ledger_refund {
+	uint8_t		lr_token[LEDGER_KEY_LEN];	/* SHA-256 of the token */
+	uint32_t	lr_state;
+	uint64_t	lr_paid;	/* msat the token was worth */
+	uint64_t	lr_refund;	/* msat of change */
+	int64_t		lr_time;
+	uint8_t		lr_reqid[LEDGER_REQID_LEN];
+	uint32_t	lr_bloblen;
+	uint8_t		lr_blob[LEDGER_BLOB_MAX];	/* the change token */
+};
+
+int	 ledger_refund_add(struct ledger_txn *, const struct ledger_refund *);
+int	 ledger_refund_get(struct ledger_txn *, const uint8_t *,
+	    struct ledger_refund *);
+/* from -> to, replacing the blob when blob is not NULL. */
+int	 ledger_refund_cas(struct ledger_txn *, const uint8_t *, uint32_t,
+	    uint32_t, const void *, size_t);
+
+/*
+ * The audit: every account equals the sum of its journal, reserved <=
+ * balance and equals the sum of its reservations, no Y is both pending
+ * and spent, every pending Y's quote exists.  Each problem is reported
+ * through problem() (a line of text) and counted; the totals fill the
+ * report.
+ */
+struct ledger_total {
+	char		lt_mint[IPC_URL_MAX];
+	char		lt_unit[LEDGER_UNIT_MAX];
+	uint64_t	lt_balance;	/* user liabilities */
+	uint64_t	lt_reserved;
+	uint64_t	lt_accounts;
+};
+
+struct ledger_report {
+	uint64_t		 lr_accounts;
+	uint64_t		 lr_reservations;
+	uint64_t		 lr_journal;
+	uint64_t		 lr_spent;
+	uint64_t		 lr_pending;
+	uint64_t		 lr_issued;
+	uint64_t		 lr_problems;
+	size_t			 lr_ntotals;
+	struct ledger_total	 lr_totals[32];	/* per mint and unit */
+};
+
+int	 ledger_check(struct ledger *, struct ledger_report *,
+	    void (*)(const char *, void *), void *);
+
+/*
+ * Hot backup: a consistent copy of the database files and logs while
+ * the ledger runs, handed file by file to the callbacks (ledgerd has no
+ * filesystem outside its directory; the parent writes the copy).
+ */
+struct ledger_backup_cb {
+	int	(*lb_open)(const char *, void *);
+	int	(*lb_write)(uint64_t, const void *, size_t, void *);
+	int	(*lb_close)(const char *, void *);
+	void	*lb_arg;
+};
+
+int	 ledger_backup(struct ledger *, const struct ledger_backup_cb *);
+
+#endif /* LEDGER_H */
