@@ -82,6 +82,56 @@ enum imsg_type {
 	IMSG_CTL_OK,		/* no payload */
 	IMSG_CTL_FAIL,		/* char[]: NUL-terminated reason */
 	IMSG_CTL_END,		/* no payload: end of a multi-part reply */
+	IMSG_CTL_LEDGER_CHECK,	/* ctl -> parent -> ledger; replies below */
+	IMSG_CTL_LEDGER_PROBLEM, /* char[]: one problem the audit found */
+	IMSG_CTL_LEDGER_REPORT,	/* struct ipc_ledger_report, then CTL_END */
+	IMSG_CTL_LEDGER_BACKUP,	/* ctl -> parent: char[] directory;
+				   parent -> ledger: no payload */
+	IMSG_LEDGER_BACKUP_FILE, /* ledger -> parent: char[] file name */
+	IMSG_LEDGER_BACKUP_DATA, /* struct ipc_backup_data + bytes */
+	IMSG_LEDGER_BACKUP_CLOSE, /* no payload: that file is complete */
+
+	/*
+	 * Requests to the ledger: accounts and reservations from the
+	 * proxies, the mint's sets, quotes and wallet from the mint.
+	 * peerid = request id; the reply echoes it and is sent only once
+	 * the transaction is durable.  The reply is IMSG_LEDGER_REPLY
+	 * unless said otherwise, or IMSG_LEDGER_REPLY with an error.
+	 */
+	IMSG_LEDGER_ACCOUNT_CREATE,	/* struct ipc_account */
+	IMSG_LEDGER_ACCOUNT_GET,	/* struct ipc_key -> IMSG_LEDGER_ACCOUNT */
+	IMSG_LEDGER_CREDIT,		/* struct ipc_credit */
+	IMSG_LEDGER_REFUND,		/* struct ipc_credit, amount 0, reason
+					   LEDGER_R_REFUND; lr_amount taken */
+	IMSG_LEDGER_RESERVE,		/* struct ipc_reserve; lr_id */
+	IMSG_LEDGER_SETTLE,		/* struct ipc_settle; lr_amount charged */
+	IMSG_LEDGER_RELEASE,		/* struct ipc_settle, actual 0 */
+	IMSG_LEDGER_YS_PEND,		/* struct ipc_ys + n * LEDGER_Y_LEN */
+	IMSG_LEDGER_YS_UNPEND,		/* same */
+	IMSG_LEDGER_YS_SPEND,		/* same; yh_flags from pending */
+	IMSG_LEDGER_YS_STATE,		/* same -> IMSG_LEDGER_YS_STATES */
+	IMSG_LEDGER_ISSUED_ADD,		/* uint32 n + n * struct ipc_issued */
+	IMSG_LEDGER_ISSUED_GET,		/* B_ (33 bytes) -> IMSG_LEDGER_ISSUED */
+	IMSG_LEDGER_QUOTE_ADD,		/* struct ipc_quote */
+	IMSG_LEDGER_QUOTE_GET,		/* struct ipc_quote_ref -> QUOTE */
+	IMSG_LEDGER_QUOTE_CAS,		/* struct ipc_quote_ref */
+	IMSG_LEDGER_QUOTE_BY_HASH,	/* 32-byte payment hash -> QUOTE */
+	IMSG_LEDGER_PROOF_PUT,		/* struct ipc_proof + blob */
+	IMSG_LEDGER_PROOF_DEL,		/* struct ipc_proof */
+	IMSG_LEDGER_PROOF_WALK,		/* struct ipc_proof -> PROOF..., REPLY */
+	IMSG_LEDGER_COUNTER,		/* struct ipc_counter; lr_id = first */
+	IMSG_LEDGER_REFUND_ADD,		/* struct ipc_refund + blob */
+	IMSG_LEDGER_REFUND_GET,		/* struct ipc_key -> REFUND_RECORD */
+	IMSG_LEDGER_REFUND_CAS,		/* struct ipc_refund + blob */
+
+	/* ... and the ledger's answers */
+	IMSG_LEDGER_REPLY,		/* struct ipc_ledger_reply */
+	IMSG_LEDGER_ACCOUNT,		/* struct ipc_account */
+	IMSG_LEDGER_YS_STATES,		/* n bytes, LEDGER_Y_* */
+	IMSG_LEDGER_ISSUED,		/* struct ipc_issued */
+	IMSG_LEDGER_QUOTE,		/* struct ipc_quote */
+	IMSG_LEDGER_PROOF,		/* struct ipc_proof + blob: one of a walk */
+	IMSG_LEDGER_REFUND_RECORD,	/* struct ipc_refund + blob */
 
 	IMSG_MAX
 };
@@ -211,6 +261,164 @@ struct ipc_resolved {
 	struct sockaddr_storage r_addrs[IPC_RESOLVE_MAX];	/* port 0 */
 };
 
+/*
+ * The ledger's requests and replies.  Sizes and the meaning of every
+ * field are those of ledgerd/ledger.h; these are their wire forms.
+ */
+#define IPC_KEY_LEN		32	/* SHA-256 of an API key or token */
+#define IPC_Y_LEN		33	/* compressed secp256k1 point */
+#define IPC_KEYSET_MAX		33
+#define IPC_QUOTE_ID_MAX	64
+#define IPC_BOLT11_MAX		2048
+#define IPC_UNIT_MAX		8
+#define IPC_REQID_LEN		16
+#define IPC_BLOB_MAX		8192
+#define IPC_BATCH_MAX		1000	/* Ys or outputs in one request */
+
+struct ipc_key {
+	uint8_t		k_key[IPC_KEY_LEN];
+};
+
+struct ipc_account {
+	uint8_t		a_key[IPC_KEY_LEN];
+	uint8_t		a_reqid[IPC_REQID_LEN];	/* create only */
+	uint64_t	a_balance;
+	uint64_t	a_reserved;
+	uint64_t	a_spent;
+	uint64_t	a_requests;
+	uint64_t	a_limit;
+	int64_t		a_created;
+	int64_t		a_used;
+	int64_t		a_expiry;
+	uint32_t	a_flags;
+	char		a_unit[IPC_UNIT_MAX];
+	char		a_mint[IPC_URL_MAX];
+};
+
+struct ipc_credit {
+	uint8_t		c_key[IPC_KEY_LEN];
+	uint8_t		c_reqid[IPC_REQID_LEN];
+	uint64_t	c_amount;
+	int32_t		c_reason;	/* enum ledger_reason */
+};
+
+struct ipc_reserve {
+	uint8_t		r_key[IPC_KEY_LEN];
+	uint8_t		r_reqid[IPC_REQID_LEN];
+	uint64_t	r_amount;
+	int64_t		r_deadline;
+};
+
+struct ipc_settle {
+	uint64_t	s_id;
+	uint64_t	s_actual;
+	uint8_t		s_reqid[IPC_REQID_LEN];
+};
+
+/* Followed by yh_n * IPC_Y_LEN bytes. */
+struct ipc_ys {
+	uint32_t	yh_n;
+	uint32_t	yh_flags;	/* YS_SPEND: 1 = from pending */
+	char		yh_quote[IPC_QUOTE_ID_MAX];	/* YS_PEND: "" or id */
+};
+
+struct ipc_issued {
+	uint8_t		i_b[IPC_Y_LEN];
+	uint8_t		i_c[IPC_Y_LEN];
+	uint8_t		i_keyset[IPC_KEYSET_MAX];
+	uint32_t	i_keyset_len;
+	uint64_t	i_amount;
+	uint8_t		i_dleq_e[32];
+	uint8_t		i_dleq_s[32];
+	int64_t		i_time;
+};
+
+struct ipc_quote {
+	char		q_id[IPC_QUOTE_ID_MAX];
+	int32_t		q_melt;
+	uint32_t	q_state;
+	uint64_t	q_amount;
+	uint64_t	q_fee_reserve;
+	char		q_unit[IPC_UNIT_MAX];
+	int64_t		q_created;
+	int64_t		q_expiry;
+	uint8_t		q_payment_hash[32];
+	uint8_t		q_preimage[32];
+	int32_t		q_has_preimage;
+	char		q_pubkey[67];
+	char		q_request[IPC_BOLT11_MAX];
+};
+
+/* QUOTE_GET: id and melt; QUOTE_CAS: from -> to (and the preimage). */
+struct ipc_quote_ref {
+	char		qr_id[IPC_QUOTE_ID_MAX];
+	int32_t		qr_melt;
+	uint32_t	qr_from;
+	uint32_t	qr_to;
+	int32_t		qr_has_preimage;
+	uint8_t		qr_preimage[32];
+};
+
+/* Followed by p_bloblen bytes (PUT, PROOF). */
+struct ipc_proof {
+	uint8_t		p_mint[32];
+	uint8_t		p_keyset[IPC_KEYSET_MAX];
+	uint8_t		p_id[32];
+	int32_t		p_any_keyset;	/* WALK: every keyset of the mint */
+	uint32_t	p_bloblen;
+};
+
+struct ipc_counter {
+	uint8_t		c_keyset[IPC_KEYSET_MAX];
+	uint32_t	c_keyset_len;
+	uint64_t	c_n;
+};
+
+/* Followed by rf_bloblen bytes: the change token. */
+struct ipc_refund {
+	uint8_t		rf_token[IPC_KEY_LEN];
+	uint32_t	rf_state;	/* ADD: the state; CAS: to */
+	uint32_t	rf_from;	/* CAS */
+	uint64_t	rf_paid;
+	uint64_t	rf_refund;
+	int64_t		rf_time;
+	uint8_t		rf_reqid[IPC_REQID_LEN];
+	uint32_t	rf_bloblen;
+};
+
+struct ipc_ledger_reply {
+	int32_t		lr_error;	/* enum ledger_error */
+	uint32_t	lr_pad;
+	uint64_t	lr_id;		/* reservation id, counter value */
+	uint64_t	lr_amount;	/* credited, charged, refunded */
+	uint64_t	lr_balance;	/* the account's balance after */
+	uint64_t	lr_reserved;
+};
+
+/* IMSG_LEDGER_BACKUP_DATA: followed by the bytes */
+struct ipc_backup_data {
+	uint64_t	bd_offset;
+};
+
+/* IMSG_CTL_LEDGER_REPORT */
+struct ipc_ledger_report {
+	uint64_t	rp_accounts;
+	uint64_t	rp_reservations;
+	uint64_t	rp_journal;
+	uint64_t	rp_spent;
+	uint64_t	rp_pending;
+	uint64_t	rp_issued;
+	uint64_t	rp_problems;
+	uint32_t	rp_ntotals;
+	struct {
+		char		t_mint[IPC_URL_MAX];
+		char		t_unit[IPC_UNIT_MAX];
+		uint64_t	t_balance;
+		uint64_t	t_reserved;
+		uint64_t	t_accounts;
+	}		rp_totals[32];
+};
+
 /* IMSG_READY, IMSG_CTL_STATUS */
 struct ipc_status {
 	int32_t		s_procid;
@@ -231,6 +439,7 @@ const char	*imsg_type_name(uint32_t);
 int		 ipc_str_ok(const char *, size_t);
 int		 utf8_valid(const char *);
 int		 ipc_is_reply(uint32_t);
+int		 ipc_is_partial(uint32_t);
 int		 ipc_host_ok(const char *, size_t);
 int		 ipc_resolved_ok(const struct ipc_resolved *);
 

@@ -33,6 +33,7 @@ struct proc_req {
 	uint32_t		 r_id;
 	struct peer		*r_peer;
 	struct event		 r_timer;
+	struct timeval		 r_tv;
 	void			(*r_cb)(struct imsg *, void *);
 	void			*r_arg;
 };
@@ -295,7 +296,6 @@ proc_request(struct peer *p, uint32_t type, const void *data, size_t len,
     int timeout_ms, void (*cb)(struct imsg *, void *), void *arg)
 {
 	struct proc_req	*r, key;
-	struct timeval	 tv;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (0);
@@ -312,9 +312,9 @@ proc_request(struct peer *p, uint32_t type, const void *data, size_t len,
 	}
 	RB_INSERT(reqtree, &requests, r);
 	evtimer_set(&r->r_timer, req_timeout, r);
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(&r->r_timer, &tv);
+	r->r_tv.tv_sec = timeout_ms / 1000;
+	r->r_tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(&r->r_timer, &r->r_tv);
 	return (r->r_id);
 }
 
@@ -371,6 +371,13 @@ proc_reply(struct peer *p, struct imsg *imsg)
 	}
 	if (r->r_peer != p)
 		return (-1);
+	if (ipc_is_partial(imsg_get_type(imsg))) {
+		/* More is coming: the request stays, its clock restarts. */
+		evtimer_del(&r->r_timer);
+		evtimer_add(&r->r_timer, &r->r_tv);
+		r->r_cb(imsg, r->r_arg);
+		return (1);
+	}
 	req_finish(r, imsg);
 	return (1);
 }
@@ -476,6 +483,8 @@ proc_child_main(const struct proc_child *pc, int argc, char **argv)
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
 	event_init();
+	/* 0 urgent, 1 (the default) channels, 2 work done after them */
+	event_priority_init(PROC_PRIORITIES);
 	signal_set(&child_ev_term, SIGTERM, child_sig, NULL);
 	signal_set(&child_ev_int, SIGINT, child_sig, NULL);
 	signal_set(&child_ev_hup, SIGHUP, child_sig, NULL);
@@ -638,6 +647,8 @@ child_dispatch_parent(struct peer *p, struct imsg *imsg)
 		    child_have_start && !child_configured_done &&
 		    child->pc_conf != NULL)
 			return (child->pc_conf(imsg));
+		if (child_ready && child->pc_dispatch_parent != NULL)
+			return (child->pc_dispatch_parent(p, imsg));
 		return (-1);
 	}
 	return (0);

@@ -19,6 +19,7 @@
 
 #define PROC_PARENT_SOCK_FILENO	3
 #define PEER_QUEUE_MAX		1024	/* replies queued before we stop reading */
+#define PROC_PRIORITIES		3	/* libevent priorities in a child */
 
 struct peer;
 struct imsg;
@@ -62,6 +63,8 @@ struct proc_child {
 	int	(*pc_ready)(void);
 	/* a message from a peer child that proc.c does not handle itself */
 	int	(*pc_dispatch)(struct peer *, struct imsg *);
+	/* the same from the parent, once configured (routstrctl requests) */
+	int	(*pc_dispatch_parent)(struct peer *, struct imsg *);
 	/* SIGTERM: stop accepting work, flush, then call proc_exit() */
 	void	(*pc_shutdown)(void);
 	/* text for the status reply ("ready", "ready, 3 connections") */

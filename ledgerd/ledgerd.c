@@ -1,31 +1,87 @@
 /*
  * ledgerd: the one process that owns the money ledger.  Started by
  * routstrd(8), chrooted into its database directory.
+ *
+ * Group commit: every request read in one turn of the event loop runs in
+ * a child transaction of one batch transaction; when the channels have
+ * nothing more to read (a lower-priority event), the batch is committed
+ * once, durably, and only then are the replies sent.  A request that
+ * fails aborts its own child transaction and nothing else.
  */
 
 #include <sys/types.h>
+#include <sys/queue.h>
 
+#include <errno.h>
+#include <event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "imsg.h"
 #include "ipc.h"
+#include "ledger.h"
 #include "log.h"
 #include "proc.h"
+
+#define EXPIRE_INTERVAL		5	/* seconds between reservation sweeps */
+#define CHECKPOINT_INTERVAL	60	/* seconds between checkpoints */
+#define COMMIT_PRIORITY		(PROC_PRIORITIES - 1)
+#define BACKUP_CHUNK		(64 * 1024)
+
+/* A reply held until its batch is durable. */
+struct reply {
+	TAILQ_ENTRY(reply)	 r_entry;
+	int			 r_procid;
+	int			 r_instance;
+	uint32_t		 r_type;
+	uint32_t		 r_id;
+	int			 r_error;	/* of the request: fixed at commit */
+	size_t			 r_len;
+	unsigned char		*r_data;	/* starts with the reply struct */
+};
+TAILQ_HEAD(replies, reply);
 
 static int		 ledger_conf(struct imsg *);
 static void		 ledger_configured(void);
 static const char	*ledger_rwdir(void);
+static void		 ledger_sandboxed(void);
+static int		 ledger_dispatch(struct peer *, struct imsg *);
+static int		 ledger_dispatch_parent(struct peer *, struct imsg *);
+static void		 ledger_shutdown(void);
+static void		 ledger_state(char *, size_t);
+static int		 request(struct peer *, struct imsg *);
+static struct ledger_txn *batch_child(void);
+static void		 batch_commit(int, short, void *);
+static void		 batch_flush(void);
+static void		 reply_queue(struct peer *, uint32_t, uint32_t, int,
+			    const void *, size_t, const void *, size_t);
+static void		 reply_error(struct peer *, uint32_t, int);
+static void		 expire_timer(int, short, void *);
+static void		 checkpoint_timer(int, short, void *);
+static void		 ctl_check(struct peer *, uint32_t);
+static void		 ctl_backup(struct peer *, uint32_t);
 
 static struct ipc_conf_ledger	 conf;
 static int			 have_conf;
+static struct ledger		*db;
+static struct ledger_txn	*batch;		/* open batch, or NULL */
+static struct replies		 replies = TAILQ_HEAD_INITIALIZER(replies);
+static struct event		 ev_commit, ev_expire, ev_checkpoint;
+static uint64_t			 nbatches, nrequests;
 
 static const struct proc_child	 ledger_child = {
 	.pc_procid = PROC_LEDGER,
 	.pc_conf = ledger_conf,
 	.pc_configured = ledger_configured,
 	.pc_rwdir = ledger_rwdir,
+	.pc_sandboxed = ledger_sandboxed,
+	.pc_dispatch = ledger_dispatch,
+	.pc_dispatch_parent = ledger_dispatch_parent,
+	.pc_shutdown = ledger_shutdown,
+	.pc_state = ledger_state,
 };
 
 int
@@ -63,4 +119,845 @@ static const char *
 ledger_rwdir(void)
 {
 	return (conf.cl_dbdir);
+}
+
+/* Inside the sandbox: open the database, recovering it. */
+static void
+ledger_sandboxed(void)
+{
+	struct ledger_txn	*txn;
+	struct timeval		 tv;
+	uint64_t		 n = 0;
+	const char		*home;
+
+	/* Chrooted into the directory, which Berkeley DB calls ".". */
+	home = strcmp(conf.cl_dbdir, "/") == 0 ? "." : conf.cl_dbdir;
+	if (ledger_open(&db, home, 0) == -1)
+		fatalx("cannot open the ledger in %s: restore it from a "
+		    "backup (see ledgerd(8))", conf.cl_dbdir);
+
+	/* No request survives a restart: what they held is free again. */
+	if (ledger_begin(db, NULL, &txn) != LEDGER_OK ||
+	    ledger_release_all(txn, &n) != LEDGER_OK ||
+	    ledger_commit(txn) != LEDGER_OK)
+		fatalx("cannot release the reservations of the last run");
+	if (n > 0)
+		log_info("released %llu reservations of the last run",
+		    (unsigned long long)n);
+
+	event_set(&ev_commit, -1, 0, batch_commit, NULL);
+	event_priority_set(&ev_commit, COMMIT_PRIORITY);
+	evtimer_set(&ev_expire, expire_timer, NULL);
+	tv.tv_sec = EXPIRE_INTERVAL;
+	tv.tv_usec = 0;
+	evtimer_add(&ev_expire, &tv);
+	evtimer_set(&ev_checkpoint, checkpoint_timer, NULL);
+	tv.tv_sec = CHECKPOINT_INTERVAL;
+	evtimer_add(&ev_checkpoint, &tv);
+}
+
+static void
+ledger_shutdown(void)
+{
+	/* What was asked is committed and answered before we go. */
+	batch_flush();
+	if (db != NULL) {
+		(void)ledger_checkpoint(db);
+		ledger_close(db);
+		db = NULL;
+	}
+	proc_exit(0);
+}
+
+static void
+ledger_state(char *buf, size_t len)
+{
+	(void)snprintf(buf, len, "ready, %llu requests in %llu commits",
+	    (unsigned long long)nrequests, (unsigned long long)nbatches);
+}
+
+/*
+ * The batch.
+ */
+
+/* A child transaction of the open batch, opening one if needed. */
+static struct ledger_txn *
+batch_child(void)
+{
+	struct ledger_txn	*child;
+
+	if (batch == NULL) {
+		if (ledger_begin(db, NULL, &batch) != LEDGER_OK)
+			fatalx("cannot begin a transaction");
+		/* After every channel with something to read. */
+		event_active(&ev_commit, 0, 0);
+	}
+	if (ledger_begin(db, batch, &child) != LEDGER_OK)
+		fatalx("cannot begin a child transaction");
+	return (child);
+}
+
+/* Finish one request's child transaction. */
+static int
+child_end(struct ledger_txn *child, int error)
+{
+	if (error != LEDGER_OK) {
+		ledger_abort(child);
+		return (error);
+	}
+	return (ledger_commit(child));
+}
+
+static void
+batch_commit(int fd, short event, void *arg)
+{
+	batch_flush();
+}
+
+/* Commit the batch durably, then send every reply it holds. */
+static void
+batch_flush(void)
+{
+	struct ipc_ledger_reply	*lr;
+	struct reply		*r;
+	struct peer		*p;
+	int			 error = LEDGER_OK;
+
+	if (batch != NULL) {
+		error = ledger_commit(batch);
+		batch = NULL;
+		nbatches++;
+		if (error != LEDGER_OK)
+			log_warnx("commit of a batch failed: %s",
+			    ledger_strerror(error));
+	}
+	while ((r = TAILQ_FIRST(&replies)) != NULL) {
+		TAILQ_REMOVE(&replies, r, r_entry);
+		/* A failed commit undid everything: say so to everyone. */
+		if (error != LEDGER_OK && r->r_error == LEDGER_OK) {
+			free(r->r_data);
+			if ((r->r_data = calloc(1, sizeof(*lr))) == NULL)
+				fatal(NULL);
+			lr = (struct ipc_ledger_reply *)r->r_data;
+			lr->lr_error = error;
+			r->r_len = sizeof(*lr);
+			r->r_type = IMSG_LEDGER_REPLY;
+		}
+		if ((p = peer_find(r->r_procid, r->r_instance)) != NULL)
+			peer_compose(p, r->r_type, r->r_id, -1, r->r_data,
+			    r->r_len);
+		free(r->r_data);
+		free(r);
+	}
+}
+
+static void
+reply_queue(struct peer *p, uint32_t type, uint32_t id, int error,
+    const void *a, size_t alen, const void *b, size_t blen)
+{
+	struct reply	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->r_data = malloc(alen + blen)) == NULL)
+		fatal(NULL);
+	r->r_procid = p->p_procid;
+	r->r_instance = p->p_instance;
+	r->r_type = type;
+	r->r_id = id;
+	r->r_error = error;
+	memcpy(r->r_data, a, alen);
+	if (blen > 0)
+		memcpy(r->r_data + alen, b, blen);
+	r->r_len = alen + blen;
+	TAILQ_INSERT_TAIL(&replies, r, r_entry);
+}
+
+static void
+reply_error(struct peer *p, uint32_t id, int error)
+{
+	struct ipc_ledger_reply	 lr;
+
+	memset(&lr, 0, sizeof(lr));
+	lr.lr_error = error;
+	reply_queue(p, IMSG_LEDGER_REPLY, id, error, &lr, sizeof(lr), NULL, 0);
+}
+
+static void
+expire_timer(int fd, short event, void *arg)
+{
+	struct ledger_txn	*child;
+	struct timeval		 tv = { EXPIRE_INTERVAL, 0 };
+	uint64_t		 n = 0;
+
+	child = batch_child();
+	if (child_end(child, ledger_expire(child, time(NULL), &n)) !=
+	    LEDGER_OK)
+		log_warnx("expiry of reservations failed");
+	else if (n > 0)
+		log_info("released %llu expired reservations",
+		    (unsigned long long)n);
+	evtimer_add(&ev_expire, &tv);
+}
+
+static void
+checkpoint_timer(int fd, short event, void *arg)
+{
+	struct timeval	 tv = { CHECKPOINT_INTERVAL, 0 };
+
+	batch_flush();
+	if (ledger_checkpoint(db) != LEDGER_OK)
+		log_warnx("checkpoint failed");
+	evtimer_add(&ev_checkpoint, &tv);
+}
+
+/*
+ * Requests.
+ */
+
+static int
+ledger_dispatch(struct peer *p, struct imsg *imsg)
+{
+	if (db == NULL)
+		return (-1);
+	nrequests++;
+	return (request(p, imsg));
+}
+
+/* The parent's requests that are ours to answer: routstrctl ledger. */
+static int
+ledger_dispatch_parent(struct peer *p, struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_LEDGER_CHECK:
+		if (imsg_get_len(imsg) != 0)
+			return (-1);
+		ctl_check(p, imsg_get_id(imsg));
+		return (0);
+	case IMSG_CTL_LEDGER_BACKUP:
+		if (imsg_get_len(imsg) != 0)
+			return (-1);
+		ctl_backup(p, imsg_get_id(imsg));
+		return (0);
+	default:
+		return (-1);
+	}
+}
+
+static int
+str_ok(const char *s, size_t len)
+{
+	return (ipc_str_ok(s, len));
+}
+
+static void
+account_to_ipc(const struct ledger_account *la, struct ipc_account *a)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(a->a_key, la->la_key, sizeof(a->a_key));
+	a->a_balance = la->la_balance;
+	a->a_reserved = la->la_reserved;
+	a->a_spent = la->la_spent;
+	a->a_requests = la->la_requests;
+	a->a_limit = la->la_limit;
+	a->a_created = la->la_created;
+	a->a_used = la->la_used;
+	a->a_expiry = la->la_expiry;
+	a->a_flags = la->la_flags;
+	memcpy(a->a_unit, la->la_unit, sizeof(a->a_unit));
+	memcpy(a->a_mint, la->la_mint, sizeof(a->a_mint));
+}
+
+static void
+quote_to_ipc(const struct ledger_quote *lq, struct ipc_quote *q)
+{
+	memset(q, 0, sizeof(*q));
+	memcpy(q->q_id, lq->lq_id, sizeof(q->q_id));
+	q->q_melt = lq->lq_melt;
+	q->q_state = lq->lq_state;
+	q->q_amount = lq->lq_amount;
+	q->q_fee_reserve = lq->lq_fee_reserve;
+	memcpy(q->q_unit, lq->lq_unit, sizeof(q->q_unit));
+	q->q_created = lq->lq_created;
+	q->q_expiry = lq->lq_expiry;
+	memcpy(q->q_payment_hash, lq->lq_payment_hash,
+	    sizeof(q->q_payment_hash));
+	memcpy(q->q_preimage, lq->lq_preimage, sizeof(q->q_preimage));
+	q->q_has_preimage = lq->lq_has_preimage;
+	memcpy(q->q_pubkey, lq->lq_pubkey, sizeof(q->q_pubkey));
+	memcpy(q->q_request, lq->lq_request, sizeof(q->q_request));
+}
+
+static int
+quote_from_ipc(const struct ipc_quote *q, struct ledger_quote *lq)
+{
+	if (!str_ok(q->q_id, sizeof(q->q_id)) || q->q_id[0] == '\0' ||
+	    !str_ok(q->q_unit, sizeof(q->q_unit)) ||
+	    !str_ok(q->q_pubkey, sizeof(q->q_pubkey)) ||
+	    !str_ok(q->q_request, sizeof(q->q_request)) ||
+	    (q->q_melt != 0 && q->q_melt != 1) ||
+	    q->q_state < LEDGER_QUOTE_UNPAID ||
+	    q->q_state > LEDGER_QUOTE_PENDING ||
+	    (q->q_has_preimage != 0 && q->q_has_preimage != 1))
+		return (-1);
+	memset(lq, 0, sizeof(*lq));
+	memcpy(lq->lq_id, q->q_id, sizeof(lq->lq_id));
+	lq->lq_melt = q->q_melt;
+	lq->lq_state = q->q_state;
+	lq->lq_amount = q->q_amount;
+	lq->lq_fee_reserve = q->q_fee_reserve;
+	memcpy(lq->lq_unit, q->q_unit, sizeof(lq->lq_unit));
+	lq->lq_created = q->q_created;
+	lq->lq_expiry = q->q_expiry;
+	memcpy(lq->lq_payment_hash, q->q_payment_hash,
+	    sizeof(lq->lq_payment_hash));
+	memcpy(lq->lq_preimage, q->q_preimage, sizeof(lq->lq_preimage));
+	lq->lq_has_preimage = q->q_has_preimage;
+	memcpy(lq->lq_pubkey, q->q_pubkey, sizeof(lq->lq_pubkey));
+	memcpy(lq->lq_request, q->q_request, sizeof(lq->lq_request));
+	return (0);
+}
+
+static void
+issued_from_ipc(const struct ipc_issued *i, struct ledger_issued *li)
+{
+	memset(li, 0, sizeof(*li));
+	memcpy(li->li_b, i->i_b, sizeof(li->li_b));
+	memcpy(li->li_c, i->i_c, sizeof(li->li_c));
+	memcpy(li->li_keyset, i->i_keyset, sizeof(li->li_keyset));
+	li->li_keyset_len = i->i_keyset_len;
+	li->li_amount = i->i_amount;
+	memcpy(li->li_dleq_e, i->i_dleq_e, sizeof(li->li_dleq_e));
+	memcpy(li->li_dleq_s, i->i_dleq_s, sizeof(li->li_dleq_s));
+	li->li_time = i->i_time;
+}
+
+static void
+issued_to_ipc(const struct ledger_issued *li, struct ipc_issued *i)
+{
+	memset(i, 0, sizeof(*i));
+	memcpy(i->i_b, li->li_b, sizeof(i->i_b));
+	memcpy(i->i_c, li->li_c, sizeof(i->i_c));
+	memcpy(i->i_keyset, li->li_keyset, sizeof(i->i_keyset));
+	i->i_keyset_len = li->li_keyset_len;
+	i->i_amount = li->li_amount;
+	memcpy(i->i_dleq_e, li->li_dleq_e, sizeof(i->i_dleq_e));
+	memcpy(i->i_dleq_s, li->li_dleq_s, sizeof(i->i_dleq_s));
+	i->i_time = li->li_time;
+}
+
+static void
+proof_key(const struct ipc_proof *pr, struct ledger_proof_key *k)
+{
+	memcpy(k->lp_mint, pr->p_mint, sizeof(k->lp_mint));
+	memcpy(k->lp_keyset, pr->p_keyset, sizeof(k->lp_keyset));
+	memcpy(k->lp_id, pr->p_id, sizeof(k->lp_id));
+}
+
+struct walk_ctx {
+	struct peer	*w_peer;
+	uint32_t	 w_id;
+};
+
+/* A proof of a walk goes out at once: reads need no commit. */
+static int
+proof_walk_cb(const struct ledger_proof_key *k, const void *blob, size_t len,
+    void *arg)
+{
+	struct walk_ctx		*w = arg;
+	struct ipc_proof	 pr;
+
+	memset(&pr, 0, sizeof(pr));
+	memcpy(pr.p_mint, k->lp_mint, sizeof(pr.p_mint));
+	memcpy(pr.p_keyset, k->lp_keyset, sizeof(pr.p_keyset));
+	memcpy(pr.p_id, k->lp_id, sizeof(pr.p_id));
+	pr.p_bloblen = len;
+	reply_queue(w->w_peer, IMSG_LEDGER_PROOF, w->w_id, LEDGER_OK, &pr,
+	    sizeof(pr), blob, len);
+	return (0);
+}
+
+/*
+ * One request: check the sender and every field, run it in a child
+ * transaction of the batch, queue its reply.  -1: malformed.
+ */
+static int
+request(struct peer *p, struct imsg *imsg)
+{
+	struct ipc_ledger_reply	 lr;
+	struct ledger_account	 la;
+	struct ledger_quote	 lq;
+	struct ledger_issued	*li = NULL, one;
+	struct ledger_refund	*rf = NULL;
+	struct ledger_proof_key	 pk;
+	struct ledger_txn	*child;
+	struct ipc_account	 a;
+	struct ipc_key		 k;
+	struct ipc_credit	 cr;
+	struct ipc_reserve	 rs;
+	struct ipc_settle	 st;
+	struct ipc_ys		 ys;
+	struct ipc_quote	 q;
+	struct ipc_quote_ref	 qr;
+	struct ipc_proof	 pr;
+	struct ipc_counter	 cn;
+	struct ipc_refund	 rr;
+	struct ipc_issued	 ii;
+	struct walk_ctx		 w;
+	struct ibuf		 ib;
+	uint8_t			 hash[32], b[IPC_Y_LEN], *states = NULL;
+	uint8_t			 (*yv)[LEDGER_Y_LEN] = NULL;
+	uint32_t		 type = imsg_get_type(imsg), id, n, i;
+	size_t			 len = imsg_get_len(imsg);
+	int			 error, proxy, mint;
+
+	id = imsg_get_id(imsg);
+	proxy = p->p_procid == PROC_PROXY;
+	mint = p->p_procid == PROC_MINT;
+	memset(&lr, 0, sizeof(lr));
+
+	switch (type) {
+	case IMSG_LEDGER_ACCOUNT_CREATE:
+		if (!proxy || imsg_get_data(imsg, &a, sizeof(a)) == -1 ||
+		    !str_ok(a.a_unit, sizeof(a.a_unit)) ||
+		    !str_ok(a.a_mint, sizeof(a.a_mint)))
+			return (-1);
+		memset(&la, 0, sizeof(la));
+		memcpy(la.la_key, a.a_key, sizeof(la.la_key));
+		la.la_balance = a.a_balance;
+		la.la_limit = a.a_limit;
+		la.la_expiry = a.a_expiry;
+		memcpy(la.la_unit, a.a_unit, sizeof(la.la_unit));
+		memcpy(la.la_mint, a.a_mint, sizeof(la.la_mint));
+		child = batch_child();
+		error = ledger_account_create(child, &la, a.a_reqid);
+		error = child_end(child, error);
+		lr.lr_error = error;
+		lr.lr_balance = a.a_balance;
+		break;
+	case IMSG_LEDGER_ACCOUNT_GET:
+		if (!proxy || imsg_get_data(imsg, &k, sizeof(k)) == -1)
+			return (-1);
+		child = batch_child();
+		error = child_end(child, ledger_account_get(child, k.k_key,
+		    &la));
+		if (error != LEDGER_OK) {
+			reply_error(p, id, error);
+			return (0);
+		}
+		account_to_ipc(&la, &a);
+		reply_queue(p, IMSG_LEDGER_ACCOUNT, id, LEDGER_OK, &a,
+		    sizeof(a), NULL, 0);
+		return (0);
+	case IMSG_LEDGER_CREDIT:
+		if (!proxy || imsg_get_data(imsg, &cr, sizeof(cr)) == -1 ||
+		    (cr.c_reason != LEDGER_R_TOPUP &&
+		    cr.c_reason != LEDGER_R_ADJUST))
+			return (-1);
+		child = batch_child();
+		error = ledger_account_credit(child, cr.c_key, cr.c_amount,
+		    cr.c_reason, cr.c_reqid, &lr.lr_balance);
+		lr.lr_error = child_end(child, error);
+		lr.lr_amount = cr.c_amount;
+		break;
+	case IMSG_LEDGER_REFUND:
+		if (!proxy || imsg_get_data(imsg, &cr, sizeof(cr)) == -1 ||
+		    cr.c_amount != 0 || cr.c_reason != LEDGER_R_REFUND)
+			return (-1);
+		child = batch_child();
+		error = ledger_account_refund(child, cr.c_key, cr.c_reqid,
+		    &lr.lr_amount);
+		lr.lr_error = child_end(child, error);
+		break;
+	case IMSG_LEDGER_RESERVE:
+		if (!proxy || imsg_get_data(imsg, &rs, sizeof(rs)) == -1)
+			return (-1);
+		child = batch_child();
+		error = ledger_reserve(child, rs.r_key, rs.r_amount,
+		    rs.r_deadline, rs.r_reqid, &lr.lr_id);
+		if (error == LEDGER_OK &&
+		    (error = ledger_account_get(child, rs.r_key, &la)) ==
+		    LEDGER_OK) {
+			lr.lr_balance = la.la_balance;
+			lr.lr_reserved = la.la_reserved;
+		}
+		lr.lr_error = child_end(child, error);
+		lr.lr_amount = rs.r_amount;
+		break;
+	case IMSG_LEDGER_SETTLE:
+	case IMSG_LEDGER_RELEASE:
+		if (!proxy || imsg_get_data(imsg, &st, sizeof(st)) == -1)
+			return (-1);
+		child = batch_child();
+		if (type == IMSG_LEDGER_SETTLE) {
+			error = ledger_settle(child, st.s_id, st.s_actual,
+			    st.s_reqid, &lr.lr_amount, &la);
+			if (error == LEDGER_OK) {
+				lr.lr_balance = la.la_balance;
+				lr.lr_reserved = la.la_reserved;
+			}
+		} else
+			error = ledger_release(child, st.s_id);
+		lr.lr_error = child_end(child, error);
+		lr.lr_id = st.s_id;
+		break;
+	case IMSG_LEDGER_YS_PEND:
+	case IMSG_LEDGER_YS_UNPEND:
+	case IMSG_LEDGER_YS_SPEND:
+	case IMSG_LEDGER_YS_STATE:
+		if (!mint || len < sizeof(ys) ||
+		    imsg_get_buf(imsg, &ys, sizeof(ys)) == -1 ||
+		    ys.yh_n == 0 || ys.yh_n > IPC_BATCH_MAX ||
+		    len != sizeof(ys) + (size_t)ys.yh_n * IPC_Y_LEN ||
+		    !str_ok(ys.yh_quote, sizeof(ys.yh_quote)) ||
+		    ys.yh_flags > 1 ||
+		    (ys.yh_flags != 0 && type != IMSG_LEDGER_YS_SPEND))
+			return (-1);
+		n = ys.yh_n;
+		if ((yv = calloc(n, LEDGER_Y_LEN)) == NULL ||
+		    (states = calloc(n, 1)) == NULL)
+			fatal(NULL);
+		if (imsg_get_buf(imsg, yv, (size_t)n * LEDGER_Y_LEN) == -1) {
+			free(yv);
+			free(states);
+			return (-1);
+		}
+		child = batch_child();
+		switch (type) {
+		case IMSG_LEDGER_YS_PEND:
+			error = ledger_ys_pend(child, yv, n, ys.yh_quote);
+			break;
+		case IMSG_LEDGER_YS_UNPEND:
+			error = ledger_ys_unpend(child, yv, n);
+			break;
+		case IMSG_LEDGER_YS_SPEND:
+			error = ledger_ys_spend(child, yv, n, ys.yh_flags);
+			break;
+		default:
+			error = ledger_ys_state(child, yv, n, states);
+			break;
+		}
+		error = child_end(child, error);
+		if (type == IMSG_LEDGER_YS_STATE && error == LEDGER_OK)
+			reply_queue(p, IMSG_LEDGER_YS_STATES, id, LEDGER_OK,
+			    states, n, NULL, 0);
+		else
+			reply_error(p, id, error);
+		free(yv);
+		free(states);
+		return (0);
+	case IMSG_LEDGER_ISSUED_ADD:
+		if (!mint || imsg_get_buf(imsg, &n, sizeof(n)) == -1 ||
+		    n == 0 || n > IPC_BATCH_MAX ||
+		    len != sizeof(n) + (size_t)n * sizeof(ii))
+			return (-1);
+		if ((li = calloc(n, sizeof(*li))) == NULL)
+			fatal(NULL);
+		for (i = 0; i < n; i++) {
+			if (imsg_get_buf(imsg, &ii, sizeof(ii)) == -1 ||
+			    ii.i_keyset_len == 0 ||
+			    ii.i_keyset_len > IPC_KEYSET_MAX) {
+				free(li);
+				return (-1);
+			}
+			issued_from_ipc(&ii, &li[i]);
+		}
+		child = batch_child();
+		error = child_end(child, ledger_issued_add(child, li, n));
+		free(li);
+		reply_error(p, id, error);
+		return (0);
+	case IMSG_LEDGER_ISSUED_GET:
+		if (!mint || imsg_get_data(imsg, b, sizeof(b)) == -1)
+			return (-1);
+		child = batch_child();
+		error = child_end(child, ledger_issued_get(child, b, &one));
+		if (error != LEDGER_OK) {
+			reply_error(p, id, error);
+			return (0);
+		}
+		issued_to_ipc(&one, &ii);
+		reply_queue(p, IMSG_LEDGER_ISSUED, id, LEDGER_OK, &ii,
+		    sizeof(ii), NULL, 0);
+		return (0);
+	case IMSG_LEDGER_QUOTE_ADD:
+		if (!mint || imsg_get_data(imsg, &q, sizeof(q)) == -1 ||
+		    quote_from_ipc(&q, &lq) == -1)
+			return (-1);
+		child = batch_child();
+		error = child_end(child, ledger_quote_add(child, &lq));
+		reply_error(p, id, error);
+		return (0);
+	case IMSG_LEDGER_QUOTE_GET:
+	case IMSG_LEDGER_QUOTE_CAS:
+		if (!mint || imsg_get_data(imsg, &qr, sizeof(qr)) == -1 ||
+		    !str_ok(qr.qr_id, sizeof(qr.qr_id)) ||
+		    (qr.qr_melt != 0 && qr.qr_melt != 1) ||
+		    (qr.qr_has_preimage != 0 && qr.qr_has_preimage != 1))
+			return (-1);
+		child = batch_child();
+		if (type == IMSG_LEDGER_QUOTE_CAS) {
+			error = child_end(child, ledger_quote_cas(child,
+			    qr.qr_melt, qr.qr_id, qr.qr_from, qr.qr_to,
+			    qr.qr_has_preimage ? qr.qr_preimage : NULL));
+			reply_error(p, id, error);
+			return (0);
+		}
+		error = child_end(child, ledger_quote_get(child, qr.qr_melt,
+		    qr.qr_id, &lq));
+		goto quote_reply;
+	case IMSG_LEDGER_QUOTE_BY_HASH:
+		if (!mint || imsg_get_data(imsg, hash, sizeof(hash)) == -1)
+			return (-1);
+		child = batch_child();
+		error = child_end(child, ledger_quote_by_hash(child, hash,
+		    &lq));
+ quote_reply:
+		if (error != LEDGER_OK) {
+			reply_error(p, id, error);
+			return (0);
+		}
+		quote_to_ipc(&lq, &q);
+		reply_queue(p, IMSG_LEDGER_QUOTE, id, LEDGER_OK, &q, sizeof(q),
+		    NULL, 0);
+		return (0);
+	case IMSG_LEDGER_PROOF_PUT:
+	case IMSG_LEDGER_PROOF_DEL:
+	case IMSG_LEDGER_PROOF_WALK:
+		if (!mint || imsg_get_buf(imsg, &pr, sizeof(pr)) == -1 ||
+		    (type == IMSG_LEDGER_PROOF_PUT ?
+		    (pr.p_bloblen == 0 || pr.p_bloblen > IPC_BLOB_MAX) :
+		    pr.p_bloblen != 0) ||
+		    len != sizeof(pr) + pr.p_bloblen ||
+		    (pr.p_any_keyset != 0 && pr.p_any_keyset != 1))
+			return (-1);
+		proof_key(&pr, &pk);
+		child = batch_child();
+		if (type == IMSG_LEDGER_PROOF_PUT) {
+			if (imsg_get_ibuf(imsg, &ib) == -1) {
+				ledger_abort(child);
+				return (-1);
+			}
+			error = ledger_proof_put(child, &pk, ibuf_data(&ib),
+			    ibuf_size(&ib));
+		} else if (type == IMSG_LEDGER_PROOF_DEL)
+			error = ledger_proof_del(child, &pk);
+		else {
+			w.w_peer = p;
+			w.w_id = id;
+			error = ledger_proof_walk(child, pk.lp_mint,
+			    pr.p_any_keyset ? NULL : pk.lp_keyset,
+			    proof_walk_cb, &w);
+		}
+		reply_error(p, id, child_end(child, error));
+		return (0);
+	case IMSG_LEDGER_COUNTER:
+		if (!mint || imsg_get_data(imsg, &cn, sizeof(cn)) == -1 ||
+		    cn.c_keyset_len == 0 || cn.c_keyset_len > IPC_KEYSET_MAX ||
+		    cn.c_n == 0)
+			return (-1);
+		child = batch_child();
+		error = ledger_counter_advance(child, cn.c_keyset,
+		    cn.c_keyset_len, cn.c_n, &lr.lr_id);
+		lr.lr_error = child_end(child, error);
+		lr.lr_amount = cn.c_n;
+		break;
+	case IMSG_LEDGER_REFUND_ADD:
+	case IMSG_LEDGER_REFUND_CAS:
+		if (!mint || imsg_get_buf(imsg, &rr, sizeof(rr)) == -1 ||
+		    rr.rf_bloblen > IPC_BLOB_MAX ||
+		    len != sizeof(rr) + rr.rf_bloblen ||
+		    rr.rf_state < LEDGER_REFUND_INFLIGHT ||
+		    rr.rf_state > LEDGER_REFUND_NONE)
+			return (-1);
+		if ((rf = calloc(1, sizeof(*rf))) == NULL)
+			fatal(NULL);
+		if (rr.rf_bloblen > 0 &&
+		    imsg_get_buf(imsg, rf->lr_blob, rr.rf_bloblen) == -1) {
+			freezero(rf, sizeof(*rf));
+			return (-1);
+		}
+		child = batch_child();
+		if (type == IMSG_LEDGER_REFUND_ADD) {
+			memcpy(rf->lr_token, rr.rf_token, sizeof(rf->lr_token));
+			rf->lr_state = rr.rf_state;
+			rf->lr_paid = rr.rf_paid;
+			rf->lr_refund = rr.rf_refund;
+			rf->lr_time = rr.rf_time;
+			memcpy(rf->lr_reqid, rr.rf_reqid, sizeof(rf->lr_reqid));
+			rf->lr_bloblen = rr.rf_bloblen;
+			error = ledger_refund_add(child, rf);
+		} else
+			error = ledger_refund_cas(child, rr.rf_token,
+			    rr.rf_from, rr.rf_state,
+			    rr.rf_bloblen > 0 ? rf->lr_blob : NULL,
+			    rr.rf_bloblen);
+		freezero(rf, sizeof(*rf));
+		reply_error(p, id, child_end(child, error));
+		return (0);
+	case IMSG_LEDGER_REFUND_GET:
+		if (!mint || imsg_get_data(imsg, &k, sizeof(k)) == -1)
+			return (-1);
+		if ((rf = calloc(1, sizeof(*rf))) == NULL)
+			fatal(NULL);
+		child = batch_child();
+		error = child_end(child, ledger_refund_get(child, k.k_key, rf));
+		if (error != LEDGER_OK)
+			reply_error(p, id, error);
+		else {
+			memset(&rr, 0, sizeof(rr));
+			memcpy(rr.rf_token, rf->lr_token, sizeof(rr.rf_token));
+			rr.rf_state = rf->lr_state;
+			rr.rf_paid = rf->lr_paid;
+			rr.rf_refund = rf->lr_refund;
+			rr.rf_time = rf->lr_time;
+			memcpy(rr.rf_reqid, rf->lr_reqid, sizeof(rr.rf_reqid));
+			rr.rf_bloblen = rf->lr_bloblen;
+			reply_queue(p, IMSG_LEDGER_REFUND_RECORD, id, LEDGER_OK,
+			    &rr, sizeof(rr), rf->lr_blob, rf->lr_bloblen);
+		}
+		freezero(rf, sizeof(*rf));
+		return (0);
+	default:
+		return (-1);
+	}
+	reply_queue(p, IMSG_LEDGER_REPLY, id, lr.lr_error, &lr, sizeof(lr),
+	    NULL, 0);
+	return (0);
+}
+
+/*
+ * routstrctl ledger check: the audit, its problems line by line, then
+ * the report.  It reads everything: the open batch is committed first.
+ */
+struct check_ctx {
+	struct peer	*c_peer;
+	uint32_t	 c_id;
+};
+
+static void
+problem_cb(const char *line, void *arg)
+{
+	struct check_ctx	*c = arg;
+
+	peer_compose(c->c_peer, IMSG_CTL_LEDGER_PROBLEM, c->c_id, -1, line,
+	    strlen(line) + 1);
+}
+
+static void
+ctl_check(struct peer *p, uint32_t id)
+{
+	struct ledger_report	 lr;
+	struct ipc_ledger_report rp;
+	struct check_ctx	 c = { p, id };
+	size_t			 i;
+
+	batch_flush();
+	if (ledger_check(db, &lr, problem_cb, &c) != LEDGER_OK) {
+		const char	 msg[] = "the audit could not read the ledger";
+
+		peer_compose(p, IMSG_CTL_FAIL, id, -1, msg, sizeof(msg));
+		return;
+	}
+	memset(&rp, 0, sizeof(rp));
+	rp.rp_accounts = lr.lr_accounts;
+	rp.rp_reservations = lr.lr_reservations;
+	rp.rp_journal = lr.lr_journal;
+	rp.rp_spent = lr.lr_spent;
+	rp.rp_pending = lr.lr_pending;
+	rp.rp_issued = lr.lr_issued;
+	rp.rp_problems = lr.lr_problems;
+	rp.rp_ntotals = lr.lr_ntotals;
+	for (i = 0; i < lr.lr_ntotals && i < 32; i++) {
+		memcpy(rp.rp_totals[i].t_mint, lr.lr_totals[i].lt_mint,
+		    sizeof(rp.rp_totals[i].t_mint));
+		memcpy(rp.rp_totals[i].t_unit, lr.lr_totals[i].lt_unit,
+		    sizeof(rp.rp_totals[i].t_unit));
+		rp.rp_totals[i].t_balance = lr.lr_totals[i].lt_balance;
+		rp.rp_totals[i].t_reserved = lr.lr_totals[i].lt_reserved;
+		rp.rp_totals[i].t_accounts = lr.lr_totals[i].lt_accounts;
+	}
+	peer_compose(p, IMSG_CTL_LEDGER_REPORT, id, -1, &rp, sizeof(rp));
+	peer_compose(p, IMSG_CTL_END, id, -1, NULL, 0);
+}
+
+/*
+ * routstrctl ledger backup: the files go to the parent, which writes
+ * them where the operator asked.  The copy is made synchronously: the
+ * ledger answers nothing else meanwhile.
+ */
+struct backup_ctx {
+	struct peer	*b_peer;
+	uint32_t	 b_id;
+	unsigned char	*b_buf;
+};
+
+static int
+backup_open(const char *name, void *arg)
+{
+	struct backup_ctx	*b = arg;
+
+	if (peer_compose(b->b_peer, IMSG_LEDGER_BACKUP_FILE, b->b_id, -1,
+	    name, strlen(name) + 1) == -1)
+		return (-1);
+	return (peer_flush(b->b_peer));
+}
+
+static int
+backup_write(uint64_t off, const void *data, size_t len, void *arg)
+{
+	struct backup_ctx	*b = arg;
+	struct ipc_backup_data	 bd;
+	const unsigned char	*d = data;
+	size_t			 n;
+
+	while (len > 0) {
+		n = len > BACKUP_CHUNK ? BACKUP_CHUNK : len;
+		bd.bd_offset = off;
+		memcpy(b->b_buf, &bd, sizeof(bd));
+		memcpy(b->b_buf + sizeof(bd), d, n);
+		if (peer_compose(b->b_peer, IMSG_LEDGER_BACKUP_DATA, b->b_id,
+		    -1, b->b_buf, sizeof(bd) + n) == -1 ||
+		    peer_flush(b->b_peer) == -1)
+			return (-1);
+		off += n;
+		d += n;
+		len -= n;
+	}
+	return (0);
+}
+
+static int
+backup_close(const char *name, void *arg)
+{
+	struct backup_ctx	*b = arg;
+
+	if (peer_compose(b->b_peer, IMSG_LEDGER_BACKUP_CLOSE, b->b_id, -1,
+	    NULL, 0) == -1)
+		return (-1);
+	return (peer_flush(b->b_peer));
+}
+
+static void
+ctl_backup(struct peer *p, uint32_t id)
+{
+	struct ledger_backup_cb	 cb;
+	struct backup_ctx	 b;
+	const char		 fail[] = "the backup failed (see the log)";
+
+	batch_flush();
+	b.b_peer = p;
+	b.b_id = id;
+	if ((b.b_buf = malloc(sizeof(struct ipc_backup_data) +
+	    BACKUP_CHUNK)) == NULL)
+		fatal(NULL);
+	cb.lb_open = backup_open;
+	cb.lb_write = backup_write;
+	cb.lb_close = backup_close;
+	cb.lb_arg = &b;
+	if (ledger_backup(db, &cb) != LEDGER_OK)
+		peer_compose(p, IMSG_CTL_FAIL, id, -1, fail, sizeof(fail));
+	else
+		peer_compose(p, IMSG_CTL_OK, id, -1, "backup complete",
+		    sizeof("backup complete"));
+	free(b.b_buf);
 }

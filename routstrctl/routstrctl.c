@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include <err.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 static __dead void	 usage(void);
 static int		 show_status(struct imsg *);
 static int		 show_result(struct imsg *);
+static int		 show_ledger_check(struct imsg *);
 static int		 proc_by_name(const char *);
 static void		 print_uptime(char *, size_t, time_t);
 
@@ -35,7 +37,9 @@ usage(void)
 	    "commands:\n"
 	    "\tshow status\n"
 	    "\tlog brief | verbose | debug\n"
-	    "\tcheck sandbox proxy | ledger | mint | relay\n", __progname);
+	    "\tcheck sandbox proxy | ledger | mint | relay\n"
+	    "\tledger check\n"
+	    "\tledger backup directory\n", __progname);
 	exit(1);
 }
 
@@ -58,7 +62,7 @@ main(int argc, char *argv[])
 	struct imsg		 imsg;
 	const char		*sockname = ROUTSTRD_SOCKET;
 	int			 ch, fd, done = 0, v, (*show)(struct imsg *);
-	ssize_t			 n;
+	ssize_t			 n = 0;
 
 	while ((ch = getopt(argc, argv, "s:")) != -1) {
 		switch (ch) {
@@ -103,6 +107,25 @@ main(int argc, char *argv[])
 		else
 			usage();
 		imsg_compose(&ibuf, IMSG_CTL_VERBOSE, 1, 0, -1, &v, sizeof(v));
+		show = show_result;
+	} else if (argc == 2 && strcmp(argv[0], "ledger") == 0 &&
+	    strcmp(argv[1], "check") == 0) {
+		imsg_compose(&ibuf, IMSG_CTL_LEDGER_CHECK, 1, 0, -1, NULL, 0);
+		show = show_ledger_check;
+	} else if (argc == 3 && strcmp(argv[0], "ledger") == 0 &&
+	    strcmp(argv[1], "backup") == 0) {
+		char	 cwd[PATH_MAX], path[PATH_MAX];
+
+		if (argv[2][0] == '/')
+			n = snprintf(path, sizeof(path), "%s", argv[2]);
+		else if (getcwd(cwd, sizeof(cwd)) == NULL)
+			err(1, "getcwd");
+		else
+			n = snprintf(path, sizeof(path), "%s/%s", cwd, argv[2]);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			errx(1, "path too long");
+		imsg_compose(&ibuf, IMSG_CTL_LEDGER_BACKUP, 1, 0, -1, path,
+		    strlen(path) + 1);
 		show = show_result;
 	} else if (argc == 3 && strcmp(argv[0], "check") == 0 &&
 	    strcmp(argv[1], "sandbox") == 0) {
@@ -205,6 +228,66 @@ show_result(struct imsg *imsg)
 		fprintf(stderr, "failed: %s\n", msg[0] != '\0' ? msg :
 		    "unknown reason");
 		return (2);
+	default:
+		errx(1, "unexpected message %s",
+		    imsg_type_name(imsg_get_type(imsg)));
+	}
+}
+
+/* 0: more to come, 1: done and the ledger is sound, 2: problems. */
+static int
+show_ledger_check(struct imsg *imsg)
+{
+	static uint64_t		 problems;
+	struct ipc_ledger_report rp;
+	char			 line[IPC_PATH_MAX];
+	size_t			 len = imsg_get_len(imsg);
+	uint32_t		 i;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_LEDGER_PROBLEM:
+		if (len == 0 || len > sizeof(line) ||
+		    imsg_get_strbuf(imsg, line, len) == -1 ||
+		    !ipc_str_ok(line, sizeof(line)))
+			errx(1, "bad problem message");
+		printf("problem: %s\n", line);
+		return (0);
+	case IMSG_CTL_LEDGER_REPORT:
+		if (imsg_get_data(imsg, &rp, sizeof(rp)) == -1 ||
+		    rp.rp_ntotals > 32)
+			errx(1, "bad report message");
+		printf("accounts %llu, open reservations %llu, "
+		    "journal entries %llu\n",
+		    (unsigned long long)rp.rp_accounts,
+		    (unsigned long long)rp.rp_reservations,
+		    (unsigned long long)rp.rp_journal);
+		printf("spent proofs %llu, pending %llu, issued outputs "
+		    "%llu\n", (unsigned long long)rp.rp_spent,
+		    (unsigned long long)rp.rp_pending,
+		    (unsigned long long)rp.rp_issued);
+		if (rp.rp_ntotals > 0)
+			printf("liabilities to users:\n");
+		for (i = 0; i < rp.rp_ntotals; i++) {
+			if (!ipc_str_ok(rp.rp_totals[i].t_mint,
+			    sizeof(rp.rp_totals[i].t_mint)) ||
+			    !ipc_str_ok(rp.rp_totals[i].t_unit,
+			    sizeof(rp.rp_totals[i].t_unit)))
+				errx(1, "bad report message");
+			printf("  %s %s: %llu msat in %llu accounts, %llu "
+			    "reserved\n", rp.rp_totals[i].t_mint[0] != '\0' ?
+			    rp.rp_totals[i].t_mint : "(no mint)",
+			    rp.rp_totals[i].t_unit,
+			    (unsigned long long)rp.rp_totals[i].t_balance,
+			    (unsigned long long)rp.rp_totals[i].t_accounts,
+			    (unsigned long long)rp.rp_totals[i].t_reserved);
+		}
+		problems = rp.rp_problems;
+		printf("problems: %llu\n", (unsigned long long)problems);
+		return (0);
+	case IMSG_CTL_END:
+		return (problems > 0 ? 2 : 1);
+	case IMSG_CTL_FAIL:
+		return (show_result(imsg));
 	default:
 		errx(1, "unexpected message %s",
 		    imsg_type_name(imsg_get_type(imsg)));

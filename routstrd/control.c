@@ -24,7 +24,6 @@
 #include "routstrd.h"
 
 #define CONTROL_BACKLOG		5
-#define CONTROL_PEER		(-1)	/* p_procid of a control client */
 #define CONTROL_MAX_CLIENTS	16
 #define CONTROL_TIMEOUT_MS	3000
 #define CONTROL_PAUSE_SEC	1
@@ -234,6 +233,14 @@ control_dispatch(struct peer *p, struct imsg *imsg)
 		}
 		log_info("verbosity set to %d", v);
 		peer_compose(p, IMSG_CTL_OK, imsg_get_id(imsg), -1, NULL, 0);
+		break;
+	case IMSG_CTL_LEDGER_CHECK:
+		if (imsg_get_len(imsg) != 0)
+			return (-1);
+		control_ledger_check(p, imsg_get_id(imsg));
+		break;
+	case IMSG_CTL_LEDGER_BACKUP:
+		control_ledger_backup(p, imsg_get_id(imsg), imsg);
 		break;
 	case IMSG_CTL_SANDBOX_CHECK:
 		if (imsg_get_data(imsg, &v, sizeof(v)) == -1 ||

@@ -62,11 +62,17 @@ void		 handout_send(void);
 void		 handout_close(void);
 const char	*listener_name(struct listener *);
 
+#define CONTROL_PEER		(-1)	/* p_procid of a control client */
+
 /* control.c */
 int		 control_init(const char *);
 void		 control_listen(void);
 void		 control_cleanup(const char *);
 void		 control_child_died(struct child *);
+
+/* control_ledger.c */
+void		 control_ledger_check(struct peer *, uint32_t);
+void		 control_ledger_backup(struct peer *, uint32_t, struct imsg *);
 
 /* resolve.c */
 void		 resolve_init(void);
