@@ -19,127 +19,31 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "imsg.h"
 #include "ipc.h"
 #include "test.h"
 
 #define WAIT_MS		5000
 
-struct kid {
-	pid_t		 pid;
-	struct imsgbuf	 ibuf;
-	char		 log[PATH_MAX + 32];
-};
-
-static char	 top[PATH_MAX];
 static char	 dbdir[PATH_MAX];
 
 static int
-spawn(struct kid *k, const char *bin, int procid)
+spawn(struct harness *k, const char *bin, int procid)
 {
-	char	 path[PATH_MAX + 64];
-	int	 sp[2], logfd;
+	char	 log[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/%s", top, bin);
-	snprintf(k->log, sizeof(k->log), "%s/log.%d", dbdir, procid);
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
-		return (-1);
-	if ((logfd = open(k->log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
-		return (-1);
-	switch (k->pid = fork()) {
-	case -1:
-		return (-1);
-	case 0:
-		dup2(sp[1], 3);
-		dup2(logfd, 2);
-		closefrom(4);
-		if (procid == PROC_PROXY)
-			execl(path, "routstrd", "-P", "proxy", "-I", "0", "-d",
-			    (char *)NULL);
-		else
-			execl(path, bin, "-P", proc_name(procid), "-I", "0",
-			    "-d", (char *)NULL);
-		_exit(127);
-	}
-	close(sp[1]);
-	close(logfd);
-	if (imsgbuf_init(&k->ibuf, sp[0]) == -1 ||
-	    imsgbuf_set_maxsize(&k->ibuf, IPC_MAXSIZE) == -1)
-		return (-1);
-	imsgbuf_allow_fdpass(&k->ibuf);
-	return (0);
+	snprintf(log, sizeof(log), "%s/log.%d", dbdir, procid);
+	unlink(log);
+	return (harness_spawn(k, bin, procid, log));
 }
 
-static void
-send_msg(struct imsgbuf *ib, uint32_t type, uint32_t id, int fd,
-    const void *data, size_t len)
-{
-	imsg_compose(ib, type, id, 0, fd, data, len);
-	imsgbuf_flush(ib);
-}
-
-/* The next message, or -1 on EOF or timeout. */
-static int
-recv_msg(struct imsgbuf *ib, struct imsg *imsg)
-{
-	struct pollfd	 pfd;
-	ssize_t		 n;
-
-	memset(imsg, 0, sizeof(*imsg));
-	for (;;) {
-		if ((n = imsg_get(ib, imsg)) == -1)
-			return (-1);
-		if (n > 0)
-			return (0);
-		pfd.fd = ib->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, WAIT_MS) <= 0)
-			return (-1);
-		if (imsgbuf_read(ib) != 1)
-			return (-1);
-	}
-}
-
-static void
-free_msg(struct imsg *imsg)
-{
-	if (imsg->buf != NULL)
-		imsg_free(imsg);
-	memset(imsg, 0, sizeof(*imsg));
-}
-
-/* The child's exit status, or -1 if it is still alive after WAIT_MS. */
-static int
-reap(struct kid *k)
-{
-	int	 status, i;
-
-	for (i = 0; i < WAIT_MS / 10; i++) {
-		if (waitpid(k->pid, &status, WNOHANG) == k->pid)
-			return (status);
-		usleep(10000);
-	}
-	kill(k->pid, SIGKILL);
-	waitpid(k->pid, &status, 0);
-	return (-1);
-}
-
-static int
-log_has(struct kid *k, const char *what)
-{
-	char	 buf[8192];
-	ssize_t	 n;
-	int	 fd;
-
-	if ((fd = open(k->log, O_RDONLY)) == -1)
-		return (0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return (0);
-	buf[n] = '\0';
-	return (strstr(buf, what) != NULL);
-}
+#define send_msg(ib, type, id, fd, data, len) \
+	harness_send((ib), (type), (id), (fd), (data), (len))
+#define recv_msg(ib, imsg)	harness_recv((ib), (imsg), 5000)
+#define free_msg(imsg)		harness_free_msg(imsg)
+#define reap(k)			harness_reap((k), 5000)
+#define log_has(k, what)	harness_log_has((k), (what))
 
 static void
 start_conf(struct ipc_conf_start *cs, int proxies, int mints)
@@ -168,7 +72,7 @@ ledger_conf(struct imsgbuf *ib)
 static void
 test_ready(void)
 {
-	struct kid		 k;
+	struct harness		 k;
 	struct ipc_conf_start	 cs;
 	struct ipc_status	 st;
 	struct imsg		 imsg;
@@ -176,28 +80,28 @@ test_ready(void)
 	if (!T(spawn(&k, "ledgerd/ledgerd", PROC_LEDGER) == 0, "spawn ledgerd"))
 		return;
 	start_conf(&cs, 0, 0);
-	send_msg(&k.ibuf, IMSG_CONF_START, 0, -1, &cs, sizeof(cs));
-	ledger_conf(&k.ibuf);
-	send_msg(&k.ibuf, IMSG_CONF_END, 0, -1, NULL, 0);
-	T(recv_msg(&k.ibuf, &imsg) == 0 &&
+	send_msg(&k.h_parent, IMSG_CONF_START, 0, -1, &cs, sizeof(cs));
+	ledger_conf(&k.h_parent);
+	send_msg(&k.h_parent, IMSG_CONF_END, 0, -1, NULL, 0);
+	T(recv_msg(&k.h_parent, &imsg) == 0 &&
 	    imsg_get_type(&imsg) == IMSG_READY &&
 	    imsg_get_data(&imsg, &st, sizeof(st)) == 0 &&
-	    st.s_procid == PROC_LEDGER && st.s_pid == k.pid,
+	    st.s_procid == PROC_LEDGER && st.s_pid == k.h_pid,
 	    "a lone ledger reports ready with its pid");
 	free_msg(&imsg);
-	send_msg(&k.ibuf, IMSG_CTL_SHOW_STATUS, 77, -1, NULL, 0);
-	T(recv_msg(&k.ibuf, &imsg) == 0 &&
+	send_msg(&k.h_parent, IMSG_CTL_SHOW_STATUS, 77, -1, NULL, 0);
+	T(recv_msg(&k.h_parent, &imsg) == 0 &&
 	    imsg_get_type(&imsg) == IMSG_CTL_STATUS &&
 	    imsg_get_id(&imsg) == 77 &&
 	    imsg_get_data(&imsg, &st, sizeof(st)) == 0 &&
 	    strcmp(st.s_state, "ready") == 0 && st.s_uid == (int)getuid(),
 	    "status answers with the request id echoed");
 	free_msg(&imsg);
-	kill(k.pid, SIGTERM);
+	kill(k.h_pid, SIGTERM);
 	T(reap(&k) == 0, "SIGTERM: exits 0");
 	T(log_has(&k, "exiting"), "SIGTERM: logs exiting");
-	imsgbuf_clear(&k.ibuf);
-	close(k.ibuf.fd);
+	imsgbuf_clear(&k.h_parent);
+	close(k.h_parent.fd);
 }
 
 /*
@@ -207,7 +111,7 @@ test_ready(void)
 static void
 test_hello(int bad)
 {
-	struct kid		 k;
+	struct harness		 k;
 	struct ipc_conf_start	 cs;
 	struct privsep_fd	 pf;
 	struct ipc_hello	 h;
@@ -222,16 +126,16 @@ test_hello(int bad)
 	imsgbuf_init(&peer, sp[0]);
 	imsgbuf_set_maxsize(&peer, IPC_MAXSIZE);
 	start_conf(&cs, 1, 0);
-	send_msg(&k.ibuf, IMSG_CONF_START, 0, -1, &cs, sizeof(cs));
+	send_msg(&k.h_parent, IMSG_CONF_START, 0, -1, &cs, sizeof(cs));
 	pf.pf_procid = PROC_PROXY;
 	pf.pf_instance = 0;
-	send_msg(&k.ibuf, IMSG_CTL_PROCFD, 0, sp[1], &pf, sizeof(pf));
-	ledger_conf(&k.ibuf);
-	send_msg(&k.ibuf, IMSG_CONF_END, 0, -1, NULL, 0);
+	send_msg(&k.h_parent, IMSG_CTL_PROCFD, 0, sp[1], &pf, sizeof(pf));
+	ledger_conf(&k.h_parent);
+	send_msg(&k.h_parent, IMSG_CONF_END, 0, -1, NULL, 0);
 
 	if (recv_msg(&peer, &imsg) == 0 && imsg_get_type(&imsg) == IMSG_HELLO &&
 	    imsg_get_data(&imsg, &h, sizeof(h)) == 0 &&
-	    h.h_procid == PROC_LEDGER && h.h_pid == k.pid)
+	    h.h_procid == PROC_LEDGER && h.h_pid == k.h_pid)
 		got_hello = 1;
 	T(got_hello, "%s: the ledger sends its hello to the proxy", what);
 	memset(&h, 0, sizeof(h));
@@ -248,7 +152,7 @@ test_hello(int bad)
 		T(log_has(&k, "bad hello from proxy"), "%s: and says why",
 		    what);
 	} else {
-		T(recv_msg(&k.ibuf, &imsg) == 0 &&
+		T(recv_msg(&k.h_parent, &imsg) == 0 &&
 		    imsg_get_type(&imsg) == IMSG_READY,
 		    "%s: the ledger is ready after the exchange", what);
 		free_msg(&imsg);
@@ -269,8 +173,8 @@ test_hello(int bad)
 	}
 	imsgbuf_clear(&peer);
 	close(sp[0]);
-	imsgbuf_clear(&k.ibuf);
-	close(k.ibuf.fd);
+	imsgbuf_clear(&k.h_parent);
+	close(k.h_parent.fd);
 }
 
 /* Bad messages from the parent: the child dies saying what it got. */
@@ -278,7 +182,7 @@ static void
 test_bad_parent(const char *what, uint32_t type, const void *data,
     size_t len, int withstart, const char *expect)
 {
-	struct kid		 k;
+	struct harness		 k;
 	struct ipc_conf_start	 cs;
 	int			 status;
 
@@ -286,21 +190,21 @@ test_bad_parent(const char *what, uint32_t type, const void *data,
 		return;
 	if (withstart) {
 		start_conf(&cs, 0, 0);
-		send_msg(&k.ibuf, IMSG_CONF_START, 0, -1, &cs, sizeof(cs));
+		send_msg(&k.h_parent, IMSG_CONF_START, 0, -1, &cs, sizeof(cs));
 	}
-	send_msg(&k.ibuf, type, 0, -1, data, len);
+	send_msg(&k.h_parent, type, 0, -1, data, len);
 	status = reap(&k);
 	T(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 1,
 	    "%s: the child exits 1", what);
 	T(log_has(&k, expect), "%s: it logs \"%s\"", what, expect);
-	imsgbuf_clear(&k.ibuf);
-	close(k.ibuf.fd);
+	imsgbuf_clear(&k.h_parent);
+	close(k.h_parent.fd);
 }
 
 static void
 test_garbage(void)
 {
-	struct kid	 k;
+	struct harness	 k;
 	struct imsg_hdr	 hdr;
 	int		 status;
 
@@ -309,14 +213,14 @@ test_garbage(void)
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.type = IMSG_CONF_START;
 	hdr.len = IPC_MAXSIZE + 1;		/* more than it accepts */
-	T(write(k.ibuf.fd, &hdr, sizeof(hdr)) == sizeof(hdr),
+	T(write(k.h_parent.fd, &hdr, sizeof(hdr)) == sizeof(hdr),
 	    "a forged header is written");
 	status = reap(&k);
 	T(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 1,
 	    "an oversized imsg header: the mint exits 1");
 	T(log_has(&k, "bad message from parent"), "and logs a bad message");
-	imsgbuf_clear(&k.ibuf);
-	close(k.ibuf.fd);
+	imsgbuf_clear(&k.h_parent);
+	close(k.h_parent.fd);
 }
 
 int
@@ -324,15 +228,8 @@ main(void)
 {
 	struct ipc_conf_start	 cs;
 	struct privsep_fd	 pf;
-	const char		*t;
 
 	signal(SIGPIPE, SIG_IGN);
-	if ((t = getenv("TOP")) == NULL)
-		t = ".";
-	if (realpath(t, top) == NULL) {
-		perror(t);
-		return (1);
-	}
 	snprintf(dbdir, sizeof(dbdir), "/tmp/test_ipc.XXXXXX");
 	if (mkdtemp(dbdir) == NULL) {
 		perror("mkdtemp");
