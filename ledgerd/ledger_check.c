@@ -48,10 +48,11 @@ struct audit {
 	void			*a_arg;
 	struct rsums		 a_rsums;
 	int			 a_totals_full;
+	int			 a_tover[32];	/* per lr_totals[] */
 
 	/* The journal index cursor, one entry ahead. */
 	DBC			*a_x;
-	int			 a_xr;		/* LEDGER_NOTFOUND at end */
+	int			 a_xr;		/* NOTFOUND: at end */
 	uint8_t			 a_xk[LEDGER_JINDEX_KEY];
 	size_t			 a_xklen;
 	struct rec_jindex	 a_rx;
@@ -220,7 +221,8 @@ audit_one(struct audit *a, const struct ledger_account *la)
 	struct rec_jindex	*rx = &a->a_rx;
 	struct rsum		*rs, find;
 	uint8_t			 orphan[LEDGER_KEY_LEN];
-	uint64_t		 credits = 0, debits = 0, sum;
+	unsigned __int128	 credits = 0, debits = 0;
+	uint64_t		 sum;
 	char			 hex[16];
 	int			 cmp, have_orphan = 0, bad = 0;
 
@@ -251,9 +253,14 @@ audit_one(struct audit *a, const struct ledger_account *la)
 			bad = 1;
 			continue;
 		}
-		if (money_add(rx->rx_credit ? &credits : &debits,
-		    rx->rx_credit ? credits : debits, rx->rx_amount) == -1)
-			bad = 1;
+		/*
+		 * Over its life an account may see more than 2^64 msat
+		 * come and go; 128 bits hold any sum of 2^64 entries.
+		 */
+		if (rx->rx_credit)
+			credits += rx->rx_amount;
+		else
+			debits += rx->rx_amount;
 	}
 	if (a->a_xr != LEDGER_OK && a->a_xr != LEDGER_NOTFOUND)
 		return (a->a_xr);
@@ -261,15 +268,20 @@ audit_one(struct audit *a, const struct ledger_account *la)
 		return (LEDGER_OK);
 
 	hexkey(la->la_key, hex, sizeof(hex));
-	if (bad || money_sub(&sum, credits, debits) == -1)
-		problem(a, "account %s: balance %llu but its journal does "
-		    "not add up (credits %llu, debits %llu)", hex,
-		    (unsigned long long)la->la_balance,
-		    (unsigned long long)credits, (unsigned long long)debits);
-	else if (sum != la->la_balance)
+	if (bad)
+		problem(a, "account %s: its journal cannot be read", hex);
+	else if (credits < debits)
+		problem(a, "account %s: balance %llu but its journal debits "
+		    "more than it credits", hex,
+		    (unsigned long long)la->la_balance);
+	else if (credits - debits > UINT64_MAX)
+		problem(a, "account %s: balance %llu but its journal sums "
+		    "to more than 64 bits", hex,
+		    (unsigned long long)la->la_balance);
+	else if ((uint64_t)(credits - debits) != la->la_balance)
 		problem(a, "account %s: balance %llu but journal sums to %llu",
 		    hex, (unsigned long long)la->la_balance,
-		    (unsigned long long)sum);
+		    (unsigned long long)(uint64_t)(credits - debits));
 	if (la->la_reserved > la->la_balance)
 		problem(a, "account %s: reserved %llu above balance %llu",
 		    hex, (unsigned long long)la->la_reserved,
@@ -325,11 +337,16 @@ audit_total(struct audit *a, const struct ledger_account *la)
 		strlcpy(lt->lt_mint, la->la_mint, sizeof(lt->lt_mint));
 		strlcpy(lt->lt_unit, la->la_unit, sizeof(lt->lt_unit));
 	}
+	/* Past 64 bits the total stays at UINT64_MAX, said once. */
 	if (money_add(&lt->lt_balance, lt->lt_balance, la->la_balance) == -1 ||
 	    money_add(&lt->lt_reserved, lt->lt_reserved,
-	    la->la_reserved) == -1)
-		problem(a, "the total of %s %s overflows", lt->lt_mint,
-		    lt->lt_unit);
+	    la->la_reserved) == -1) {
+		if (!a->a_tover[i])
+			problem(a, "the total of %s %s is more than 64 bits",
+			    lt->lt_mint, lt->lt_unit);
+		a->a_tover[i] = 1;
+		lt->lt_balance = lt->lt_reserved = UINT64_MAX;
+	}
 	lt->lt_accounts++;
 }
 

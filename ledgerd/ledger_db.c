@@ -36,7 +36,12 @@
 #define LEDGER_CACHE		(32 * 1024 * 1024)
 #define LEDGER_LOG_BUF		(4 * 1024 * 1024)
 #define LEDGER_LOG_MAX		(16 * 1024 * 1024)
-#define LEDGER_LOCKS		200000	/* page locks of one large batch */
+/*
+ * Page locks a top-level transaction may hold: a batch of tens of
+ * thousands of requests on random accounts fits; each 10000 cost
+ * about 1.2 MB of heap.
+ */
+#define LEDGER_LOCKS		50000
 #define LEDGER_LOCKERS		4000
 #define LEDGER_TXNS		1000	/* active, children included */
 

@@ -35,11 +35,11 @@ enum ledger_dbid {
 	LDB_MELTHASH,		/* payment hash -> rec_melthash */
 	LDB_PROOFS,		/* mint | keyset | id -> rec_blob + blob */
 	LDB_COUNTERS,		/* keyset id bytes -> rec_counter */
-	LDB_REFUNDS,		/* token hash -> rec_refund (blob cut short) */
+	LDB_REFUNDS,		/* token hash -> rec_refund, blob cut */
 	LDB_MAX
 };
 
-#define LEDGER_FORMAT		1	/* the set of tables and records */
+#define LEDGER_FORMAT		1	/* the tables and records */
 #define LEDGER_REC_VERSION	1	/* first word of every record */
 #define LEDGER_LOCKFILE		"ledgerd.lock"
 
@@ -50,8 +50,8 @@ struct ledger {
 	int				 l_lockfd;
 	int				 l_ready;	/* open and well */
 	uint32_t			 l_epoch;	/* this run's epoch */
-	uint32_t			 l_seq;		/* ids handed out in it */
-	int				 l_panic;	/* what broke the env */
+	uint32_t			 l_seq;		/* ids given */
+	int				 l_panic;	/* why it broke */
 	const struct ledger_backup_cb	*l_backup;
 	int				 l_backup_err;
 };
@@ -103,7 +103,7 @@ struct rec_pending {
 	uint32_t		 rp_version;
 	uint32_t		 rp_pad;
 	int64_t			 rp_time;
-	char			 rp_quote[LEDGER_QUOTE_ID_MAX];	/* or "" */
+	char			 rp_quote[LEDGER_QUOTE_ID_MAX]; /* or "" */
 };
 
 struct rec_issued {
@@ -144,7 +144,7 @@ struct rec_counter {
 struct rec_refund {
 	uint32_t		 rf_version;
 	uint32_t		 rf_pad;
-	struct ledger_refund	 rf_r;		/* lr_blob cut at lr_bloblen */
+	struct ledger_refund	 rf_r;	/* lr_blob cut short */
 };
 
 #define REC_REFUND_MIN	(offsetof(struct rec_refund, rf_r) + \
@@ -157,16 +157,16 @@ int	 ledger_sub_begin(struct ledger_txn *, struct ledger_txn *);
 int	 ledger_sub_end(struct ledger_txn *, int);
 int	 ledger_get(struct ledger_txn *, int, const void *, size_t, void *,
 	    size_t, size_t *);
-int	 ledger_getrec(struct ledger_txn *, int, const void *, size_t, void *,
-	    size_t);
+int	 ledger_getrec(struct ledger_txn *, int, const void *, size_t,
+	    void *, size_t);
 int	 ledger_put(struct ledger_txn *, int, const void *, size_t,
 	    const void *, size_t, uint32_t);
 int	 ledger_del(struct ledger_txn *, int, const void *, size_t);
 int	 ledger_exists(struct ledger_txn *, int, const void *, size_t);
 int	 ledger_cursor(struct ledger_txn *, int, DBC **);
 int	 ledger_cursor_close(struct ledger *, DBC *, int);
-int	 ledger_cget(struct ledger *, DBC *, void *, size_t, size_t *, void *,
-	    size_t, size_t *, uint32_t);
+int	 ledger_cget(struct ledger *, DBC *, void *, size_t, size_t *,
+	    void *, size_t, size_t *, uint32_t);
 int	 ledger_rec_check(int, const void *, size_t, size_t);
 void	 ledger_be64enc(uint8_t *, uint64_t);
 uint64_t ledger_be64dec(const uint8_t *);

@@ -35,7 +35,7 @@
 
 /* expr must give the ledger error want */
 #define TR(want, expr, ...) do {					\
-	int	 r_ = (expr);						\
+	int	 r_ = (expr);					\
 	if (!T(r_ == (want), __VA_ARGS__))				\
 		printf("#   got %s, want %s\n", ledger_strerror(r_),	\
 		    ledger_strerror(want));				\
@@ -58,11 +58,12 @@ static void		 mkacct(struct ledger_account *, unsigned int,
 static struct ledger	*lopen(const char *);
 static struct ledger_txn *tbegin(struct ledger *);
 static int		 tcommit(struct ledger_txn *);
-static int		 jsum(struct ledger_txn *, const uint8_t *, uint64_t *,
-			    uint64_t *);
+static int		 jsum(struct ledger_txn *, const uint8_t *,
+			    uint64_t *, uint64_t *);
 static int		 journal_ok(struct ledger *, const uint8_t *);
 static uint64_t		 balance(struct ledger *, const uint8_t *);
-static uint64_t		 audit(struct ledger *, struct ledger_report *, int);
+static uint64_t		 audit(struct ledger *, struct ledger_report *,
+			    int);
 static void		 problem_cb(const char *, void *);
 static double		 now_s(void);
 
@@ -72,6 +73,7 @@ static void		 test_accounts(void);
 static void		 test_reservations(void);
 static void		 test_limits(void);
 static void		 test_nested(void);
+static void		 test_large_batch(void);
 static void		 test_ys(void);
 static void		 test_issued(void);
 static void		 test_quotes(void);
@@ -637,7 +639,8 @@ test_limits(void)
 	T(amt == 1001, "the expired account refunds everything");
 	mkacct(&a, 6, 1000, MINT_A);
 	a.la_expiry = time(NULL) + 3600;
-	TR(LEDGER_OK, ledger_account_create(t, &a, NULL), "create, expiry later");
+	TR(LEDGER_OK, ledger_account_create(t, &a, NULL),
+	    "create, expiry later");
 	TR(LEDGER_OK, ledger_reserve(t, a.la_key, 1000, dl, NULL, &id),
 	    "reserve before expiry");
 	TR(LEDGER_OK, tcommit(t), "commit");
@@ -696,6 +699,44 @@ test_nested(void)
 	T(balance(l, k) == 150 && journal_ok(l, k),
 	    "a top-level abort drops its committed children");
 	T(audit(l, NULL, 1) == 0, "audit: 0 problems");
+	ledger_close(l);
+}
+
+/*
+ * One batch as ledgerd makes them, large: thousands of requests on
+ * accounts scattered over the tables, each in a child, one commit.
+ */
+static void
+test_large_batch(void)
+{
+	struct ledger		*l;
+	struct ledger_txn	*t, *c;
+	struct ledger_account	 a;
+	struct ledger_report	 rep;
+	uint64_t		 id;
+	unsigned int		 i, h, n = 5000, bad = 0;
+
+	if ((l = lopen(newdir("batch"))) == NULL)
+		return;
+	t = tbegin(l);
+	for (i = 0; i < n; i++) {
+		mkacct(&a, 0, 1000, MINT_A);
+		h = i * 2654435761U;
+		memcpy(a.la_key, &h, sizeof(h));
+		memcpy(a.la_key + 4, &i, sizeof(i));
+		if (ledger_begin(NULL, t, &c) != LEDGER_OK ||
+		    ledger_account_create(c, &a, NULL) != LEDGER_OK ||
+		    ledger_reserve(c, a.la_key, 600, 0, NULL, &id) !=
+		    LEDGER_OK ||
+		    ledger_settle(c, id, 250, NULL, NULL, NULL) != LEDGER_OK ||
+		    ledger_commit(c) != LEDGER_OK)
+			bad++;
+	}
+	T(bad == 0, "%u requests on scattered accounts in one batch", n);
+	TR(LEDGER_OK, tcommit(t), "one commit");
+	T(audit(l, &rep, 1) == 0 && rep.lr_accounts == n &&
+	    rep.lr_journal == 2 * n && rep.lr_totals[0].lt_balance ==
+	    (uint64_t)n * 750, "audit: 0 problems, the totals add up");
 	ledger_close(l);
 }
 
@@ -1094,8 +1135,10 @@ test_wallet(void)
 	struct ledger_txn	*t;
 	struct ledger_proof_key	 pk;
 	struct ledger_refund	 rf, got;
-	uint8_t			 blob[LEDGER_BLOB_MAX + 1], ks1[33], ks2[33];
-	uint8_t			 tok[LEDGER_KEY_LEN], tok9[LEDGER_KEY_LEN];
+	uint8_t			 blob[LEDGER_BLOB_MAX + 1];
+	uint8_t			 ks1[33], ks2[33];
+	uint8_t			 tok[LEDGER_KEY_LEN];
+	uint8_t			 tok9[LEDGER_KEY_LEN];
 	uint64_t		 first;
 	const char		*dir = newdir("wallet");
 	char			 d[PATH_MAX];
@@ -1140,7 +1183,8 @@ test_wallet(void)
 	T(pwalk(t, 1, ks2, 0) == 2, "walk mint 1 keyset 2: 2 proofs");
 	T(pwalk(t, 2, NULL, 0) == 1, "walk mint 2: 1 proof");
 	T(pwalk(t, 3, NULL, 0) == 0, "walk mint 3: none");
-	T(pwalk(t, 1, NULL, 2) == 2, "a callback that returns 1 stops the walk");
+	T(pwalk(t, 1, NULL, 2) == 2,
+	    "a callback that returns 1 stops the walk");
 	{
 		struct pwalk	 w;
 		uint8_t		 mint[32];
@@ -1585,7 +1629,8 @@ kill_child(const char *d, int fd, uint64_t start)
 		memcpy(pk.lp_id, &n, sizeof(n));
 		blob[0] = pk.lp_id[0];
 		if (ledger_account_credit(t, k, 1000, LEDGER_R_TOPUP, NULL,
-		    NULL) != 0 || ledger_ys_spend(t, (const yarr *)y, 1, 0) != 0 ||
+		    NULL) != 0 ||
+		    ledger_ys_spend(t, (const yarr *)y, 1, 0) != 0 ||
 		    ledger_proof_put(t, &pk, blob, sizeof(blob)) != 0 ||
 		    ledger_commit(t) != 0)
 			_exit(2);
@@ -1608,7 +1653,8 @@ test_kill(void)
 	const char		*dir = newdir("kill");
 	char			 d[PATH_MAX];
 	pid_t			 pid;
-	int			 p[2], round, st, ok = 1, killed = 0, nproofs;
+	int			 p[2], round, st, ok = 1, killed = 0;
+	int			 nproofs;
 
 	strlcpy(d, dir, sizeof(d));
 	if ((l = lopen(d)) == NULL)
@@ -1674,8 +1720,8 @@ struct bk {
 	char		 cur[64];
 	int		 fd;
 	int		 files;
-	int		 fail;		/* 1: open fails, 2: write fails */
-	int		 mid;		/* commit in the middle of accounts.db */
+	int		 fail;		/* 1: open fails, 2: write */
+	int		 mid;		/* commit amid accounts.db */
 	struct ledger	*l;
 	uint8_t		 k[LEDGER_KEY_LEN];
 	int		 midok;
@@ -2189,6 +2235,7 @@ main(int argc, char *argv[])
 	test_reservations();
 	test_limits();
 	test_nested();
+	test_large_batch();
 	test_ys();
 	test_issued();
 	test_quotes();
