@@ -1,0 +1,183 @@
+/*
+ * The ledger's inside, shared by ledger_*.c and the unit test: the
+ * environment, the databases, the stored records and the helpers that
+ * map Berkeley DB errors.
+ *
+ * Storage: one Berkeley DB file per table in the ledger's directory, all
+ * btrees, plus the write-ahead log files.  One file per table, rather
+ * than named databases in one file, so that each table has the page
+ * size its records want, db_verify(1) and db_dump(1) work on one table
+ * at a time, and a damaged file names the table it holds.
+ *
+ * No half-applied change: every function that writes does so in an
+ * inner child transaction of the one it was given (ledger_sub_begin()),
+ * committed into it only when the whole operation succeeded and aborted
+ * on any error, a failing write in the middle included.
+ */
+
+#ifndef LEDGER_IMPL_H
+#define LEDGER_IMPL_H
+
+#include <db.h>
+
+#include "ledger.h"
+
+enum ledger_dbid {
+	LDB_META,		/* "format", "epoch" */
+	LDB_ACCOUNTS,		/* key hash -> rec_account */
+	LDB_RESERVATIONS,	/* id (be64) -> rec_reservation */
+	LDB_JOURNAL,		/* seq (be64) -> rec_journal */
+	LDB_JINDEX,		/* key hash | seq (be64) -> rec_jindex */
+	LDB_SPENT,		/* Y -> rec_spent */
+	LDB_PENDING,		/* Y -> rec_pending */
+	LDB_ISSUED,		/* B_ -> rec_issued */
+	LDB_QUOTES,		/* kind (0 mint, 1 melt) | id -> rec_quote */
+	LDB_MELTHASH,		/* payment hash -> rec_melthash */
+	LDB_PROOFS,		/* mint | keyset | id -> rec_blob + blob */
+	LDB_COUNTERS,		/* keyset id bytes -> rec_counter */
+	LDB_REFUNDS,		/* token hash -> rec_refund, blob cut */
+	LDB_MAX
+};
+
+#define LEDGER_FORMAT		1	/* the tables and records */
+#define LEDGER_REC_VERSION	1	/* first word of every record */
+#define LEDGER_LOCKFILE		"ledgerd.lock"
+
+struct ledger {
+	DB_ENV				*l_env;
+	DB				*l_db[LDB_MAX];
+	int				 l_flags;	/* LEDGER_NOSYNC */
+	int				 l_lockfd;
+	int				 l_ready;	/* open and well */
+	uint32_t			 l_epoch;	/* this run's epoch */
+	uint32_t			 l_seq;		/* ids given */
+	int				 l_panic;	/* why it broke */
+	const struct ledger_backup_cb	*l_backup;
+	int				 l_backup_err;
+};
+
+struct ledger_txn {
+	struct ledger		*t_l;
+	struct ledger_txn	*t_parent;
+	DB_TXN			*t_txn;
+};
+
+struct rec_account {
+	uint32_t		 ra_version;
+	uint32_t		 ra_pad;
+	struct ledger_account	 ra_a;
+};
+
+struct rec_reservation {
+	uint32_t		 rr_version;
+	uint32_t		 rr_pad;
+	uint8_t			 rr_key[LEDGER_KEY_LEN];
+	uint64_t		 rr_amount;
+	int64_t			 rr_deadline;
+	int64_t			 rr_created;
+	uint8_t			 rr_reqid[LEDGER_REQID_LEN];
+};
+
+struct rec_journal {
+	uint32_t		 rj_version;
+	uint32_t		 rj_pad;
+	struct ledger_journal	 rj_j;
+};
+
+/* What the audit needs of a journal entry, in account order. */
+struct rec_jindex {
+	uint32_t		 rx_version;
+	int32_t			 rx_credit;
+	uint64_t		 rx_amount;
+};
+
+#define LEDGER_JINDEX_KEY	(LEDGER_KEY_LEN + 8)
+
+struct rec_spent {
+	uint32_t		 rs_version;
+	uint32_t		 rs_pad;
+	int64_t			 rs_time;
+};
+
+struct rec_pending {
+	uint32_t		 rp_version;
+	uint32_t		 rp_pad;
+	int64_t			 rp_time;
+	char			 rp_quote[LEDGER_QUOTE_ID_MAX]; /* or "" */
+};
+
+struct rec_issued {
+	uint32_t		 ri_version;
+	uint32_t		 ri_pad;
+	struct ledger_issued	 ri_i;
+};
+
+struct rec_quote {
+	uint32_t		 rq_version;
+	uint32_t		 rq_pad;
+	struct ledger_quote	 rq_q;
+};
+
+#define LEDGER_QUOTE_KEY	(1 + LEDGER_QUOTE_ID_MAX)
+
+/* Present while the melt quote of that payment hash is PENDING or PAID. */
+struct rec_melthash {
+	uint32_t		 rm_version;
+	uint32_t		 rm_pad;
+	char			 rm_id[LEDGER_QUOTE_ID_MAX];
+};
+
+struct rec_blob {
+	uint32_t		 rb_version;
+	uint32_t		 rb_len;
+	/* rb_len bytes follow */
+};
+
+#define LEDGER_PROOF_KEY	(32 + LEDGER_KEYSET_MAX + 32)
+
+struct rec_counter {
+	uint32_t		 rc_version;
+	uint32_t		 rc_pad;
+	uint64_t		 rc_next;
+};
+
+struct rec_refund {
+	uint32_t		 rf_version;
+	uint32_t		 rf_pad;
+	struct ledger_refund	 rf_r;	/* lr_blob cut short */
+};
+
+#define REC_REFUND_MIN	(offsetof(struct rec_refund, rf_r) + \
+			    offsetof(struct ledger_refund, lr_blob))
+
+/* ledger_db.c */
+int	 ledger_err(struct ledger *, const char *, int);
+int	 ledger_nextid(struct ledger *, uint64_t *);
+int	 ledger_sub_begin(struct ledger_txn *, struct ledger_txn *);
+int	 ledger_sub_end(struct ledger_txn *, int);
+int	 ledger_get(struct ledger_txn *, int, const void *, size_t, void *,
+	    size_t, size_t *);
+int	 ledger_getrec(struct ledger_txn *, int, const void *, size_t,
+	    void *, size_t);
+int	 ledger_put(struct ledger_txn *, int, const void *, size_t,
+	    const void *, size_t, uint32_t);
+int	 ledger_del(struct ledger_txn *, int, const void *, size_t);
+int	 ledger_exists(struct ledger_txn *, int, const void *, size_t);
+int	 ledger_cursor(struct ledger_txn *, int, DBC **);
+int	 ledger_cursor_close(struct ledger *, DBC *, int);
+int	 ledger_cget(struct ledger *, DBC *, void *, size_t, size_t *,
+	    void *, size_t, size_t *, uint32_t);
+int	 ledger_rec_check(int, const void *, size_t, size_t);
+void	 ledger_be64enc(uint8_t *, uint64_t);
+uint64_t ledger_be64dec(const uint8_t *);
+const char *ledger_hexkey(const uint8_t *, size_t, char *, size_t);
+int64_t	 ledger_now(void);
+
+/* ledger_account.c */
+int	 ledger_journal_add(struct ledger_txn *, const uint8_t *, uint32_t,
+	    int, uint64_t, uint64_t, const uint8_t *);
+
+/* ledger_mint.c */
+int	 ledger_quote_key(uint8_t *, int, const char *, size_t *);
+
+#endif /* LEDGER_IMPL_H */
