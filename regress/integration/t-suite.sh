@@ -109,6 +109,19 @@ check "routstrctl log brief" "$ROUTSTRCTL" -s "$T/ctl.sock" log brief
 check "routstrctl rejects an unknown command" \
     sh -c "! '$ROUTSTRCTL' -s '$T/ctl.sock' show nothing 2>/dev/null"
 
+# The ledger: audit and hot backup through routstrctl.
+"$ROUTSTRCTL" -s "$T/ctl.sock" ledger check >"$T/audit" 2>&1
+rc=$?
+check "routstrctl ledger check: no problem" sh -c \
+    "test $rc = 0 && grep -q '^problems: 0' '$T/audit'"
+check "routstrctl ledger backup into a new directory" \
+    "$ROUTSTRCTL" -s "$T/ctl.sock" ledger backup "$T/backup"
+check "the backup holds the tables and the log" sh -c \
+    "ls '$T/backup' | grep -q '^log\.' && ls '$T/backup' | grep -q accounts"
+check "a backup into a directory that is not empty is refused" sh -c \
+    "! '$ROUTSTRCTL' -s '$T/ctl.sock' ledger backup '$T/backup' 2>&1 |
+    grep -q complete"
+
 # Confinement, read from /proc.
 for pid in $PROXY $LEDGER $MINT $RELAY; do
 	t=$(title "$pid")
@@ -163,3 +176,18 @@ check "SIGTERM: the proxy stopped before the ledger" sh -c "
 	test -n \"\$p\" && test -n \"\$l\" && test \"\$p\" -lt \"\$l\""
 check "SIGTERM: the control socket is removed" test ! -e "$T/ctl.sock"
 check "SIGTERM: 'terminating' is logged" grep -q "parent.*terminating" "$T/log"
+
+# Restore the backup as ledgerd(8) says, and start on it.
+mv "$T/state/ledger" "$T/ledger.old"
+cp -R "$T/backup" "$T/state/ledger"
+is_root && chown -R _ledgerd "$T/state/ledger"
+chmod 0700 "$T/state/ledger"
+if start "$T/conf"; then
+	ok "the suite starts on the restored ledger"
+	check "and its audit finds no problem" \
+	    "$ROUTSTRCTL" -s "$T/ctl.sock" ledger check
+	kill -TERM "$SUITE_PID"
+	wait_exit 20
+else
+	notok "the suite starts on the restored ledger"
+fi

@@ -33,7 +33,8 @@ spawn(struct harness *k, const char *bin, int procid)
 {
 	char	 log[PATH_MAX + 32];
 
-	snprintf(log, sizeof(log), "%s/log.%d", dbdir, procid);
+	/* Not in the database directory: Berkeley DB owns log.* there. */
+	snprintf(log, sizeof(log), "%s.child%d.log", dbdir, procid);
 	unlink(log);
 	return (harness_spawn(k, bin, procid, log));
 }
@@ -94,7 +95,7 @@ test_ready(void)
 	    imsg_get_type(&imsg) == IMSG_CTL_STATUS &&
 	    imsg_get_id(&imsg) == 77 &&
 	    imsg_get_data(&imsg, &st, sizeof(st)) == 0 &&
-	    strcmp(st.s_state, "ready") == 0 && st.s_uid == (int)getuid(),
+	    strncmp(st.s_state, "ready", 5) == 0 && st.s_uid == (int)getuid(),
 	    "status answers with the request id echoed");
 	free_msg(&imsg);
 	kill(k.h_pid, SIGTERM);
@@ -265,9 +266,10 @@ main(void)
 	    NULL, 0, 1, "malformed");
 
 	{
-		char	 cmd[PATH_MAX + 16];
+		char	 cmd[2 * PATH_MAX + 32];
 
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dbdir);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s %s.child*.log", dbdir,
+		    dbdir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "cannot remove %s\n", dbdir);
 	}

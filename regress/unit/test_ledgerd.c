@@ -534,6 +534,7 @@ test_group_commit(void)
 	unsigned long long	 reqs = 0, commits = 0;
 	int			 i, got = 0, p;
 
+	T(create(proxy(0), 2, 0) == LEDGER_OK, "an empty account");
 	memset(&c, 0, sizeof(c));
 	key(c.c_key, 2);
 	c.c_amount = 1;
@@ -679,6 +680,13 @@ test_crash(int round)
 			sent++;
 		}
 		imsgbuf_flush(proxy(0));
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000 >= kill_at) {
+			/* Right after a window went out: some in flight. */
+			kill(h.h_pid, SIGKILL);
+			killed = 1;
+		}
 		pfd.fd = proxy(0)->fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 10) > 0 && imsgbuf_read(proxy(0)) == 1) {
@@ -693,12 +701,6 @@ test_crash(int round)
 				recvd++;
 				imsg_free(&imsg);
 			}
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 +
-		    (t.tv_nsec - t0.tv_nsec) / 1000000 >= kill_at) {
-			kill(h.h_pid, SIGKILL);
-			killed = 1;
 		}
 	}
 	harness_reap(&h, WAIT);
@@ -791,7 +793,9 @@ main(void)
 		test_bad("too many Ys", 1, IMSG_LEDGER_YS_PEND, &ys,
 		    sizeof(ys));
 	}
-	test_bad("an unknown request", 0, IMSG_LEDGER_REPLY, NULL, 0);
+	test_bad("a message for the parent only", 0, IMSG_CONF_LEDGER, NULL,
+	    0);
+	test_bad("an unknown message type", 0, IMSG_MAX + 10, NULL, 0);
 
 	for (round = 0; round < 5; round++) {
 		if (!T(start() == 0, "crash %d: the ledger starts", round))
@@ -800,7 +804,28 @@ main(void)
 		stop();
 	}
 
-	if (rm_rf(dir) != 0)
+	/* A database that cannot be opened stops ledgerd, saying why. */
+	{
+		char	 path[PATH_MAX + 32];
+		int	 fd, status;
+
+		snprintf(path, sizeof(path), "%s/accounts.db", dbdir);
+		if ((fd = open(path, O_WRONLY | O_TRUNC)) != -1) {
+			T(write(fd, "this is not a database", 22) == 22,
+			    "damage the accounts table");
+			close(fd);
+		}
+		start();
+		status = harness_reap(&h, WAIT);
+		T(status != -1 && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 1,
+		    "a damaged database: ledgerd exits 1");
+		T(harness_log_has(&h, "restore it from a backup"),
+		    "and says to restore a backup");
+		harness_close(&h);
+	}
+
+	if (getenv("KEEP") == NULL && rm_rf(dir) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
 	return (test_done());
 }
