@@ -31,10 +31,14 @@ struct bdhke {
 static int	 hexval(int);
 static int	 ecdh_uncompressed(unsigned char *, const unsigned char *,
 		    const unsigned char *, void *);
+static int	 verify_pk(const struct bdhke *, const uint8_t[32],
+		    const secp256k1_pubkey *, const uint8_t[33]);
 static int	 mul_secret(const struct bdhke *, secp256k1_pubkey *,
 		    uint8_t[65], const secp256k1_pubkey *, const uint8_t[32]);
 static int	 parse(const struct bdhke *, secp256k1_pubkey *,
 		    const uint8_t[33]);
+static int	 h2c(struct bdhke *, const void *, size_t, secp256k1_pubkey *,
+		    uint8_t[33]);
 static void	 serialize(const struct bdhke *, uint8_t[33],
 		    const secp256k1_pubkey *);
 static void	 serialize_unc(const struct bdhke *, uint8_t[65],
@@ -250,8 +254,9 @@ ecdh_uncompressed(unsigned char *out, const unsigned char *x,
 }
 
 /*
- * out = k·P in constant time (secp256k1_ecdh's ladder; tweak_mul is
- * variable-time), as a key and as 65 bytes.  -1 if k is not in [1, n).
+ * k·P in constant time (secp256k1_ecdh's ladder; tweak_mul is
+ * variable-time), as 65 bytes and, unless out is NULL, as a key.  -1 if
+ * k is not in [1, n).
  */
 static int
 mul_secret(const struct bdhke *bd, secp256k1_pubkey *out, uint8_t unc[65],
@@ -260,7 +265,7 @@ mul_secret(const struct bdhke *bd, secp256k1_pubkey *out, uint8_t unc[65],
 	if (!secp256k1_ecdh(bd->secp, unc, P, k, ecdh_uncompressed, NULL))
 		return (-1);
 	/* An uncompressed parse checks the curve equation, no square root. */
-	if (!secp256k1_ec_pubkey_parse(bd->secp, out, unc, 65)) {
+	if (out != NULL && !secp256k1_ec_pubkey_parse(bd->secp, out, unc, 65)) {
 		explicit_bzero(unc, 65);
 		return (-1);
 	}
@@ -284,6 +289,15 @@ bdhke_hash_to_curve(struct bdhke *bd, const void *msg, size_t len,
     uint8_t Y[33])
 {
 	secp256k1_pubkey	 pk;
+
+	return (h2c(bd, msg, len, &pk, Y));
+}
+
+/* hash_to_curve, the point both parsed and as bytes (no second sqrt). */
+static int
+h2c(struct bdhke *bd, const void *msg, size_t len, secp256k1_pubkey *pk,
+    uint8_t Y[33])
+{
 	uint8_t			 buf[36], pt[33];
 	uint32_t		 ctr;
 
@@ -300,7 +314,7 @@ bdhke_hash_to_curve(struct bdhke *bd, const void *msg, size_t len,
 		if (sha256(bd, pt + 1, buf, sizeof(buf), NULL, 0) == -1)
 			return (-1);
 		/* Fails when X >= p or X^3 + 7 is not a square. */
-		if (secp256k1_ec_pubkey_parse(bd->secp, &pk, pt, sizeof(pt))) {
+		if (secp256k1_ec_pubkey_parse(bd->secp, pk, pt, sizeof(pt))) {
 			memcpy(Y, pt, sizeof(pt));
 			return (0);
 		}
@@ -320,8 +334,7 @@ bdhke_blind(struct bdhke *bd, const void *secret, size_t len,
 	/* r·G, not a tweak_add: the generator path is constant-time. */
 	if (!secp256k1_ec_pubkey_create(bd->secp, &R, r))
 		return (-1);
-	if (bdhke_hash_to_curve(bd, secret, len, y) == -1 ||
-	    parse(bd, &Y, y) == -1)
+	if (h2c(bd, secret, len, &Y, y) == -1)
 		goto done;
 	sum[0] = &Y;
 	sum[1] = &R;
@@ -339,10 +352,10 @@ int
 bdhke_sign(const struct bdhke *bd, const uint8_t k[32], const uint8_t B_[33],
     uint8_t C_[33])
 {
-	secp256k1_pubkey	 B, C;
+	secp256k1_pubkey	 B;
 	uint8_t			 unc[65];
 
-	if (parse(bd, &B, B_) == -1 || mul_secret(bd, &C, unc, &B, k) == -1)
+	if (parse(bd, &B, B_) == -1 || mul_secret(bd, NULL, unc, &B, k) == -1)
 		return (-1);
 	compress(C_, unc);
 	return (0);
@@ -381,15 +394,14 @@ bdhke_unblind(const struct bdhke *bd, const uint8_t C_[33],
 	return (rv);
 }
 
-int
-bdhke_verify_y(const struct bdhke *bd, const uint8_t k[32],
-    const uint8_t Y[33], const uint8_t C[33])
+static int
+verify_pk(const struct bdhke *bd, const uint8_t k[32],
+    const secp256k1_pubkey *Y, const uint8_t C[33])
 {
-	secp256k1_pubkey	 Yp, KY;
-	uint8_t			 unc[65], kY[33];
-	int			 rv;
+	uint8_t	 unc[65], kY[33];
+	int	 rv;
 
-	if (parse(bd, &Yp, Y) == -1 || mul_secret(bd, &KY, unc, &Yp, k) == -1)
+	if (mul_secret(bd, NULL, unc, Y, k) == -1)
 		return (-1);
 	compress(kY, unc);
 	/*
@@ -403,14 +415,26 @@ bdhke_verify_y(const struct bdhke *bd, const uint8_t k[32],
 }
 
 int
+bdhke_verify_y(const struct bdhke *bd, const uint8_t k[32],
+    const uint8_t Y[33], const uint8_t C[33])
+{
+	secp256k1_pubkey	 Yp;
+
+	if (parse(bd, &Yp, Y) == -1)
+		return (-1);
+	return (verify_pk(bd, k, &Yp, C));
+}
+
+int
 bdhke_verify(struct bdhke *bd, const uint8_t k[32], const void *secret,
     size_t len, const uint8_t C[33])
 {
-	uint8_t	 Y[33];
+	secp256k1_pubkey	 Yp;
+	uint8_t			 Y[33];
 
-	if (bdhke_hash_to_curve(bd, secret, len, Y) == -1)
+	if (h2c(bd, secret, len, &Yp, Y) == -1)
 		return (-1);
-	return (bdhke_verify_y(bd, k, Y, C));
+	return (verify_pk(bd, k, &Yp, C));
 }
 
 /* SHA-256 of the concatenated lowercase hex of uncompressed points. */
@@ -500,14 +524,14 @@ dleq_prove(struct bdhke *bd, const uint8_t a[32], const uint8_t Au[65],
     const secp256k1_pubkey *B, const uint8_t Cu[65], const uint8_t p[32],
     uint8_t e[32], uint8_t s[32])
 {
-	secp256k1_pubkey	 R1, R2;
+	secp256k1_pubkey	 R1;
 	uint8_t			 pts[4][65];
 	int			 rv = -1;
 
 	if (!secp256k1_ec_pubkey_create(bd->secp, &R1, p))
 		goto done;
 	serialize_unc(bd, pts[0], &R1);
-	if (mul_secret(bd, &R2, pts[1], B, p) == -1)
+	if (mul_secret(bd, NULL, pts[1], B, p) == -1)
 		goto done;
 	memcpy(pts[2], Au, 65);
 	memcpy(pts[3], Cu, 65);
@@ -526,7 +550,6 @@ dleq_prove(struct bdhke *bd, const uint8_t a[32], const uint8_t Au[65],
 	}
 	/* With e, R1 = p·G would give nothing, but p·B_ is p's too. */
 	explicit_bzero(&R1, sizeof(R1));
-	explicit_bzero(&R2, sizeof(R2));
 	explicit_bzero(pts, sizeof(pts));
 	return (rv);
 }
@@ -556,17 +579,22 @@ bdhke_dleq_create(struct bdhke *bd, const uint8_t a[32], const uint8_t B_[33],
 }
 
 int
-bdhke_sign_dleq(struct bdhke *bd, const uint8_t k[32], const uint8_t B_[33],
-    uint8_t C_[33], uint8_t e[32], uint8_t s[32])
+bdhke_sign_dleq(struct bdhke *bd, const uint8_t k[32], const uint8_t *A_,
+    const uint8_t B_[33], uint8_t C_[33], uint8_t e[32], uint8_t s[32])
 {
-	secp256k1_pubkey	 A, B, C;
+	secp256k1_pubkey	 A, B;
 	uint8_t			 Au[65], Bu[65], Cu[65], p[32];
 	int			 rv = -1;
 
-	if (parse(bd, &B, B_) == -1 ||
-	    !secp256k1_ec_pubkey_create(bd->secp, &A, k))
+	if (parse(bd, &B, B_) == -1)
 		return (-1);
-	if (mul_secret(bd, &C, Cu, &B, k) == -1)
+	/* Parsing the keyset's A is a square root; k·G costs four. */
+	if (A_ != NULL) {
+		if (parse(bd, &A, A_) == -1)
+			return (-1);
+	} else if (!secp256k1_ec_pubkey_create(bd->secp, &A, k))
+		return (-1);
+	if (mul_secret(bd, NULL, Cu, &B, k) == -1)
 		return (-1);
 	serialize_unc(bd, Au, &A);
 	serialize_unc(bd, Bu, &B);
@@ -652,8 +680,7 @@ bdhke_dleq_verify_proof(struct bdhke *bd, const uint8_t A[33],
 	if (parse(bd, &Ap, A) == -1 || parse(bd, &Cp, C) == -1 ||
 	    !secp256k1_ec_pubkey_create(bd->secp, &R, r))
 		return (-1);
-	if (bdhke_hash_to_curve(bd, secret, len, y) == -1 ||
-	    parse(bd, &Y, y) == -1)
+	if (h2c(bd, secret, len, &Y, y) == -1)
 		return (-1);
 	sum[0] = &Y;
 	sum[1] = &R;

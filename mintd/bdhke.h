@@ -121,11 +121,13 @@ int	 bdhke_dleq_create(struct bdhke *, const uint8_t a[32],
  * Mint: C_ = k·B_ with its DLEQ proof, the nonce derived as NUT-12
  * says (deterministic: no dependence on the random source, and the
  * same (k, B_) always gives the same proof, so no nonce is ever reused
- * for two different challenges).
+ * for two different challenges).  A is k·G as the keyset holds it
+ * (saves a multiplication; it is not checked against k, and a wrong A
+ * makes a proof that wallets reject), or NULL to compute it.
  */
 int	 bdhke_sign_dleq(struct bdhke *, const uint8_t k[32],
-	    const uint8_t B_[33], uint8_t C_[33], uint8_t e[32],
-	    uint8_t s[32]);
+	    const uint8_t *A, const uint8_t B_[33], uint8_t C_[33],
+	    uint8_t e[32], uint8_t s[32]);
 /*
  * Wallet (on a BlindSignature): 0 if e == hash_e(s·G - e·A,
  * s·B_ - e·C_, A, C_).

@@ -213,12 +213,20 @@ test_dleq_vectors(void)
 	    "NUT-12 deterministic nonce: verification passes");
 	memset(e, 0, sizeof(e));
 	memset(s, 0, sizeof(s));
-	T(bdhke_sign_dleq(bd, a, B_, C2, e, s) == 0 &&
+	T(bdhke_sign_dleq(bd, a, NULL, B_, C2, e, s) == 0 &&
 	    memcmp(C2, C_, 33) == 0 && eqhex(e, 32,
 	    "2a16ffee280aff3c429045607f9b8e0bf8b35910c44c1b20b9dfaf01b263d7b3") &&
 	    eqhex(s, 32,
 	    "9df27731238334718d120d4f74611a7c668233f988e687ac3fb188f0a34a2dab"),
 	    "bdhke_sign_dleq reproduces the NUT-12 vector");
+	memset(e, 0, sizeof(e));
+	memset(s, 0, sizeof(s));
+	T(bdhke_sign_dleq(bd, a, A, B_, C2, e, s) == 0 &&
+	    memcmp(C2, C_, 33) == 0 && eqhex(e, 32,
+	    "2a16ffee280aff3c429045607f9b8e0bf8b35910c44c1b20b9dfaf01b263d7b3") &&
+	    eqhex(s, 32,
+	    "9df27731238334718d120d4f74611a7c668233f988e687ac3fb188f0a34a2dab"),
+	    "bdhke_sign_dleq with A given: the same vector");
 
 	/* nutshell and cdk: the nonce p = 1. */
 	unhex(p, sizeof(p), ONE);
@@ -391,7 +399,7 @@ test_dleq_round_trip(void)
 		    bdhke_random_scalar(bd, r) == -1 ||
 		    bdhke_pubkey(bd, k, K) == -1 ||
 		    bdhke_blind(bd, secret, strlen(secret), r, B_) == -1 ||
-		    bdhke_sign_dleq(bd, k, B_, C_, e, s) == -1 ||
+		    bdhke_sign_dleq(bd, k, K, B_, C_, e, s) == -1 ||
 		    bdhke_dleq_verify(bd, K, B_, C_, e, s) == -1 ||
 		    bdhke_unblind(bd, C_, r, K, C) == -1 ||
 		    bdhke_dleq_verify_proof(bd, K, secret, strlen(secret), C,
@@ -400,7 +408,7 @@ test_dleq_round_trip(void)
 	}
 	T(ok, "sign_dleq: DLEQ verifies on the BlindSignature and the Proof");
 
-	T(bdhke_sign_dleq(bd, k, B_, C2_, e2, s2) == 0 &&
+	T(bdhke_sign_dleq(bd, k, NULL, B_, C2_, e2, s2) == 0 &&
 	    memcmp(C2_, C_, 33) == 0 && memcmp(e2, e, 32) == 0 &&
 	    memcmp(s2, s, 32) == 0, "sign_dleq is deterministic");
 	T(bdhke_dleq_create(bd, k, B_, C_, NULL, e2, s2) == 0 &&
@@ -431,7 +439,7 @@ test_dleq_round_trip(void)
 	    "Proof DLEQ fails for another secret");
 	/* A proof for C_ made with another key does not pass for K. */
 	T(bdhke_random_scalar(bd, k2) == 0 &&
-	    bdhke_sign_dleq(bd, k2, B_, C2_, e2, s2) == 0 &&
+	    bdhke_sign_dleq(bd, k2, NULL, B_, C2_, e2, s2) == 0 &&
 	    bdhke_dleq_verify(bd, K, B_, C2_, e2, s2) == -1,
 	    "DLEQ by another key fails against K");
 	/* A forged C_ with a proof made for the genuine one. */
@@ -535,9 +543,12 @@ test_bad_input(void)
 	T(bdhke_dleq_verify_proof(bd, G, "s", 1, G, e, s, zero) == -1 &&
 	    bdhke_dleq_verify_proof(bd, G, "s", 1, G, e, s, n) == -1,
 	    "Proof DLEQ with r = 0 or n fails");
-	T(bdhke_sign_dleq(bd, zero, G, C_, e, s) == -1 &&
-	    bdhke_sign_dleq(bd, one, P, C_, e, s) == -1,
+	T(bdhke_sign_dleq(bd, zero, NULL, G, C_, e, s) == -1 &&
+	    bdhke_sign_dleq(bd, zero, G, G, C_, e, s) == -1 &&
+	    bdhke_sign_dleq(bd, one, NULL, P, C_, e, s) == -1,
 	    "sign_dleq with k = 0 or an invalid B_ fails");
+	T(bdhke_sign_dleq(bd, one, P, G, C_, e, s) == -1,
+	    "sign_dleq with an invalid A fails");
 }
 
 static void
