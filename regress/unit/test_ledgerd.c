@@ -506,6 +506,69 @@ test_mint(void)
 	    LEDGER_OK, "its change is ready");
 	T(call_lr(mint(), IMSG_LEDGER_REFUND_CAS, rbuf, sizeof(rbuf), &lr) ==
 	    LEDGER_STATE, "twice: STATE");
+	{
+		struct ipc_key		 k;
+		struct ipc_refund	 got;
+		unsigned char		 blob[32];
+
+		memset(&k, 0, sizeof(k));
+		k.k_key[0] = 9;
+		if (call(mint(), IMSG_LEDGER_REFUND_GET, &k, sizeof(k),
+		    &imsg) == 0) {
+			T(imsg_get_type(&imsg) == IMSG_LEDGER_REFUND_RECORD &&
+			    imsg_get_buf(&imsg, &got, sizeof(got)) == 0 &&
+			    got.rf_state == LEDGER_REFUND_READY &&
+			    got.rf_paid == 5000 && got.rf_bloblen == 32 &&
+			    imsg_get_buf(&imsg, blob, sizeof(blob)) == 0 &&
+			    blob[0] == 'c' && blob[31] == 'c',
+			    "get the refund record and its change token");
+			harness_free_msg(&imsg);
+		} else
+			T(0, "get the refund record and its change token");
+		k.k_key[0] = 10;
+		T(call_lr(mint(), IMSG_LEDGER_REFUND_GET, &k, sizeof(k), &lr) ==
+		    LEDGER_NOTFOUND, "no refund record: NOTFOUND");
+	}
+
+	/* A melt quote found again by its payment hash while PENDING. */
+	memset(&q, 0, sizeof(q));
+	strlcpy(q.q_id, "melt-1", sizeof(q.q_id));
+	q.q_melt = 1;
+	q.q_state = LEDGER_QUOTE_UNPAID;
+	q.q_amount = 100;
+	q.q_fee_reserve = 2;
+	strlcpy(q.q_unit, "sat", sizeof(q.q_unit));
+	memset(q.q_payment_hash, 0x5a, sizeof(q.q_payment_hash));
+	strlcpy(q.q_request, "lnbc1u1fake", sizeof(q.q_request));
+	T(call_lr(mint(), IMSG_LEDGER_QUOTE_ADD, &q, sizeof(q), &lr) ==
+	    LEDGER_OK, "add a melt quote");
+	memset(&qr, 0, sizeof(qr));
+	strlcpy(qr.qr_id, "melt-1", sizeof(qr.qr_id));
+	qr.qr_melt = 1;
+	qr.qr_from = LEDGER_QUOTE_UNPAID;
+	qr.qr_to = LEDGER_QUOTE_PENDING;
+	T(call_lr(mint(), IMSG_LEDGER_QUOTE_CAS, &qr, sizeof(qr), &lr) ==
+	    LEDGER_OK, "UNPAID -> PENDING");
+	if (call(mint(), IMSG_LEDGER_QUOTE_BY_HASH, q.q_payment_hash,
+	    sizeof(q.q_payment_hash), &imsg) == 0) {
+		T(imsg_get_type(&imsg) == IMSG_LEDGER_QUOTE &&
+		    imsg_get_data(&imsg, &q2, sizeof(q2)) == 0 &&
+		    strcmp(q2.q_id, "melt-1") == 0 &&
+		    q2.q_state == LEDGER_QUOTE_PENDING,
+		    "found by its payment hash");
+		harness_free_msg(&imsg);
+	} else
+		T(0, "found by its payment hash");
+	qr.qr_from = LEDGER_QUOTE_PENDING;
+	qr.qr_to = LEDGER_QUOTE_PAID;
+	qr.qr_has_preimage = 1;
+	memset(qr.qr_preimage, 0x11, sizeof(qr.qr_preimage));
+	T(call_lr(mint(), IMSG_LEDGER_QUOTE_CAS, &qr, sizeof(qr), &lr) ==
+	    LEDGER_OK, "PENDING -> PAID with its preimage");
+	memset(q.q_payment_hash, 0x5b, sizeof(q.q_payment_hash));
+	T(call_lr(mint(), IMSG_LEDGER_QUOTE_BY_HASH, q.q_payment_hash,
+	    sizeof(q.q_payment_hash), &lr) == LEDGER_NOTFOUND,
+	    "another hash: NOTFOUND");
 }
 
 /* Each forbidden request stops the ledger, which says who sent it. */
