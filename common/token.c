@@ -326,6 +326,7 @@ proof_add(struct cashu_token *tok, const struct cashu_proof *p,
 
 	np = *p;
 	np.secret = np.witness = NULL;
+	np.has_dleq = p->has_dleq != 0;
 	if (!np.has_dleq)
 		memset(&np.dleq, 0, sizeof(np.dleq));
 	if (np.idlen < sizeof(np.id))

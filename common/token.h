@@ -50,7 +50,7 @@ struct cashu_group {
 	size_t			 idlen;
 	struct cashu_proof	*proofs;
 	size_t			 nproofs;
-	size_t			 cap;
+	size_t			 cap;		/* allocated proofs */
 };
 
 struct cashu_token {
@@ -59,7 +59,7 @@ struct cashu_token {
 	char			*memo;		/* NULL: none */
 	struct cashu_group	*groups;
 	size_t			 ngroups;
-	size_t			 cap;
+	size_t			 cap;		/* allocated groups */
 	size_t			 nproofs;	/* in all groups */
 	uint64_t		 amount;	/* their sum */
 };
