@@ -123,6 +123,8 @@ enum imsg_type {
 	IMSG_LEDGER_REFUND_ADD,		/* struct ipc_refund + blob */
 	IMSG_LEDGER_REFUND_GET,		/* struct ipc_key -> REFUND_RECORD */
 	IMSG_LEDGER_REFUND_CAS,		/* struct ipc_refund + blob */
+	IMSG_LEDGER_KEYSET_PUT,		/* struct ipc_keyset_rec */
+	IMSG_LEDGER_KEYSET_WALK,	/* no payload -> KEYSET..., REPLY */
 
 	/* ... and the ledger's answers */
 	IMSG_LEDGER_REPLY,		/* struct ipc_ledger_reply */
@@ -132,6 +134,17 @@ enum imsg_type {
 	IMSG_LEDGER_QUOTE,		/* struct ipc_quote */
 	IMSG_LEDGER_PROOF,		/* struct ipc_proof + blob: one of a walk */
 	IMSG_LEDGER_REFUND_RECORD,	/* struct ipc_refund + blob */
+	IMSG_LEDGER_KEYSET,		/* struct ipc_keyset_rec: one of a walk */
+
+	/*
+	 * The mint's HTTP API (NUTs), parsed and checked in the proxy,
+	 * answered by the mint.  peerid = request id.
+	 */
+	IMSG_MINT_KEYSETS,	/* struct ipc_keys_req -> MINT_KEYSET..., END */
+	IMSG_MINT_KEYSET,	/* struct ipc_mint_keyset: one of them */
+	IMSG_MINT_INFO,		/* no payload -> IMSG_MINT_INFO_REPLY */
+	IMSG_MINT_INFO_REPLY,	/* struct ipc_mint_info */
+	IMSG_MINT_END,		/* struct ipc_mint_error: the last reply */
 
 	IMSG_MAX
 };
@@ -393,6 +406,56 @@ struct ipc_ledger_reply {
 	uint64_t	lr_amount;	/* credited, charged, refunded */
 	uint64_t	lr_balance;	/* the account's balance after */
 	uint64_t	lr_reserved;
+};
+
+/* IMSG_LEDGER_KEYSET_PUT, IMSG_LEDGER_KEYSET */
+struct ipc_keyset_rec {
+	uint8_t		kr_id[IPC_KEYSET_MAX];
+	uint32_t	kr_idlen;
+	char		kr_unit[IPC_UNIT_MAX];
+	uint32_t	kr_index;
+	uint32_t	kr_version;
+	uint64_t	kr_fee_ppk;
+	int32_t		kr_active;
+	int64_t		kr_created;
+};
+
+/* IMSG_MINT_KEYSETS: every keyset, the active ones, or the one with id */
+#define IPC_KEYS_ALL		0
+#define IPC_KEYS_ACTIVE		1
+#define IPC_KEYS_ONE		2
+
+struct ipc_keys_req {
+	int32_t		kq_which;	/* IPC_KEYS_* */
+	int32_t		kq_pubkeys;	/* 1: with the keys (NUT-01) */
+	uint8_t		kq_id[IPC_KEYSET_MAX];
+	uint32_t	kq_idlen;	/* IPC_KEYS_ONE: may be a short id */
+};
+
+#define IPC_KEYSET_KEYS		64	/* amounts 2^0 .. 2^63 */
+
+struct ipc_mint_keyset {
+	uint8_t		mk_id[IPC_KEYSET_MAX];
+	uint32_t	mk_idlen;
+	char		mk_unit[IPC_UNIT_MAX];
+	int32_t		mk_active;
+	uint64_t	mk_fee_ppk;
+	uint32_t	mk_nkeys;	/* 0 unless asked for */
+	uint8_t		mk_keys[IPC_KEYSET_KEYS][IPC_Y_LEN];
+};
+
+/* IMSG_MINT_END: 0, or a NUT error code with its detail */
+struct ipc_mint_error {
+	int32_t		me_code;
+	char		me_detail[256];
+};
+
+struct ipc_mint_info {
+	char		mi_pubkey[67];	/* hex, the mint's identity */
+	int32_t		mi_local;	/* 1: this node runs a mint */
+	int32_t		mi_fake;	/* its Lightning is the fake one */
+	char		mi_units[4][IPC_UNIT_MAX];
+	uint32_t	mi_nunits;
 };
 
 /* IMSG_LEDGER_BACKUP_DATA: followed by the bytes */

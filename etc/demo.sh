@@ -31,6 +31,7 @@ http url "http://127.0.0.1:$PORT"
 state directory "$RUN/state"
 control socket "$RUN/routstrd.sock"
 nostr key file "$RUN/nostr.key"
+mint local { lightning fake }
 mint "https://mint.minibits.cash/Bitcoin" trusted
 relay "wss://relay.damus.io"
 EOC

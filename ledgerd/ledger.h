@@ -251,6 +251,27 @@ int	 ledger_quote_by_hash(struct ledger_txn *, const uint8_t *,
 	    struct ledger_quote *);
 
 /*
+ * The mint's keysets: which the seed derives (unit, index), their ids and
+ * whether they are active, so that a seed that no longer gives the same
+ * keys is noticed, and rotation survives restarts.
+ */
+struct ledger_keyset {
+	uint8_t		lk_id[LEDGER_KEYSET_MAX];
+	uint32_t	lk_idlen;
+	char		lk_unit[LEDGER_UNIT_MAX];
+	uint32_t	lk_index;	/* derivation: m/0'/unit'/index' */
+	uint32_t	lk_version;	/* keyset id version, 0 or 1 */
+	uint64_t	lk_fee_ppk;
+	int32_t		lk_active;
+	int64_t		lk_created;
+};
+
+/* Add a keyset, or update the one with that id (active, fee). */
+int	 ledger_keyset_put(struct ledger_txn *, const struct ledger_keyset *);
+int	 ledger_keyset_walk(struct ledger_txn *,
+	    int (*)(const struct ledger_keyset *, void *), void *);
+
+/*
  * The wallet: proofs as opaque blobs that mintd encrypted (the ledger
  * cannot read them), keyed by mint, keyset and a proof id; NUT-13
  * counters per keyset; refund records of X-Cashu payments.

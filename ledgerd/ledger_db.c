@@ -65,6 +65,7 @@ static const struct ledger_table ledger_tables[LDB_MAX] = {
 	{ "proofs.db",		16384 },
 	{ "counters.db",	0 },
 	{ "refunds.db",		32768 },	/* 8 KB change tokens */
+	{ "keysets.db",		0 },
 };
 
 static const char *ledger_errors[LEDGER_ERROR_MAX] = {

@@ -36,6 +36,7 @@ enum ledger_dbid {
 	LDB_PROOFS,		/* mint | keyset | id -> rec_blob + blob */
 	LDB_COUNTERS,		/* keyset id bytes -> rec_counter */
 	LDB_REFUNDS,		/* token hash -> rec_refund, blob cut */
+	LDB_KEYSETS,		/* keyset id bytes -> rec_keyset */
 	LDB_MAX
 };
 
@@ -139,6 +140,12 @@ struct rec_counter {
 	uint32_t		 rc_version;
 	uint32_t		 rc_pad;
 	uint64_t		 rc_next;
+};
+
+struct rec_keyset {
+	uint32_t		 rk_version;
+	uint32_t		 rk_pad;
+	struct ledger_keyset	 rk_k;
 };
 
 struct rec_refund {

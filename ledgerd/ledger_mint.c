@@ -473,3 +473,56 @@ ledger_quote_by_hash(struct ledger_txn *t, const uint8_t *hash,
 		*q = mq;
 	return (r);
 }
+
+/*
+ * Keysets.
+ */
+
+int
+ledger_keyset_put(struct ledger_txn *t, const struct ledger_keyset *k)
+{
+	struct rec_keyset	 rk;
+
+	if (t == NULL || k == NULL || k->lk_idlen == 0 ||
+	    k->lk_idlen > LEDGER_KEYSET_MAX ||
+	    !ipc_str_ok(k->lk_unit, sizeof(k->lk_unit)) ||
+	    k->lk_unit[0] == '\0' || k->lk_version > 1 ||
+	    (k->lk_active != 0 && k->lk_active != 1))
+		return (LEDGER_INVALID);
+	memset(&rk, 0, sizeof(rk));
+	rk.rk_version = LEDGER_REC_VERSION;
+	rk.rk_k = *k;
+	return (ledger_put(t, LDB_KEYSETS, k->lk_id, k->lk_idlen, &rk,
+	    sizeof(rk), 0));
+}
+
+int
+ledger_keyset_walk(struct ledger_txn *t,
+    int (*cb)(const struct ledger_keyset *, void *), void *arg)
+{
+	struct rec_keyset	 rk;
+	DBC			*c;
+	uint8_t			 k[LEDGER_KEYSET_MAX];
+	size_t			 klen, dlen;
+	int			 r;
+
+	if (t == NULL || cb == NULL)
+		return (LEDGER_INVALID);
+	if ((r = ledger_cursor(t, LDB_KEYSETS, &c)) != LEDGER_OK)
+		return (r);
+	for (;;) {
+		klen = 0;
+		r = ledger_cget(t->t_l, c, k, sizeof(k), &klen, &rk,
+		    sizeof(rk), &dlen, DB_NEXT);
+		if (r != LEDGER_OK)
+			break;
+		if ((r = ledger_rec_check(LDB_KEYSETS, &rk, dlen,
+		    sizeof(rk))) != LEDGER_OK)
+			break;
+		if (cb(&rk.rk_k, arg) != 0)
+			break;
+	}
+	if (r == LEDGER_NOTFOUND)
+		r = LEDGER_OK;
+	return (ledger_cursor_close(t->t_l, c, r));
+}

@@ -458,6 +458,27 @@ struct walk_ctx {
 	uint32_t	 w_id;
 };
 
+/* A keyset of a walk goes out with the replies of the batch. */
+static int
+keyset_walk_cb(const struct ledger_keyset *k, void *arg)
+{
+	struct walk_ctx		*w = arg;
+	struct ipc_keyset_rec	 kr;
+
+	memset(&kr, 0, sizeof(kr));
+	memcpy(kr.kr_id, k->lk_id, sizeof(kr.kr_id));
+	kr.kr_idlen = k->lk_idlen;
+	memcpy(kr.kr_unit, k->lk_unit, sizeof(kr.kr_unit));
+	kr.kr_index = k->lk_index;
+	kr.kr_version = k->lk_version;
+	kr.kr_fee_ppk = k->lk_fee_ppk;
+	kr.kr_active = k->lk_active;
+	kr.kr_created = k->lk_created;
+	reply_queue(w->w_peer, IMSG_LEDGER_KEYSET, w->w_id, LEDGER_OK, &kr,
+	    sizeof(kr), NULL, 0);
+	return (0);
+}
+
 /* A proof of a walk goes out at once: reads need no commit. */
 static int
 proof_walk_cb(const struct ledger_proof_key *k, const void *blob, size_t len,
@@ -502,6 +523,8 @@ request(struct peer *p, struct imsg *imsg)
 	struct ipc_counter	 cn;
 	struct ipc_refund	 rr;
 	struct ipc_issued	 ii;
+	struct ipc_keyset_rec	 kr;
+	struct ledger_keyset	 lk;
 	struct walk_ctx		 w;
 	struct ibuf		 ib;
 	uint8_t			 hash[32], b[IPC_Y_LEN], *states = NULL;
@@ -816,6 +839,33 @@ request(struct peer *p, struct imsg *imsg)
 			    &rr, sizeof(rr), rf->lr_blob, rf->lr_bloblen);
 		}
 		freezero(rf, sizeof(*rf));
+		return (0);
+	case IMSG_LEDGER_KEYSET_PUT:
+		if (!mint || imsg_get_data(imsg, &kr, sizeof(kr)) == -1 ||
+		    kr.kr_idlen == 0 || kr.kr_idlen > IPC_KEYSET_MAX ||
+		    !str_ok(kr.kr_unit, sizeof(kr.kr_unit)))
+			return (-1);
+		memset(&lk, 0, sizeof(lk));
+		memcpy(lk.lk_id, kr.kr_id, sizeof(lk.lk_id));
+		lk.lk_idlen = kr.kr_idlen;
+		memcpy(lk.lk_unit, kr.kr_unit, sizeof(lk.lk_unit));
+		lk.lk_index = kr.kr_index;
+		lk.lk_version = kr.kr_version;
+		lk.lk_fee_ppk = kr.kr_fee_ppk;
+		lk.lk_active = kr.kr_active;
+		lk.lk_created = kr.kr_created;
+		child = batch_child();
+		reply_error(p, id, child_end(child, ledger_keyset_put(child,
+		    &lk)));
+		return (0);
+	case IMSG_LEDGER_KEYSET_WALK:
+		if (!mint || len != 0)
+			return (-1);
+		w.w_peer = p;
+		w.w_id = id;
+		child = batch_child();
+		reply_error(p, id, child_end(child, ledger_keyset_walk(child,
+		    keyset_walk_cb, &w)));
 		return (0);
 	default:
 		return (-1);

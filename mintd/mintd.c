@@ -12,11 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bdhke.h"
 #include "imsg.h"
 #include "ipc.h"
 #include "log.h"
 #include "mintd.h"
 #include "proc.h"
+
+#define IDENTITY_WAITING_MAX	PROC_INSTANCES_MAX
 
 struct trusted_mint {
 	TAILQ_ENTRY(trusted_mint) t_entry;
@@ -24,20 +27,36 @@ struct trusted_mint {
 };
 TAILQ_HEAD(, trusted_mint)	 trusted = TAILQ_HEAD_INITIALIZER(trusted);
 
+struct mintd			*mintd;
+
 static int	 mint_conf(struct imsg *);
 static void	 mint_configured(void);
+static int	 mint_ready(void);
+static void	 mint_keys_ready(void);
 static int	 mint_dispatch(struct peer *, struct imsg *);
+static void	 mint_shutdown(void);
+static void	 identity_reply(int, int, uint32_t);
 
 static struct ipc_conf_mint	 local;
 static int			 have_local;
 static int			 seed_fd = -1;
 static int			 nostr_fd = -1;
+static int			 keys_ready;
+
+/* The proxies that asked who we are before the keysets were loaded. */
+static struct {
+	int		 w_instance;
+	uint32_t	 w_id;
+}				 waiting[IDENTITY_WAITING_MAX];
+static int			 nwaiting;
 
 static const struct proc_child	 mint_child = {
 	.pc_procid = PROC_MINT,
 	.pc_conf = mint_conf,
 	.pc_configured = mint_configured,
+	.pc_ready = mint_ready,
 	.pc_dispatch = mint_dispatch,
+	.pc_shutdown = mint_shutdown,
 };
 
 int
@@ -46,6 +65,9 @@ main(int argc, char *argv[])
 	/* Secrets arrive soon: no core dumps, no ptrace by our uid. */
 	if (prctl(PR_SET_DUMPABLE, 0) == -1)
 		fatal("prctl");
+	if ((mintd = calloc(1, sizeof(*mintd))) == NULL)
+		fatal(NULL);
+	TAILQ_INIT(&mintd->m_keysets);
 	proc_child_main(&mint_child, argc, argv);
 }
 
@@ -65,7 +87,7 @@ mint_conf(struct imsg *imsg)
 		    !ipc_str_ok(local.cm_lnd_url, sizeof(local.cm_lnd_url)))
 			return (-1);
 		seed_fd = imsg_get_fd(imsg);
-		if ((seed_fd == -1) != (local.cm_hasseed == 0))
+		if (seed_fd == -1 || local.cm_hasseed != 1)
 			return (-1);
 		have_local = 1;
 		return (0);
@@ -92,31 +114,105 @@ mint_conf(struct imsg *imsg)
 static void
 mint_configured(void)
 {
+	if ((mintd->m_bd = bdhke_new()) == NULL)
+		fatalx("cannot set up the curve");
 	if (nostr_fd != -1) {
 		if (nostr_key_load(nostr_fd) == -1)
 			fatalx("cannot use the nostr key");
 		close(nostr_fd);
 		nostr_fd = -1;
 	}
-	if (have_local)
+	if (have_local) {
+		mintd->m_local = 1;
+		mintd->m_lightning = local.cm_lightning;
+		if (mint_seed_load(seed_fd) == -1)
+			fatalx("cannot use the mint seed");
+		close(seed_fd);
+		seed_fd = -1;
 		log_info("local mint, %s lightning%s",
 		    local.cm_lightning == LIGHTNING_FAKE ? "fake" : "lnd",
 		    local.cm_lightning == LIGHTNING_FAKE ?
-		    " (FOR TESTS ONLY: invoices are never really paid)" : "");
+		    " (FOR TESTS ONLY: invoices pay themselves)" : "");
+	}
+}
+
+/* Every channel proven: the keysets, from the ledger, before serving. */
+static int
+mint_ready(void)
+{
+	if (!mintd->m_local) {
+		mint_keys_ready();
+		return (0);
+	}
+	mint_keys_load(mint_keys_ready);
+	return (1);
+}
+
+static void
+mint_keys_ready(void)
+{
+	int	 i;
+
+	keys_ready = 1;
+	for (i = 0; i < nwaiting; i++)
+		identity_reply(PROC_PROXY, waiting[i].w_instance,
+		    waiting[i].w_id);
+	nwaiting = 0;
+	if (mintd->m_local)
+		proc_ready();
+}
+
+static void
+mint_shutdown(void)
+{
+	struct mint_keyset	*mk;
+
+	TAILQ_FOREACH(mk, &mintd->m_keysets, mk_entry)
+		keyset_clear(&mk->mk_ks);
+	if (mintd->m_seed != NULL)
+		freezero(mintd->m_seed, mintd->m_seedlen + 1);
+	mintd->m_seed = NULL;
+	proc_exit(0);
+}
+
+static void
+identity_reply(int procid, int instance, uint32_t id)
+{
+	struct ipc_identity	 ident;
+	struct peer		*p;
+
+	if ((p = peer_find(procid, instance)) == NULL)
+		return;
+	nostr_key_identity(&ident);
+	peer_compose(p, IMSG_MINT_IDENTITY_REPLY, id, -1, &ident,
+	    sizeof(ident));
 }
 
 static int
 mint_dispatch(struct peer *p, struct imsg *imsg)
 {
-	struct ipc_identity	 id;
-
 	switch (imsg_get_type(imsg)) {
 	case IMSG_MINT_IDENTITY:
 		if (p->p_procid != PROC_PROXY || imsg_get_len(imsg) != 0)
 			return (-1);
-		nostr_key_identity(&id);
-		return (peer_compose(p, IMSG_MINT_IDENTITY_REPLY,
-		    imsg_get_id(imsg), -1, &id, sizeof(id)));
+		/* A proxy serves once this answers: keysets first. */
+		if (keys_ready)
+			identity_reply(p->p_procid, p->p_instance,
+			    imsg_get_id(imsg));
+		else if (nwaiting < IDENTITY_WAITING_MAX) {
+			waiting[nwaiting].w_instance = p->p_instance;
+			waiting[nwaiting++].w_id = imsg_get_id(imsg);
+		} else
+			return (-1);
+		return (0);
+	case IMSG_MINT_KEYSETS:
+		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+			return (-1);
+		return (mint_keys_request(p, imsg));
+	case IMSG_MINT_INFO:
+		if (p->p_procid != PROC_PROXY)
+			return (-1);
+		return (mint_info_request(p, imsg));
 	default:
 		return (-1);
 	}

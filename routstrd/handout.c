@@ -29,6 +29,7 @@
 #include "routstrd.h"
 
 #define LISTEN_BACKLOG	511
+#define MINT_SEED_LEN	64	/* bytes of a seed made here */
 
 /* Files the parent opened for the children, by what they are. */
 struct keyfiles {
@@ -46,6 +47,7 @@ static void	 prepare_statedir(void);
 static void	 open_listener(struct listener *);
 static int	 open_secret(const char *, const char *);
 static int	 open_public(const char *, const char *);
+static int	 open_seed(struct mint *);
 static int	 dupfd(int);
 static void	 send_start(struct child *);
 static void	 send_proxy(struct child *);
@@ -106,8 +108,42 @@ handout_prepare(void)
 	if (conf->c_nostr_key != NULL)
 		keys.k_nostr = open_secret(conf->c_nostr_key, "nostr key");
 	TAILQ_FOREACH(m, &conf->c_mints, m_entry)
-		if (m->m_local && m->m_seed != NULL)
-			keys.k_seed = open_secret(m->m_seed, "mint seed");
+		if (m->m_local)
+			keys.k_seed = open_seed(m);
+}
+
+/*
+ * The mint's seed: every key of the mint comes from it.  Without a
+ * "seed file" it lives in the state directory and is made at the first
+ * start; a configured one that is missing is an error, not a new seed.
+ */
+static int
+open_seed(struct mint *m)
+{
+	struct routstrd_conf	*conf = parent->p_conf;
+	unsigned char		 seed[MINT_SEED_LEN];
+	char			 path[PATH_MAX];
+	ssize_t			 n;
+	int			 fd;
+
+	if (m->m_seed != NULL)
+		return (open_secret(m->m_seed, "mint seed"));
+	if (snprintf(path, sizeof(path), "%s/mint.seed", conf->c_statedir) >=
+	    (int)sizeof(path))
+		fatalx("state directory path too long");
+	if (access(path, F_OK) == 0)
+		return (open_secret(path, "mint seed"));
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1)
+		fatal("create the mint seed %s", path);
+	arc4random_buf(seed, sizeof(seed));
+	n = write(fd, seed, sizeof(seed));
+	explicit_bzero(seed, sizeof(seed));
+	if (n != (ssize_t)sizeof(seed) || fsync(fd) == -1 || close(fd) == -1)
+		fatal("write the mint seed %s", path);
+	log_warnx("created a new mint seed in %s: back it up, the mint's "
+	    "ecash cannot be checked without it", path);
+	return (open_secret(path, "mint seed"));
 }
 
 /*

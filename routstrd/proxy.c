@@ -33,6 +33,7 @@ static int	 proxy_conf(struct imsg *);
 static void	 proxy_configured(void);
 static int	 proxy_ready(void);
 static void	 proxy_identity(struct imsg *, void *);
+static void	 proxy_mint_info(struct imsg *, void *);
 static void	 proxy_shutdown(void);
 static void	 proxy_drain(int, short, void *);
 static void	 proxy_state(char *, size_t);
@@ -241,7 +242,6 @@ static void
 proxy_identity(struct imsg *imsg, void *arg)
 {
 	struct proxy_env	*env = proxy_env;
-	struct proxy_listener	*pl;
 
 	if (imsg == NULL)
 		fatalx("the mint did not say who we are");
@@ -255,6 +255,30 @@ proxy_identity(struct imsg *imsg, void *arg)
 	    (env->pe_identity.id_npub[0] != '\0' &&
 	    strncmp(env->pe_identity.id_npub, "npub1", 5) != 0))
 		fatalx("bad identity from the mint");
+	if (proc_request(peer_find(PROC_MINT, 0), IMSG_MINT_INFO, NULL, 0,
+	    IPC_TIMEOUT_MS, proxy_mint_info, NULL) == 0)
+		fatal("mint info request");
+}
+
+/* What the mint says of itself, for /v1/info; then serve. */
+static void
+proxy_mint_info(struct imsg *imsg, void *arg)
+{
+	struct proxy_env	*env = proxy_env;
+	struct ipc_mint_info	*mi = &env->pe_mint;
+	struct proxy_listener	*pl;
+	uint32_t		 i;
+
+	if (imsg == NULL)
+		fatalx("the mint did not describe itself");
+	if (imsg_get_type(imsg) != IMSG_MINT_INFO_REPLY ||
+	    imsg_get_data(imsg, mi, sizeof(*mi)) == -1 ||
+	    !ipc_str_ok(mi->mi_pubkey, sizeof(mi->mi_pubkey)) ||
+	    mi->mi_nunits > 4)
+		fatalx("bad mint info from the mint");
+	for (i = 0; i < mi->mi_nunits; i++)
+		if (!ipc_str_ok(mi->mi_units[i], sizeof(mi->mi_units[i])))
+			fatalx("bad mint info from the mint");
 	info_build();
 
 	TAILQ_FOREACH(pl, &env->pe_listeners, pl_entry) {
@@ -329,6 +353,9 @@ proxy_request(struct http_conn *conn, struct http_request *req)
 		info_root(conn, req);
 		return;
 	}
+	if (strncmp(req->path, "/v1/", 4) == 0 && proxy_env->pe_mint.mi_local &&
+	    mint_route(conn, req) == 0)
+		return;
 	proxy_reply_json(conn, 404, "{\"detail\":\"Not Found\"}");
 }
 

@@ -51,12 +51,17 @@ struct proxy_env {
 	struct proxy_upstreams		 pe_upstreams;
 	struct proxy_models		 pe_models;
 	struct ipc_identity		 pe_identity;
+	struct ipc_mint_info		 pe_mint;
 };
 
 extern struct proxy_env	*proxy_env;
 
 /* proxy.c */
 void	 proxy_reply_json(struct http_conn *, int, const char *);
+
+/* proxy_mint.c: the mint's HTTP API; -1 if the route is not its own */
+int	 mint_route(struct http_conn *, struct http_request *);
+void	 mint_error(struct http_conn *, int, const char *);
 
 /* proxy_info.c */
 void	 info_build(void);

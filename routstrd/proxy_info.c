@@ -1,6 +1,9 @@
 /*
  * GET /v1/info, in Routstr Core's shape: who the node is and which mints
- * it takes.  Built once from the configuration, served from memory.
+ * it takes; when the node runs its own mint, the same document is also
+ * the mint's NUT-06 info (Routstr's and the NUTs' fields do not clash:
+ * name, description and version mean the same in both).  Built once at
+ * start, served from memory.
  */
 
 #include <sys/types.h>
@@ -19,6 +22,7 @@ static char	*info_json;
 static char	*root_json;
 
 static json_t	*jstr(const char *);
+static void	 mint_info(json_t *);
 
 static json_t *
 jstr(const char *s)
@@ -47,7 +51,7 @@ info_build(void)
 	if (json_object_set_new(info, "name", jstr(cp->cp_name)) == -1 ||
 	    json_object_set_new(info, "description", jstr(cp->cp_about)) ==
 	    -1 || json_object_set_new(info, "version",
-	    jstr(ROUTSTRD_VERSION)) == -1 ||
+	    jstr("routstrd/" ROUTSTRD_VERSION)) == -1 ||
 	    json_object_set_new(info, "npub",
 	    jstr(env->pe_identity.id_npub)) == -1 ||
 	    json_object_set_new(info, "mints", mints) == -1 ||
@@ -57,6 +61,9 @@ info_build(void)
 	    json_object_set_new(info, "child_key_cost_msats",
 	    json_integer((json_int_t)cp->cp_child_key_cost)) == -1)
 		fatal(NULL);
+
+	if (env->pe_mint.mi_local)
+		mint_info(info);
 
 	/* GET / without Routstr Core's web UI. */
 	if (json_object_set_new(root, "name", jstr(cp->cp_name)) == -1 ||
@@ -75,6 +82,25 @@ info_build(void)
 		fatal(NULL);
 	json_decref(info);
 	json_decref(root);
+}
+
+/* NUT-06: the mint's identity and what it supports. */
+static void
+mint_info(json_t *info)
+{
+	struct ipc_mint_info	*mi = &proxy_env->pe_mint;
+	json_t			*nuts;
+
+	if ((nuts = json_pack("{s:{s:b}, s:{s:b}}",
+	    "1", "supported", 1, "2", "supported", 1)) == NULL)
+		fatal("json_pack");
+	if (json_object_set_new(info, "pubkey", jstr(mi->mi_pubkey)) == -1 ||
+	    json_object_set_new(info, "nuts", nuts) == -1 ||
+	    json_object_set_new(info, "contact", json_array()) == -1 ||
+	    (mi->mi_fake && json_object_set_new(info, "motd",
+	    jstr("test mint: its Lightning is fake, its ecash worthless")) ==
+	    -1))
+		fatal(NULL);
 }
 
 void

@@ -237,6 +237,16 @@ main(void)
 		return (1);
 	}
 
+	{
+		uint32_t	 type;
+		int		 named = 1;
+
+		for (type = 1; type < IMSG_MAX; type++)
+			if (strcmp(imsg_type_name(type), "unknown message") ==
+			    0)
+				named = 0;
+		T(named, "every message type has a name for the logs");
+	}
 	test_ready();
 	test_hello(0);
 	test_hello(1);
