@@ -52,6 +52,7 @@ static const char *const imsg_names[IMSG_MAX] = {
 	[IMSG_CTL_LEDGER_CHECK] = "IMSG_CTL_LEDGER_CHECK",
 	[IMSG_CTL_LEDGER_PROBLEM] = "IMSG_CTL_LEDGER_PROBLEM",
 	[IMSG_CTL_LEDGER_REPORT] = "IMSG_CTL_LEDGER_REPORT",
+	[IMSG_CTL_MINT_TOKEN] = "IMSG_CTL_MINT_TOKEN",
 	[IMSG_CTL_LEDGER_BACKUP] = "IMSG_CTL_LEDGER_BACKUP",
 	[IMSG_LEDGER_BACKUP_FILE] = "IMSG_LEDGER_BACKUP_FILE",
 	[IMSG_LEDGER_BACKUP_DATA] = "IMSG_LEDGER_BACKUP_DATA",
@@ -81,6 +82,7 @@ static const char *const imsg_names[IMSG_MAX] = {
 	[IMSG_LEDGER_REFUND_GET] = "IMSG_LEDGER_REFUND_GET",
 	[IMSG_LEDGER_REFUND_CAS] = "IMSG_LEDGER_REFUND_CAS",
 	[IMSG_LEDGER_KEYSET_PUT] = "IMSG_LEDGER_KEYSET_PUT",
+	[IMSG_LEDGER_SWAP] = "IMSG_LEDGER_SWAP",
 	[IMSG_LEDGER_KEYSET_WALK] = "IMSG_LEDGER_KEYSET_WALK",
 	[IMSG_LEDGER_REPLY] = "IMSG_LEDGER_REPLY",
 	[IMSG_LEDGER_ACCOUNT] = "IMSG_LEDGER_ACCOUNT",
@@ -95,6 +97,12 @@ static const char *const imsg_names[IMSG_MAX] = {
 	[IMSG_MINT_INFO] = "IMSG_MINT_INFO",
 	[IMSG_MINT_INFO_REPLY] = "IMSG_MINT_INFO_REPLY",
 	[IMSG_MINT_END] = "IMSG_MINT_END",
+	[IMSG_MINT_SWAP] = "IMSG_MINT_SWAP",
+	[IMSG_MINT_SIGNATURES] = "IMSG_MINT_SIGNATURES",
+	[IMSG_MINT_CHECKSTATE] = "IMSG_MINT_CHECKSTATE",
+	[IMSG_MINT_STATES] = "IMSG_MINT_STATES",
+	[IMSG_MINT_RESTORE] = "IMSG_MINT_RESTORE",
+	[IMSG_MINT_RESTORED] = "IMSG_MINT_RESTORED",
 };
 
 const char *
@@ -134,6 +142,9 @@ ipc_is_reply(uint32_t type)
 	case IMSG_MINT_KEYSET:
 	case IMSG_MINT_INFO_REPLY:
 	case IMSG_MINT_END:
+	case IMSG_MINT_SIGNATURES:
+	case IMSG_MINT_STATES:
+	case IMSG_MINT_RESTORED:
 	case IMSG_CTL_END:
 	case IMSG_CTL_LEDGER_PROBLEM:
 	case IMSG_CTL_LEDGER_REPORT:
@@ -270,4 +281,31 @@ ipc_resolved_ok(const struct ipc_resolved *r)
 		    r->r_addrs[i].ss_family != AF_INET6)
 			return (0);
 	return (1);
+}
+
+/* The ledger's errors (lr_error), for logs and replies. */
+static const char *ledger_errors[LEDGER_ERROR_MAX] = {
+	[LEDGER_OK] = "success",
+	[LEDGER_NOTFOUND] = "not found",
+	[LEDGER_EXISTS] = "already exists",
+	[LEDGER_INSUFFICIENT] = "insufficient balance",
+	[LEDGER_OVERFLOW] = "amount overflow",
+	[LEDGER_CLOSED] = "account closed",
+	[LEDGER_EXPIRED] = "account expired",
+	[LEDGER_LIMIT] = "spending limit reached",
+	[LEDGER_RESERVED] = "reservations open",
+	[LEDGER_SPENT] = "already spent",
+	[LEDGER_PENDING] = "pending",
+	[LEDGER_STATE] = "wrong state",
+	[LEDGER_INVALID] = "invalid argument",
+	[LEDGER_NOSPACE] = "disk full",
+	[LEDGER_DBERR] = "database error",
+};
+
+const char *
+ledger_strerror(int e)
+{
+	if (e < 0 || e >= LEDGER_ERROR_MAX)
+		return ("unknown ledger error");
+	return (ledger_errors[e]);
 }

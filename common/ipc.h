@@ -85,6 +85,9 @@ enum imsg_type {
 	IMSG_CTL_LEDGER_CHECK,	/* ctl -> parent -> ledger; replies below */
 	IMSG_CTL_LEDGER_PROBLEM, /* char[]: one problem the audit found */
 	IMSG_CTL_LEDGER_REPORT,	/* struct ipc_ledger_report, then CTL_END */
+	IMSG_CTL_MINT_TOKEN,	/* ctl -> parent: uint64_t sat; parent ->
+				   mint: struct ipc_mint_token; -> CTL_OK
+				   with the token, or CTL_FAIL */
 	IMSG_CTL_LEDGER_BACKUP,	/* ctl -> parent: char[] directory;
 				   parent -> ledger: no payload */
 	IMSG_LEDGER_BACKUP_FILE, /* ledger -> parent: char[] file name */
@@ -124,6 +127,9 @@ enum imsg_type {
 	IMSG_LEDGER_REFUND_GET,		/* struct ipc_key -> REFUND_RECORD */
 	IMSG_LEDGER_REFUND_CAS,		/* struct ipc_refund + blob */
 	IMSG_LEDGER_KEYSET_PUT,		/* struct ipc_keyset_rec */
+	IMSG_LEDGER_SWAP,		/* struct ipc_swap_commit + Ys + outputs:
+					   spend and record the signed outputs in
+					   one transaction */
 	IMSG_LEDGER_KEYSET_WALK,	/* no payload -> KEYSET..., REPLY */
 
 	/* ... and the ledger's answers */
@@ -145,6 +151,15 @@ enum imsg_type {
 	IMSG_MINT_INFO,		/* no payload -> IMSG_MINT_INFO_REPLY */
 	IMSG_MINT_INFO_REPLY,	/* struct ipc_mint_info */
 	IMSG_MINT_END,		/* struct ipc_mint_error: the last reply */
+	IMSG_MINT_SWAP,		/* struct ipc_swap + inputs + outputs ->
+				   MINT_SIGNATURES or MINT_END (error) */
+	IMSG_MINT_SIGNATURES,	/* uint32 n + n * struct ipc_signature */
+	IMSG_MINT_CHECKSTATE,	/* uint32 n + n * Y -> MINT_STATES */
+	IMSG_MINT_STATES,	/* uint32 n + n bytes, LEDGER_Y_* */
+	IMSG_MINT_RESTORE,	/* uint32 n + n * struct ipc_output ->
+				   MINT_RESTORED */
+	IMSG_MINT_RESTORED,	/* uint32 n + n * (struct ipc_output, struct
+				   ipc_signature): those signed before */
 
 	IMSG_MAX
 };
@@ -399,6 +414,28 @@ struct ipc_refund {
 	uint32_t	rf_bloblen;
 };
 
+/* The ledger's errors: 0 is success, each other a reason to fail. */
+enum ledger_error {
+	LEDGER_OK = 0,
+	LEDGER_NOTFOUND,	/* no such account, reservation, quote ... */
+	LEDGER_EXISTS,		/* already there (account, B_, quote ...) */
+	LEDGER_INSUFFICIENT,	/* balance - reserved < amount */
+	LEDGER_OVERFLOW,	/* a sum would not fit in 64 bits */
+	LEDGER_CLOSED,		/* account refunded and closed */
+	LEDGER_EXPIRED,		/* account past its expiry */
+	LEDGER_LIMIT,		/* account's spending limit reached */
+	LEDGER_RESERVED,	/* refund while reservations are open */
+	LEDGER_SPENT,		/* a Y is spent */
+	LEDGER_PENDING,		/* a Y is pending */
+	LEDGER_STATE,		/* compare-and-set found another state */
+	LEDGER_INVALID,		/* an argument out of range */
+	LEDGER_NOSPACE,		/* the disk is full */
+	LEDGER_DBERR,		/* any other database failure (logged) */
+	LEDGER_ERROR_MAX
+};
+
+const char	*ledger_strerror(int);
+
 struct ipc_ledger_reply {
 	int32_t		lr_error;	/* enum ledger_error */
 	uint32_t	lr_pad;
@@ -442,6 +479,58 @@ struct ipc_mint_keyset {
 	uint64_t	mk_fee_ppk;
 	uint32_t	mk_nkeys;	/* 0 unless asked for */
 	uint8_t		mk_keys[IPC_KEYSET_KEYS][IPC_Y_LEN];
+};
+
+/*
+ * Proofs and blinded messages as the proxy parsed them (NUT-00).  The
+ * mint checks them again: points, amounts, keysets, secrets.
+ */
+#define IPC_SECRET_MAX		512
+#define IPC_INPUTS_MAX		256	/* proofs in one request */
+#define IPC_OUTPUTS_MAX		256	/* outputs in one request */
+
+struct ipc_proof_in {
+	uint64_t	pi_amount;
+	uint8_t		pi_id[IPC_KEYSET_MAX];
+	uint32_t	pi_idlen;
+	uint8_t		pi_c[IPC_Y_LEN];
+	uint32_t	pi_secretlen;
+	char		pi_secret[IPC_SECRET_MAX];	/* not NUL-terminated */
+	int32_t		pi_has_witness;
+};
+
+struct ipc_output {
+	uint64_t	o_amount;
+	uint8_t		o_id[IPC_KEYSET_MAX];
+	uint32_t	o_idlen;
+	uint8_t		o_b[IPC_Y_LEN];
+};
+
+struct ipc_signature {
+	uint64_t	sg_amount;
+	uint8_t		sg_id[IPC_KEYSET_MAX];
+	uint32_t	sg_idlen;
+	uint8_t		sg_c[IPC_Y_LEN];
+	uint8_t		sg_dleq_e[32];
+	uint8_t		sg_dleq_s[32];
+};
+
+/* IMSG_MINT_SWAP: followed by ninputs proofs, then noutputs outputs */
+struct ipc_swap {
+	uint32_t	sw_ninputs;
+	uint32_t	sw_noutputs;
+};
+
+/* IMSG_LEDGER_SWAP: followed by nys Ys, then nissued struct ipc_issued */
+struct ipc_swap_commit {
+	uint32_t	sc_nys;
+	uint32_t	sc_nissued;
+};
+
+/* IMSG_CTL_MINT_TOKEN to the mint: a test token (fake Lightning only) */
+struct ipc_mint_token {
+	uint64_t	mt_amount;		/* sat */
+	char		mt_url[IPC_URL_MAX];	/* the mint's URL */
 };
 
 /* IMSG_MINT_END: 0, or a NUT error code with its detail */
@@ -501,6 +590,7 @@ const char	*proc_name(int);
 const char	*imsg_type_name(uint32_t);
 int		 ipc_str_ok(const char *, size_t);
 int		 utf8_valid(const char *);
+const char	*ledger_strerror(int);
 int		 ipc_is_reply(uint32_t);
 int		 ipc_is_partial(uint32_t);
 int		 ipc_host_ok(const char *, size_t);

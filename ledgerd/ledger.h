@@ -37,27 +37,7 @@
 #define LEDGER_BLOB_MAX		8192	/* opaque wallet proof or refund token */
 #define LEDGER_BATCH_MAX	1000	/* Ys or Bs in one call */
 
-/* Errors: 0 is success.  Each is a reason a request can fail. */
-enum ledger_error {
-	LEDGER_OK = 0,
-	LEDGER_NOTFOUND,	/* no such account, reservation, quote ... */
-	LEDGER_EXISTS,		/* already there (account, B_, quote ...) */
-	LEDGER_INSUFFICIENT,	/* balance - reserved < amount */
-	LEDGER_OVERFLOW,	/* a sum would not fit in 64 bits */
-	LEDGER_CLOSED,		/* account refunded and closed */
-	LEDGER_EXPIRED,		/* account past its expiry */
-	LEDGER_LIMIT,		/* account's spending limit reached */
-	LEDGER_RESERVED,	/* refund while reservations are open */
-	LEDGER_SPENT,		/* a Y is spent */
-	LEDGER_PENDING,		/* a Y is pending */
-	LEDGER_STATE,		/* compare-and-set found another state */
-	LEDGER_INVALID,		/* an argument out of range */
-	LEDGER_NOSPACE,		/* the disk is full */
-	LEDGER_DBERR,		/* any other database failure (logged) */
-	LEDGER_ERROR_MAX
-};
-
-const char	*ledger_strerror(int);
+/* The errors, enum ledger_error, are in ipc.h: replies carry them. */
 
 struct ledger;		/* the environment and its databases */
 struct ledger_txn;	/* a transaction, top-level or child */

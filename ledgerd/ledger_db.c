@@ -68,24 +68,6 @@ static const struct ledger_table ledger_tables[LDB_MAX] = {
 	{ "keysets.db",		0 },
 };
 
-static const char *ledger_errors[LEDGER_ERROR_MAX] = {
-	[LEDGER_OK] = "success",
-	[LEDGER_NOTFOUND] = "not found",
-	[LEDGER_EXISTS] = "already exists",
-	[LEDGER_INSUFFICIENT] = "insufficient balance",
-	[LEDGER_OVERFLOW] = "amount overflow",
-	[LEDGER_CLOSED] = "account closed",
-	[LEDGER_EXPIRED] = "account expired",
-	[LEDGER_LIMIT] = "spending limit reached",
-	[LEDGER_RESERVED] = "reservations open",
-	[LEDGER_SPENT] = "already spent",
-	[LEDGER_PENDING] = "pending",
-	[LEDGER_STATE] = "wrong state",
-	[LEDGER_INVALID] = "invalid argument",
-	[LEDGER_NOSPACE] = "disk full",
-	[LEDGER_DBERR] = "database error",
-};
-
 static void	 ledger_bdb_err(const DB_ENV *, const char *, const char *);
 static void	 ledger_bdb_event(DB_ENV *, u_int32_t, void *);
 static int	 ledger_nospace(int);
@@ -101,14 +83,6 @@ static int	 ledger_backup_open(DB_ENV *, const char *, const char *,
 static int	 ledger_backup_write(DB_ENV *, u_int32_t, u_int32_t,
 		    u_int32_t, u_int8_t *, void *);
 static int	 ledger_backup_close(DB_ENV *, const char *, void *);
-
-const char *
-ledger_strerror(int e)
-{
-	if (e < 0 || e >= LEDGER_ERROR_MAX)
-		return ("unknown ledger error");
-	return (ledger_errors[e]);
-}
 
 /* Berkeley DB's own messages: to our log, once each. */
 static void

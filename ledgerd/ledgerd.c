@@ -524,6 +524,7 @@ request(struct peer *p, struct imsg *imsg)
 	struct ipc_refund	 rr;
 	struct ipc_issued	 ii;
 	struct ipc_keyset_rec	 kr;
+	struct ipc_swap_commit	 sc;
 	struct ledger_keyset	 lk;
 	struct walk_ctx		 w;
 	struct ibuf		 ib;
@@ -857,6 +858,39 @@ request(struct peer *p, struct imsg *imsg)
 		child = batch_child();
 		reply_error(p, id, child_end(child, ledger_keyset_put(child,
 		    &lk)));
+		return (0);
+	case IMSG_LEDGER_SWAP:
+		/* The Ys spent and the outputs signed, or neither. */
+		if (!mint || imsg_get_buf(imsg, &sc, sizeof(sc)) == -1 ||
+		    sc.sc_nys == 0 || sc.sc_nys > IPC_BATCH_MAX ||
+		    sc.sc_nissued > IPC_BATCH_MAX ||
+		    len != sizeof(sc) + (size_t)sc.sc_nys * IPC_Y_LEN +
+		    (size_t)sc.sc_nissued * sizeof(ii))
+			return (-1);
+		if ((yv = calloc(sc.sc_nys, LEDGER_Y_LEN)) == NULL ||
+		    (li = calloc(sc.sc_nissued + 1, sizeof(*li))) == NULL)
+			fatal(NULL);
+		error = imsg_get_buf(imsg, yv, (size_t)sc.sc_nys *
+		    LEDGER_Y_LEN);
+		for (i = 0; error == 0 && i < sc.sc_nissued; i++) {
+			if ((error = imsg_get_buf(imsg, &ii, sizeof(ii))) ==
+			    0 && (ii.i_keyset_len == 0 ||
+			    ii.i_keyset_len > IPC_KEYSET_MAX))
+				error = -1;
+			issued_from_ipc(&ii, &li[i]);
+		}
+		if (error == -1) {
+			free(yv);
+			free(li);
+			return (-1);
+		}
+		child = batch_child();
+		error = ledger_ys_spend(child, yv, sc.sc_nys, 0);
+		if (error == LEDGER_OK && sc.sc_nissued > 0)
+			error = ledger_issued_add(child, li, sc.sc_nissued);
+		reply_error(p, id, child_end(child, error));
+		free(yv);
+		free(li);
 		return (0);
 	case IMSG_LEDGER_KEYSET_WALK:
 		if (!mint || len != 0)

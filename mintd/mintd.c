@@ -50,14 +50,29 @@ static struct {
 }				 waiting[IDENTITY_WAITING_MAX];
 static int			 nwaiting;
 
+static int	 mint_dispatch_parent(struct peer *, struct imsg *);
+
 static const struct proc_child	 mint_child = {
 	.pc_procid = PROC_MINT,
 	.pc_conf = mint_conf,
 	.pc_configured = mint_configured,
 	.pc_ready = mint_ready,
 	.pc_dispatch = mint_dispatch,
+	.pc_dispatch_parent = mint_dispatch_parent,
 	.pc_shutdown = mint_shutdown,
 };
+
+/* routstrctl's requests that the parent passes on. */
+static int
+mint_dispatch_parent(struct peer *p, struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_MINT_TOKEN:
+		return (mint_token_request(p, imsg));
+	default:
+		return (-1);
+	}
+}
 
 int
 main(int argc, char *argv[])
@@ -213,6 +228,18 @@ mint_dispatch(struct peer *p, struct imsg *imsg)
 		if (p->p_procid != PROC_PROXY)
 			return (-1);
 		return (mint_info_request(p, imsg));
+	case IMSG_MINT_SWAP:
+		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+			return (-1);
+		return (mint_swap_request(p, imsg));
+	case IMSG_MINT_CHECKSTATE:
+		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+			return (-1);
+		return (mint_checkstate_request(p, imsg));
+	case IMSG_MINT_RESTORE:
+		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+			return (-1);
+		return (mint_restore_request(p, imsg));
 	default:
 		return (-1);
 	}

@@ -53,6 +53,14 @@ int	 mint_keys_request(struct peer *, struct imsg *);
 int	 mint_info_request(struct peer *, struct imsg *);
 void	 mint_end(struct peer *, uint32_t, int, const char *);
 
+/* mint_swap.c */
+int	 mint_swap_request(struct peer *, struct imsg *);
+int	 mint_checkstate_request(struct peer *, struct imsg *);
+int	 mint_restore_request(struct peer *, struct imsg *);
+
+/* mint_token.c */
+int	 mint_token_request(struct peer *, struct imsg *);
+
 /* nostr_key.c */
 int	 nostr_key_load(int);
 void	 nostr_key_identity(struct ipc_identity *);

@@ -38,6 +38,7 @@ usage(void)
 	    "\tshow status\n"
 	    "\tlog brief | verbose | debug\n"
 	    "\tcheck sandbox proxy | ledger | mint | relay\n"
+	    "\tmint token sat\n"
 	    "\tledger check\n"
 	    "\tledger backup directory\n", __progname);
 	exit(1);
@@ -107,6 +108,18 @@ main(int argc, char *argv[])
 		else
 			usage();
 		imsg_compose(&ibuf, IMSG_CTL_VERBOSE, 1, 0, -1, &v, sizeof(v));
+		show = show_result;
+	} else if (argc == 3 && strcmp(argv[0], "mint") == 0 &&
+	    strcmp(argv[1], "token") == 0) {
+		const char	*errstr;
+		uint64_t	 sat;
+
+		sat = strtonum(argv[2], 1, 1000000, &errstr);
+		if (errstr != NULL)
+			errx(1, "amount %s: %s (1 to 1000000 sat)", argv[2],
+			    errstr);
+		imsg_compose(&ibuf, IMSG_CTL_MINT_TOKEN, 1, 0, -1, &sat,
+		    sizeof(sat));
 		show = show_result;
 	} else if (argc == 2 && strcmp(argv[0], "ledger") == 0 &&
 	    strcmp(argv[1], "check") == 0) {
@@ -209,12 +222,12 @@ show_status(struct imsg *imsg)
 	}
 }
 
-/* 1: success, 2: failure. */
+/* 1: success, 2: failure.  The text may be a token: printed as is. */
 static int
 show_result(struct imsg *imsg)
 {
-	char	 msg[256];
-	size_t	 len = imsg_get_len(imsg);
+	static char	 msg[IPC_MAXSIZE];
+	size_t		 len = imsg_get_len(imsg);
 
 	msg[0] = '\0';
 	if (len > 0 && (len > sizeof(msg) ||

@@ -61,6 +61,8 @@ static void	 control_status_done(struct imsg *, void *);
 static void	 control_check(struct peer *, uint32_t, int);
 static void	 control_check_done(struct imsg *, void *);
 static void	 control_status_send(struct status_query *);
+static void	 control_mint_token(struct peer *, struct imsg *);
+static void	 control_forward_done(struct imsg *, void *);
 static void	 parent_status(struct ipc_status *);
 
 int
@@ -234,6 +236,9 @@ control_dispatch(struct peer *p, struct imsg *imsg)
 		log_info("verbosity set to %d", v);
 		peer_compose(p, IMSG_CTL_OK, imsg_get_id(imsg), -1, NULL, 0);
 		break;
+	case IMSG_CTL_MINT_TOKEN:
+		control_mint_token(p, imsg);
+		break;
 	case IMSG_CTL_LEDGER_CHECK:
 		if (imsg_get_len(imsg) != 0)
 			return (-1);
@@ -252,6 +257,78 @@ control_dispatch(struct peer *p, struct imsg *imsg)
 		return (-1);
 	}
 	return (0);
+}
+
+/* A request a child answers with CTL_OK or CTL_FAIL and a text. */
+struct forward {
+	int		 f_conn;
+	uint32_t	 f_id;
+};
+
+static void
+control_forward_done(struct imsg *imsg, void *arg)
+{
+	struct forward	*f = arg;
+	struct peer	*p;
+	char		*text = NULL;
+	size_t		 len;
+	uint32_t	 type;
+
+	if ((p = peer_find(CONTROL_PEER, f->f_conn)) == NULL)
+		goto done;
+	if (imsg == NULL) {
+		peer_compose(p, IMSG_CTL_FAIL, f->f_id, -1, "no answer",
+		    sizeof("no answer"));
+		goto done;
+	}
+	type = imsg_get_type(imsg);
+	len = imsg_get_len(imsg);
+	if ((type != IMSG_CTL_OK && type != IMSG_CTL_FAIL) || len == 0 ||
+	    len > IPC_MAXSIZE || (text = malloc(len)) == NULL ||
+	    imsg_get_strbuf(imsg, text, len) == -1) {
+		peer_compose(p, IMSG_CTL_FAIL, f->f_id, -1, "bad answer",
+		    sizeof("bad answer"));
+		goto done;
+	}
+	/* The text may be a token: passed on, never logged. */
+	peer_compose(p, type, f->f_id, -1, text, len);
+ done:
+	freezero(text, text != NULL ? len : 0);
+	free(f);
+}
+
+static void
+control_mint_token(struct peer *p, struct imsg *imsg)
+{
+	struct ipc_mint_token	 mt;
+	struct forward		*f;
+	struct peer		*mint = NULL;
+	uint64_t		 amount;
+	int			 i;
+
+	if (imsg_get_data(imsg, &amount, sizeof(amount)) == -1) {
+		peer_compose(p, IMSG_CTL_FAIL, imsg_get_id(imsg), -1,
+		    "bad request", sizeof("bad request"));
+		return;
+	}
+	for (i = 0; i < parent->p_nchildren; i++)
+		if (parent->p_children[i].c_procid == PROC_MINT)
+			mint = parent->p_children[i].c_peer;
+	memset(&mt, 0, sizeof(mt));
+	mt.mt_amount = amount;
+	if (parent->p_conf->c_http_url != NULL)
+		(void)strlcpy(mt.mt_url, parent->p_conf->c_http_url,
+		    sizeof(mt.mt_url));
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		fatal(NULL);
+	f->f_conn = p->p_instance;
+	f->f_id = imsg_get_id(imsg);
+	if (mint == NULL || proc_request(mint, IMSG_CTL_MINT_TOKEN, &mt,
+	    sizeof(mt), CONTROL_TIMEOUT_MS, control_forward_done, f) == 0) {
+		peer_compose(p, IMSG_CTL_FAIL, f->f_id, -1, "no mint",
+		    sizeof("no mint"));
+		free(f);
+	}
 }
 
 static void

@@ -27,17 +27,42 @@ struct mint_call {
 	uint32_t		 mc_reqid;
 	int			 mc_kind;	/* MC_* */
 	json_t			*mc_keysets;	/* accumulated answer */
+	unsigned char		*mc_data;	/* checkstate: the Ys asked */
+	size_t			 mc_len;
 };
 
 #define MC_KEYS		1	/* GET /v1/keys[/id] */
 #define MC_KEYSETS	2	/* GET /v1/keysets */
+#define MC_SWAP		3	/* POST /v1/swap */
+#define MC_CHECKSTATE	4	/* POST /v1/checkstate */
+#define MC_RESTORE	5	/* POST /v1/restore */
 
-static int	 call_start(struct http_conn *, int, uint32_t, const void *,
-		    size_t);
+/* NUT error codes the proxy gives itself */
+#define E_REQUEST	10000	/* malformed request */
+#define E_MAX_INPUTS	11014
+#define E_MAX_OUTPUTS	11015
+
+static struct mint_call *call_start(struct http_conn *, int, uint32_t,
+		    const void *, size_t);
+static json_t	*mint_answer(struct mint_call *, struct imsg *);
+static int	 parse_error(struct http_conn *, const char *);
 static void	 call_done(struct imsg *, void *);
 static void	 call_closed(struct http_conn *, void *);
 static void	 call_free(struct mint_call *);
 static json_t	*keyset_json(const struct ipc_mint_keyset *, int);
+static int	 post_swap(struct http_conn *, json_t *);
+static int	 post_checkstate(struct http_conn *, json_t *);
+static int	 post_restore(struct http_conn *, json_t *);
+static json_t	*body_json(struct http_conn *, struct http_request *);
+static int	 parse_hex(json_t *, void *, size_t);
+static int	 parse_keyset_id(json_t *, uint8_t *, uint32_t *);
+static int	 parse_amount(json_t *, uint64_t *);
+static const char *parse_proofs(json_t *, struct ipc_proof_in *, size_t,
+		    uint32_t *);
+static const char *parse_outputs(json_t *, struct ipc_output *, size_t,
+		    uint32_t *);
+static json_t	*signature_json(const struct ipc_signature *);
+static json_t	*output_json(const struct ipc_output *);
 static void	 reply_json(struct http_conn *, int, json_t *);
 
 /* The NUT error shape: 400 {"detail": ..., "code": ...} */
@@ -87,8 +112,31 @@ mint_route(struct http_conn *conn, struct http_request *req)
 			kq.kq_pubkeys = 1;
 		} else
 			kq.kq_which = IPC_KEYS_ALL;
-		return (call_start(conn, path[8] == '\0' ? MC_KEYS :
-		    MC_KEYSETS, IMSG_MINT_KEYSETS, &kq, sizeof(kq)));
+		call_start(conn, path[8] == '\0' ? MC_KEYS : MC_KEYSETS,
+		    IMSG_MINT_KEYSETS, &kq, sizeof(kq));
+		return (0);
+	}
+	if (strcmp(path, "/v1/swap") == 0 ||
+	    strcmp(path, "/v1/checkstate") == 0 ||
+	    strcmp(path, "/v1/restore") == 0) {
+		json_t	*body;
+		int	 rv;
+
+		if (strcmp(req->method, "POST") != 0) {
+			proxy_reply_json(conn, 405,
+			    "{\"detail\":\"Method Not Allowed\"}");
+			return (0);
+		}
+		if ((body = body_json(conn, req)) == NULL)
+			return (0);
+		if (path[4] == 's')
+			rv = post_swap(conn, body);
+		else if (path[4] == 'c')
+			rv = post_checkstate(conn, body);
+		else
+			rv = post_restore(conn, body);
+		json_decref(body);
+		return (rv);
 	}
 	if (strncmp(path, "/v1/keys/", 9) == 0) {
 		if (!get) {
@@ -107,13 +155,14 @@ mint_route(struct http_conn *conn, struct http_request *req)
 		kq.kq_which = IPC_KEYS_ONE;
 		kq.kq_pubkeys = 1;
 		kq.kq_idlen = n / 2;
-		return (call_start(conn, MC_KEYS, IMSG_MINT_KEYSETS, &kq,
-		    sizeof(kq)));
+		call_start(conn, MC_KEYS, IMSG_MINT_KEYSETS, &kq, sizeof(kq));
+		return (0);
 	}
 	return (-1);
 }
 
-static int
+/* The call waiting for the mint, or NULL when it was answered already. */
+static struct mint_call *
 call_start(struct http_conn *conn, int kind, uint32_t type, const void *data,
     size_t len)
 {
@@ -130,16 +179,17 @@ call_start(struct http_conn *conn, int kind, uint32_t type, const void *data,
 	    IPC_TIMEOUT_MS, call_done, mc)) == 0) {
 		call_free(mc);
 		http_reply_error(conn, 503, "the mint is not available");
-		return (0);
+		return (NULL);
 	}
 	http_conn_set_closecb(conn, call_closed, mc);
-	return (0);
+	return (mc);
 }
 
 static void
 call_free(struct mint_call *mc)
 {
 	json_decref(mc->mc_keysets);
+	free(mc->mc_data);
 	free(mc);
 }
 
@@ -151,6 +201,85 @@ call_closed(struct http_conn *conn, void *arg)
 
 	proc_request_cancel(mc->mc_reqid);
 	call_free(mc);
+}
+
+/* The JSON of a swap, checkstate or restore answer; NULL if malformed. */
+static json_t *
+mint_answer(struct mint_call *mc, struct imsg *imsg)
+{
+	static const char *const states[] = { "UNSPENT", "PENDING", "SPENT" };
+	struct ipc_signature	 sg;
+	struct ipc_output	 o;
+	json_t			*j, *a, *b;
+	char			 y[2 * IPC_Y_LEN + 1];
+	uint8_t			 st;
+	uint32_t		 n, i;
+	size_t			 len = imsg_get_len(imsg);
+
+	if (imsg_get_buf(imsg, &n, sizeof(n)) == -1)
+		return (NULL);
+	switch (imsg_get_type(imsg)) {
+	case IMSG_MINT_SIGNATURES:
+		if (mc->mc_kind != MC_SWAP ||
+		    len != sizeof(n) + n * sizeof(sg) || n > IPC_OUTPUTS_MAX)
+			return (NULL);
+		if ((a = json_array()) == NULL)
+			fatal(NULL);
+		for (i = 0; i < n; i++) {
+			if (imsg_get_buf(imsg, &sg, sizeof(sg)) == -1 ||
+			    sg.sg_idlen == 0 || sg.sg_idlen > IPC_KEYSET_MAX) {
+				json_decref(a);
+				return (NULL);
+			}
+			json_array_append_new(a, signature_json(&sg));
+		}
+		j = json_pack("{s:o}", "signatures", a);
+		break;
+	case IMSG_MINT_STATES:
+		if (mc->mc_kind != MC_CHECKSTATE || len != sizeof(n) + n ||
+		    n != mc->mc_len / IPC_Y_LEN)
+			return (NULL);
+		if ((a = json_array()) == NULL)
+			fatal(NULL);
+		for (i = 0; i < n; i++) {
+			if (imsg_get_buf(imsg, &st, 1) == -1 || st > 2) {
+				json_decref(a);
+				return (NULL);
+			}
+			hex_encode(y, mc->mc_data + i * IPC_Y_LEN, IPC_Y_LEN);
+			json_array_append_new(a, json_pack("{s:s, s:s, s:n}",
+			    "Y", y, "state", states[st], "witness"));
+		}
+		j = json_pack("{s:o}", "states", a);
+		break;
+	case IMSG_MINT_RESTORED:
+		if (mc->mc_kind != MC_RESTORE || n > IPC_OUTPUTS_MAX ||
+		    len != sizeof(n) + n * (sizeof(o) + sizeof(sg)))
+			return (NULL);
+		if ((a = json_array()) == NULL || (b = json_array()) == NULL)
+			fatal(NULL);
+		for (i = 0; i < n; i++) {
+			if (imsg_get_buf(imsg, &o, sizeof(o)) == -1 ||
+			    imsg_get_buf(imsg, &sg, sizeof(sg)) == -1 ||
+			    o.o_idlen == 0 || o.o_idlen > IPC_KEYSET_MAX ||
+			    sg.sg_idlen == 0 || sg.sg_idlen > IPC_KEYSET_MAX) {
+				json_decref(a);
+				json_decref(b);
+				return (NULL);
+			}
+			json_array_append_new(a, output_json(&o));
+			json_array_append_new(b, signature_json(&sg));
+		}
+		/* "promises" is the old name, which older wallets read */
+		j = json_pack("{s:o, s:O, s:o}", "outputs", a, "signatures", b,
+		    "promises", b);
+		break;
+	default:
+		return (NULL);
+	}
+	if (j == NULL)
+		fatal("json_pack");
+	return (j);
 }
 
 static void
@@ -178,6 +307,15 @@ call_done(struct imsg *imsg, void *arg)
 		    keyset_json(&k, mc->mc_kind == MC_KEYS)) == -1)
 			fatal(NULL);
 		return;		/* more to come */
+	case IMSG_MINT_SIGNATURES:
+	case IMSG_MINT_STATES:
+	case IMSG_MINT_RESTORED:
+		if ((j = mint_answer(mc, imsg)) == NULL)
+			goto bad;
+		http_conn_set_closecb(mc->mc_conn, NULL, NULL);
+		reply_json(mc->mc_conn, 200, j);
+		call_free(mc);
+		return;
 	case IMSG_MINT_END:
 		if (imsg_get_data(imsg, &me, sizeof(me)) == -1 ||
 		    !ipc_str_ok(me.me_detail, sizeof(me.me_detail)))
@@ -198,6 +336,266 @@ call_done(struct imsg *imsg, void *arg)
 	/* The mint is the trusted side: a bad answer is a broken mint. */
 	fatalx("malformed %s from the mint",
 	    imsg_type_name(imsg_get_type(imsg)));
+}
+
+/* The request body as JSON, or NULL after answering a 400. */
+static json_t *
+body_json(struct http_conn *conn, struct http_request *req)
+{
+	json_error_t	 err;
+	json_t		*j;
+
+	if (req->body == NULL || req->bodylen == 0 ||
+	    (j = json_loadb(req->body, req->bodylen,
+	    JSON_REJECT_DUPLICATES, &err)) == NULL) {
+		mint_error(conn, E_REQUEST, "the body is not JSON");
+		return (NULL);
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		mint_error(conn, E_REQUEST, "the body is not a JSON object");
+		return (NULL);
+	}
+	return (j);
+}
+
+/* A hex string of exactly len bytes. */
+static int
+parse_hex(json_t *j, void *out, size_t len)
+{
+	if (!json_is_string(j) || json_string_length(j) != 2 * len)
+		return (-1);
+	return (hex_decode(out, len, json_string_value(j)));
+}
+
+/* A keyset id: 8 bytes (V1, or a short V2) or 33 (V2). */
+static int
+parse_keyset_id(json_t *j, uint8_t *id, uint32_t *len)
+{
+	if (!json_is_string(j))
+		return (-1);
+	switch (json_string_length(j)) {
+	case 16:
+		*len = 8;
+		break;
+	case 66:
+		*len = 33;
+		break;
+	default:
+		return (-1);
+	}
+	return (hex_decode(id, *len, json_string_value(j)));
+}
+
+static int
+parse_amount(json_t *j, uint64_t *a)
+{
+	if (!json_is_integer(j) || json_integer_value(j) < 0)
+		return (-1);
+	*a = (uint64_t)json_integer_value(j);
+	return (0);
+}
+
+/* NUT-00 Proofs; the detail of what is wrong, or NULL. */
+static const char *
+parse_proofs(json_t *arr, struct ipc_proof_in *in, size_t max, uint32_t *n)
+{
+	json_t		*p, *secret, *w;
+	size_t		 i, len;
+
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return ("inputs: a non-empty array is needed");
+	if (json_array_size(arr) > max)
+		return ("max inputs exceeded");
+	json_array_foreach(arr, i, p) {
+		memset(&in[i], 0, sizeof(in[i]));
+		if (!json_is_object(p) ||
+		    parse_amount(json_object_get(p, "amount"),
+		    &in[i].pi_amount) == -1 ||
+		    parse_keyset_id(json_object_get(p, "id"), in[i].pi_id,
+		    &in[i].pi_idlen) == -1 ||
+		    parse_hex(json_object_get(p, "C"), in[i].pi_c,
+		    IPC_Y_LEN) == -1)
+			return ("invalid proof");
+		secret = json_object_get(p, "secret");
+		if (!json_is_string(secret) || (len =
+		    json_string_length(secret)) == 0 || len > IPC_SECRET_MAX)
+			return ("invalid proof secret");
+		memcpy(in[i].pi_secret, json_string_value(secret), len);
+		in[i].pi_secretlen = len;
+		w = json_object_get(p, "witness");
+		in[i].pi_has_witness = w != NULL && !json_is_null(w);
+	}
+	*n = json_array_size(arr);
+	return (NULL);
+}
+
+/* NUT-00 BlindedMessages */
+static const char *
+parse_outputs(json_t *arr, struct ipc_output *out, size_t max, uint32_t *n)
+{
+	json_t		*o;
+	size_t		 i;
+
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return ("outputs: a non-empty array is needed");
+	if (json_array_size(arr) > max)
+		return ("max outputs exceeded");
+	json_array_foreach(arr, i, o) {
+		memset(&out[i], 0, sizeof(out[i]));
+		if (!json_is_object(o) ||
+		    parse_amount(json_object_get(o, "amount"),
+		    &out[i].o_amount) == -1 ||
+		    parse_keyset_id(json_object_get(o, "id"), out[i].o_id,
+		    &out[i].o_idlen) == -1 ||
+		    parse_hex(json_object_get(o, "B_"), out[i].o_b,
+		    IPC_Y_LEN) == -1)
+			return ("invalid blinded message");
+	}
+	*n = json_array_size(arr);
+	return (NULL);
+}
+
+static int
+parse_error(struct http_conn *conn, const char *detail)
+{
+	int	 code = E_REQUEST;
+
+	if (strcmp(detail, "max inputs exceeded") == 0)
+		code = E_MAX_INPUTS;
+	else if (strcmp(detail, "max outputs exceeded") == 0)
+		code = E_MAX_OUTPUTS;
+	mint_error(conn, code, detail);
+	return (0);
+}
+
+/* POST /v1/swap {"inputs": [Proof], "outputs": [BlindedMessage]} */
+static int
+post_swap(struct http_conn *conn, json_t *body)
+{
+	struct ipc_swap		 sw;
+	struct ipc_proof_in	*in;
+	struct ipc_output	*out;
+	unsigned char		*buf;
+	const char		*err;
+	size_t			 len;
+
+	len = sizeof(sw) + IPC_INPUTS_MAX * sizeof(*in) +
+	    IPC_OUTPUTS_MAX * sizeof(*out);
+	if ((buf = calloc(1, len)) == NULL)
+		fatal(NULL);
+	in = (struct ipc_proof_in *)(buf + sizeof(sw));
+	if ((err = parse_proofs(json_object_get(body, "inputs"), in,
+	    IPC_INPUTS_MAX, &sw.sw_ninputs)) != NULL) {
+		freezero(buf, len);
+		return (parse_error(conn, err));
+	}
+	out = (struct ipc_output *)(in + sw.sw_ninputs);
+	if ((err = parse_outputs(json_object_get(body, "outputs"), out,
+	    IPC_OUTPUTS_MAX, &sw.sw_noutputs)) != NULL) {
+		freezero(buf, len);
+		return (parse_error(conn, err));
+	}
+	memcpy(buf, &sw, sizeof(sw));
+	call_start(conn, MC_SWAP, IMSG_MINT_SWAP, buf, sizeof(sw) +
+	    sw.sw_ninputs * sizeof(*in) + sw.sw_noutputs * sizeof(*out));
+	/* Secrets of proofs: bearer money. */
+	freezero(buf, len);
+	return (0);
+}
+
+/* POST /v1/checkstate {"Ys": [hex]} */
+static int
+post_checkstate(struct http_conn *conn, json_t *body)
+{
+	struct mint_call	*mc;
+	json_t			*ys, *y;
+	unsigned char		*buf;
+	uint32_t		 n;
+	size_t			 i;
+
+	ys = json_object_get(body, "Ys");
+	if (!json_is_array(ys) || (n = json_array_size(ys)) == 0)
+		return (parse_error(conn, "Ys: a non-empty array is needed"));
+	if (n > IPC_BATCH_MAX)
+		return (parse_error(conn, "max inputs exceeded"));
+	if ((buf = malloc(sizeof(n) + (size_t)n * IPC_Y_LEN)) == NULL)
+		fatal(NULL);
+	memcpy(buf, &n, sizeof(n));
+	json_array_foreach(ys, i, y)
+		if (parse_hex(y, buf + sizeof(n) + i * IPC_Y_LEN,
+		    IPC_Y_LEN) == -1) {
+			free(buf);
+			return (parse_error(conn, "invalid Y"));
+		}
+	if ((mc = call_start(conn, MC_CHECKSTATE, IMSG_MINT_CHECKSTATE, buf,
+	    sizeof(n) + (size_t)n * IPC_Y_LEN)) != NULL) {
+		/* The answer names each Y: keep them. */
+		if ((mc->mc_data = malloc((size_t)n * IPC_Y_LEN)) == NULL)
+			fatal(NULL);
+		memcpy(mc->mc_data, buf + sizeof(n), (size_t)n * IPC_Y_LEN);
+		mc->mc_len = (size_t)n * IPC_Y_LEN;
+	}
+	free(buf);
+	return (0);
+}
+
+/* POST /v1/restore {"outputs": [BlindedMessage]} */
+static int
+post_restore(struct http_conn *conn, json_t *body)
+{
+	struct ipc_output	*out;
+	unsigned char		*buf;
+	const char		*err;
+	uint32_t		 n;
+	size_t			 len;
+
+	len = sizeof(n) + IPC_OUTPUTS_MAX * sizeof(*out);
+	if ((buf = calloc(1, len)) == NULL)
+		fatal(NULL);
+	out = (struct ipc_output *)(buf + sizeof(n));
+	if ((err = parse_outputs(json_object_get(body, "outputs"), out,
+	    IPC_OUTPUTS_MAX, &n)) != NULL) {
+		free(buf);
+		return (parse_error(conn, err));
+	}
+	memcpy(buf, &n, sizeof(n));
+	call_start(conn, MC_RESTORE, IMSG_MINT_RESTORE, buf,
+	    sizeof(n) + n * sizeof(*out));
+	free(buf);
+	return (0);
+}
+
+static json_t *
+signature_json(const struct ipc_signature *sg)
+{
+	char	 id[2 * IPC_KEYSET_MAX + 1], c[2 * IPC_Y_LEN + 1];
+	char	 e[65], s[65];
+	json_t	*j;
+
+	hex_encode(id, sg->sg_id, sg->sg_idlen);
+	hex_encode(c, sg->sg_c, IPC_Y_LEN);
+	hex_encode(e, sg->sg_dleq_e, 32);
+	hex_encode(s, sg->sg_dleq_s, 32);
+	if ((j = json_pack("{s:I, s:s, s:s, s:{s:s, s:s}}", "amount",
+	    (json_int_t)sg->sg_amount, "id", id, "C_", c, "dleq", "e", e,
+	    "s", s)) == NULL)
+		fatal("json_pack");
+	return (j);
+}
+
+static json_t *
+output_json(const struct ipc_output *o)
+{
+	char	 id[2 * IPC_KEYSET_MAX + 1], b[2 * IPC_Y_LEN + 1];
+	json_t	*j;
+
+	hex_encode(id, o->o_id, o->o_idlen);
+	hex_encode(b, o->o_b, IPC_Y_LEN);
+	if ((j = json_pack("{s:I, s:s, s:s}", "amount",
+	    (json_int_t)o->o_amount, "id", id, "B_", b)) == NULL)
+		fatal("json_pack");
+	return (j);
 }
 
 /* NUT-01 (with its keys) or NUT-02 (with its state) */
