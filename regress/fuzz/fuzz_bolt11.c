@@ -5,11 +5,11 @@
  * string.  Random text rarely passes the checksum; the seeds are the
  * specification's examples, valid and invalid.
  *
- * Signed (0x01, a prefix up to '1', then one 5-bit word per byte): the
- * harness signs the words with its own key and encodes them, so the
- * fuzzer reaches the tagged fields and the amount behind the checksum
- * and the signature.  Whatever decodes must then name the harness's key
- * as the payee.
+ * Signed (0x01, the prefix's length, the prefix, then one 5-bit word
+ * per byte): the harness signs the words with its own key and encodes
+ * them, so the fuzzer reaches the tagged fields and the amount behind
+ * the checksum and the signature.  Whatever decodes must then name the
+ * harness's key as the payee.
  *
  * Whatever decodes must keep the decoder's promises, and must survive
  * encoding (signed by the harness's key) and decoding again unchanged.
@@ -154,13 +154,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return (0);
 	}
 
-	/* 0x01, the prefix, '1', the words. */
-	for (i = 1; i < size && data[i] != '1' && i < sizeof(hrp); i++)
-		hrp[i - 1] = data[i];
-	if (i >= size || data[i] != '1' || i == 1)
+	/* 0x01, the prefix's length, the prefix, the words. */
+	if (size < 2 || data[1] == 0 || data[1] >= sizeof(hrp) ||
+	    size < 2 + (size_t)data[1])
 		return (0);
-	hrp[i - 1] = '\0';
-	for (n = 0, i++; i < size && n < BOLT11_MAX_LEN; i++)
+	memcpy(hrp, data + 2, data[1]);
+	hrp[data[1]] = '\0';
+	for (n = 0, i = 2 + data[1]; i < size && n < BOLT11_MAX_LEN; i++)
 		words[n++] = data[i] & 0x1f;
 	if (sign(str, sizeof(str), hrp, words, n) == -1)
 		return (0);
