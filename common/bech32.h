@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BECH32_MAX	1023	/* longest string accepted (BOLT11 needs more than 90) */
+#define BECH32_MAX	7089	/* longest string accepted: LND's BOLT11 limit */
 
 int	bech32_encode(char *, size_t, const char *, const uint8_t *, size_t);
 int	bech32_decode(char *, size_t, uint8_t *, size_t *, const char *);
