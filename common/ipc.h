@@ -130,6 +130,16 @@ enum imsg_type {
 	IMSG_LEDGER_SWAP,		/* struct ipc_swap_commit + Ys + outputs:
 					   spend and record the signed outputs in
 					   one transaction */
+	IMSG_LEDGER_MINT_ISSUE,		/* struct ipc_quote_commit + outputs:
+					   mint quote PAID -> ISSUED and the
+					   outputs recorded */
+	IMSG_LEDGER_MELT_BEGIN,		/* struct ipc_quote_commit + Ys: melt
+					   quote UNPAID -> PENDING, Ys pending */
+	IMSG_LEDGER_MELT_FINISH,	/* struct ipc_quote_commit + Ys + change:
+					   PENDING -> PAID, Ys spent, change
+					   recorded */
+	IMSG_LEDGER_MELT_ABORT,		/* struct ipc_quote_commit + Ys:
+					   PENDING -> UNPAID, Ys unspent */
 	IMSG_LEDGER_KEYSET_WALK,	/* no payload -> KEYSET..., REPLY */
 
 	/* ... and the ledger's answers */
@@ -160,6 +170,15 @@ enum imsg_type {
 				   MINT_RESTORED */
 	IMSG_MINT_RESTORED,	/* uint32 n + n * (struct ipc_output, struct
 				   ipc_signature): those signed before */
+	IMSG_MINT_QUOTE_NEW,	/* struct ipc_mint_quote_req -> MINT_QUOTE */
+	IMSG_MINT_MELT_QUOTE_NEW, /* struct ipc_melt_quote_req -> MINT_QUOTE */
+	IMSG_MINT_QUOTE_GET,	/* struct ipc_quote_ref -> MINT_QUOTE */
+	IMSG_MINT_QUOTE,	/* struct ipc_quote + uint32 n + n * struct
+				   ipc_signature (melt change) */
+	IMSG_MINT_MINT,		/* struct ipc_mint_req + outputs ->
+				   MINT_SIGNATURES */
+	IMSG_MINT_MELT,		/* struct ipc_melt_req + inputs + blank
+				   outputs -> MINT_QUOTE */
 
 	IMSG_MAX
 };
@@ -531,6 +550,46 @@ struct ipc_swap_commit {
 struct ipc_mint_token {
 	uint64_t	mt_amount;		/* sat */
 	char		mt_url[IPC_URL_MAX];	/* the mint's URL */
+};
+
+/* NUT-04 mint quote request */
+struct ipc_mint_quote_req {
+	uint64_t	mq_amount;
+	char		mq_unit[IPC_UNIT_MAX];
+	char		mq_description[640];	/* BOLT11 d, or "" */
+	int32_t		mq_has_pubkey;		/* NUT-20 */
+	uint8_t		mq_pubkey[IPC_Y_LEN];
+};
+
+/* NUT-05 melt quote request */
+struct ipc_melt_quote_req {
+	char		mq_request[IPC_BOLT11_MAX];
+	char		mq_unit[IPC_UNIT_MAX];
+	uint64_t	mq_amountless_msat;	/* 0: the invoice's amount */
+};
+
+/* NUT-04 mint: followed by mr_noutputs struct ipc_output */
+struct ipc_mint_req {
+	char		mr_quote[IPC_QUOTE_ID_MAX];
+	int32_t		mr_has_signature;	/* NUT-20 */
+	uint8_t		mr_signature[64];
+	uint32_t	mr_noutputs;
+};
+
+/* NUT-05 melt: followed by inputs, then blank outputs (NUT-08) */
+struct ipc_melt_req {
+	char		ml_quote[IPC_QUOTE_ID_MAX];
+	uint32_t	ml_ninputs;
+	uint32_t	ml_noutputs;
+};
+
+/* The ledger's quote transitions: followed by nys Ys, nissued outputs */
+struct ipc_quote_commit {
+	char		qc_quote[IPC_QUOTE_ID_MAX];
+	uint32_t	qc_nys;
+	uint32_t	qc_nissued;
+	int32_t		qc_has_preimage;
+	uint8_t		qc_preimage[32];
 };
 
 /* IMSG_MINT_END: 0, or a NUT error code with its detail */

@@ -65,5 +65,12 @@ routstrd is running on http://127.0.0.1:$PORT (^C stops it).  Try:
 	curl http://127.0.0.1:$PORT/v1/info
 	$TOP/routstrctl/routstrctl -s $RUN/routstrd.sock show status
 
+Its mint's Lightning is fake, so test ecash is free (and worthless):
+
+	$TOP/routstrctl/routstrctl -s $RUN/routstrd.sock mint token 1000
+
+or with any Cashu wallet pointed at http://127.0.0.1:$PORT: mint quotes
+pay themselves after a second.
+
 EOM
 wait $pid

@@ -63,6 +63,7 @@ static void		 expire_timer(int, short, void *);
 static void		 checkpoint_timer(int, short, void *);
 static void		 ctl_check(struct peer *, uint32_t);
 static void		 ctl_backup(struct peer *, uint32_t);
+static int		 quote_commit(struct peer *, struct imsg *);
 
 static struct ipc_conf_ledger	 conf;
 static int			 have_conf;
@@ -892,6 +893,11 @@ request(struct peer *p, struct imsg *imsg)
 		free(yv);
 		free(li);
 		return (0);
+	case IMSG_LEDGER_MINT_ISSUE:
+	case IMSG_LEDGER_MELT_BEGIN:
+	case IMSG_LEDGER_MELT_FINISH:
+	case IMSG_LEDGER_MELT_ABORT:
+		return (quote_commit(p, imsg));
 	case IMSG_LEDGER_KEYSET_WALK:
 		if (!mint || len != 0)
 			return (-1);
@@ -906,6 +912,104 @@ request(struct peer *p, struct imsg *imsg)
 	}
 	reply_queue(p, IMSG_LEDGER_REPLY, id, lr.lr_error, &lr, sizeof(lr),
 	    NULL, 0);
+	return (0);
+}
+
+/*
+ * A quote's transition and what goes with it, in one transaction: the
+ * outputs of a mint; the inputs of a melt going pending, then spent with
+ * its change recorded, or back to unspent.
+ */
+static int
+quote_commit(struct peer *p, struct imsg *imsg)
+{
+	struct ipc_quote_commit	 qc;
+	struct ipc_issued	 ii;
+	struct ledger_issued	*li = NULL;
+	struct ledger_txn	*child;
+	uint8_t			(*yv)[LEDGER_Y_LEN] = NULL;
+	uint32_t		 type = imsg_get_type(imsg), i;
+	size_t			 len = imsg_get_len(imsg);
+	int			 error = 0, melt = type != IMSG_LEDGER_MINT_ISSUE;
+
+	if (p->p_procid != PROC_MINT ||
+	    imsg_get_buf(imsg, &qc, sizeof(qc)) == -1 ||
+	    !ipc_str_ok(qc.qc_quote, sizeof(qc.qc_quote)) ||
+	    qc.qc_quote[0] == '\0' || qc.qc_nys > IPC_BATCH_MAX ||
+	    qc.qc_nissued > IPC_BATCH_MAX ||
+	    (qc.qc_has_preimage != 0 && qc.qc_has_preimage != 1) ||
+	    len != sizeof(qc) + (size_t)qc.qc_nys * IPC_Y_LEN +
+	    (size_t)qc.qc_nissued * sizeof(ii))
+		return (-1);
+	/* Each transition carries exactly what it needs. */
+	switch (type) {
+	case IMSG_LEDGER_MINT_ISSUE:
+		if (qc.qc_nys != 0 || qc.qc_nissued == 0 || qc.qc_has_preimage)
+			return (-1);
+		break;
+	case IMSG_LEDGER_MELT_BEGIN:
+	case IMSG_LEDGER_MELT_ABORT:
+		if (qc.qc_nys == 0 || qc.qc_nissued != 0 || qc.qc_has_preimage)
+			return (-1);
+		break;
+	case IMSG_LEDGER_MELT_FINISH:
+		if (qc.qc_nys == 0)
+			return (-1);
+		break;
+	}
+	if ((yv = calloc(qc.qc_nys + 1, LEDGER_Y_LEN)) == NULL ||
+	    (li = calloc(qc.qc_nissued + 1, sizeof(*li))) == NULL)
+		fatal(NULL);
+	if (qc.qc_nys > 0 && imsg_get_buf(imsg, yv,
+	    (size_t)qc.qc_nys * LEDGER_Y_LEN) == -1)
+		error = -1;
+	for (i = 0; error == 0 && i < qc.qc_nissued; i++) {
+		if (imsg_get_buf(imsg, &ii, sizeof(ii)) == -1 ||
+		    ii.i_keyset_len == 0 || ii.i_keyset_len > IPC_KEYSET_MAX)
+			error = -1;
+		else
+			issued_from_ipc(&ii, &li[i]);
+	}
+	if (error == -1) {
+		free(yv);
+		free(li);
+		return (-1);
+	}
+
+	child = batch_child();
+	switch (type) {
+	case IMSG_LEDGER_MINT_ISSUE:
+		error = ledger_quote_cas(child, 0, qc.qc_quote,
+		    LEDGER_QUOTE_PAID, LEDGER_QUOTE_ISSUED, NULL);
+		if (error == LEDGER_OK)
+			error = ledger_issued_add(child, li, qc.qc_nissued);
+		break;
+	case IMSG_LEDGER_MELT_BEGIN:
+		error = ledger_quote_cas(child, melt, qc.qc_quote,
+		    LEDGER_QUOTE_UNPAID, LEDGER_QUOTE_PENDING, NULL);
+		if (error == LEDGER_OK)
+			error = ledger_ys_pend(child, yv, qc.qc_nys,
+			    qc.qc_quote);
+		break;
+	case IMSG_LEDGER_MELT_FINISH:
+		error = ledger_quote_cas(child, melt, qc.qc_quote,
+		    LEDGER_QUOTE_PENDING, LEDGER_QUOTE_PAID,
+		    qc.qc_has_preimage ? qc.qc_preimage : NULL);
+		if (error == LEDGER_OK)
+			error = ledger_ys_spend(child, yv, qc.qc_nys, 1);
+		if (error == LEDGER_OK && qc.qc_nissued > 0)
+			error = ledger_issued_add(child, li, qc.qc_nissued);
+		break;
+	case IMSG_LEDGER_MELT_ABORT:
+		error = ledger_quote_cas(child, melt, qc.qc_quote,
+		    LEDGER_QUOTE_PENDING, LEDGER_QUOTE_UNPAID, NULL);
+		if (error == LEDGER_OK)
+			error = ledger_ys_unpend(child, yv, qc.qc_nys);
+		break;
+	}
+	reply_error(p, imsg_get_id(imsg), child_end(child, error));
+	free(yv);
+	free(li);
 	return (0);
 }
 

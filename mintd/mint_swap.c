@@ -23,17 +23,6 @@
 #include "money.h"
 #include "proc.h"
 
-/* NUT error codes (cashu.md 6) */
-#define E_PROOF		10001	/* proof verification failed */
-#define E_SPENT		11001	/* already spent */
-#define E_PENDING	11002	/* pending */
-#define E_SIGNED	11003	/* outputs already signed */
-#define E_UNBALANCED	11005	/* inputs and outputs do not balance */
-#define E_DUP_INPUTS	11007	/* duplicate inputs */
-#define E_DUP_OUTPUTS	11008	/* duplicate outputs */
-#define E_MULTI_UNIT	11010	/* inputs and outputs of other units */
-#define E_KEYSET	12001	/* keyset not known */
-#define E_INACTIVE	12002	/* keyset inactive */
 
 /* A swap in flight: waiting for the ledger's transaction. */
 struct swap {
@@ -44,14 +33,6 @@ struct swap {
 	size_t			 s_replylen;
 };
 
-static int	 verify_inputs(const struct ipc_proof_in *, uint32_t,
-		    uint8_t (*)[IPC_Y_LEN], uint64_t *, uint64_t *,
-		    const char **, int *, const char **);
-static int	 check_outputs(const struct ipc_output *, uint32_t,
-		    struct mint_keyset **, uint64_t *, int *, const char **);
-static int	 sign_outputs(const struct ipc_output *, uint32_t,
-		    struct mint_keyset *, struct ipc_signature *,
-		    struct ipc_issued *);
 static void	 swap_done(struct imsg *, void *);
 static struct peer *ledger(void);
 static int	 amount_index(uint64_t);
@@ -94,8 +75,8 @@ ys_unique(uint8_t (*ys)[IPC_Y_LEN], uint32_t n)
  * honour, valid signatures; their Ys, sum and fee.  0, or -1 with the
  * NUT code and detail.
  */
-static int
-verify_inputs(const struct ipc_proof_in *in, uint32_t n,
+int
+mint_verify_inputs(const struct ipc_proof_in *in, uint32_t n,
     uint8_t (*ys)[IPC_Y_LEN], uint64_t *sum, uint64_t *fee,
     const char **unit, int *code, const char **detail)
 {
@@ -171,8 +152,8 @@ verify_inputs(const struct ipc_proof_in *in, uint32_t n,
 }
 
 /* The outputs: one active keyset, amounts it signs, distinct B_. */
-static int
-check_outputs(const struct ipc_output *out, uint32_t n,
+int
+mint_check_outputs(const struct ipc_output *out, uint32_t n,
     struct mint_keyset **mkp, uint64_t *sum, int *code, const char **detail)
 {
 	struct mint_keyset	*mk = NULL;
@@ -226,9 +207,9 @@ check_outputs(const struct ipc_output *out, uint32_t n,
 }
 
 /* C_ = k·B_ with a DLEQ proof, for each output; and what the ledger keeps. */
-static int
-sign_outputs(const struct ipc_output *out, uint32_t n, struct mint_keyset *mk,
-    struct ipc_signature *sig, struct ipc_issued *iss)
+int
+mint_sign_outputs(const struct ipc_output *out, uint32_t n,
+    struct mint_keyset *mk, struct ipc_signature *sig, struct ipc_issued *iss)
 {
 	uint32_t	 i;
 	int		 ai;
@@ -294,9 +275,9 @@ mint_swap_request(struct peer *p, struct imsg *imsg)
 		goto done;
 	rv = 0;
 
-	if (verify_inputs(in, sw.sw_ninputs, ys, &sin, &fee, &unit, &code,
+	if (mint_verify_inputs(in, sw.sw_ninputs, ys, &sin, &fee, &unit, &code,
 	    &detail) == -1 ||
-	    check_outputs(out, sw.sw_noutputs, &mk, &sout, &code,
+	    mint_check_outputs(out, sw.sw_noutputs, &mk, &sout, &code,
 	    &detail) == -1) {
 		mint_end(p, id, code, detail);
 		goto done;
@@ -311,7 +292,7 @@ mint_swap_request(struct peer *p, struct imsg *imsg)
 		    "and fees");
 		goto done;
 	}
-	if (sign_outputs(out, sw.sw_noutputs, mk, sig, iss) == -1) {
+	if (mint_sign_outputs(out, sw.sw_noutputs, mk, sig, iss) == -1) {
 		mint_end(p, id, E_PROOF, "could not sign the outputs");
 		goto done;
 	}

@@ -142,6 +142,7 @@ mint_configured(void)
 		mintd->m_lightning = local.cm_lightning;
 		if (mint_seed_load(seed_fd) == -1)
 			fatalx("cannot use the mint seed");
+		mint_lightning_init(local.cm_lightning, local.cm_fake_delay);
 		close(seed_fd);
 		seed_fd = -1;
 		log_info("local mint, %s lightning%s",
@@ -240,6 +241,26 @@ mint_dispatch(struct peer *p, struct imsg *imsg)
 		if (p->p_procid != PROC_PROXY || !mintd->m_local)
 			return (-1);
 		return (mint_restore_request(p, imsg));
+	case IMSG_MINT_QUOTE_NEW:
+		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+			return (-1);
+		return (mint_quote_request(p, imsg));
+	case IMSG_MINT_MELT_QUOTE_NEW:
+		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+			return (-1);
+		return (mint_melt_quote_request(p, imsg));
+	case IMSG_MINT_QUOTE_GET:
+		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+			return (-1);
+		return (mint_quote_get_request(p, imsg));
+	case IMSG_MINT_MINT:
+		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+			return (-1);
+		return (mint_mint_request(p, imsg));
+	case IMSG_MINT_MELT:
+		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+			return (-1);
+		return (mint_melt_request(p, imsg));
 	default:
 		return (-1);
 	}

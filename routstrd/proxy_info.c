@@ -91,8 +91,17 @@ mint_info(json_t *info)
 	struct ipc_mint_info	*mi = &proxy_env->pe_mint;
 	json_t			*nuts;
 
-	if ((nuts = json_pack("{s:{s:b}, s:{s:b}}",
-	    "1", "supported", 1, "2", "supported", 1)) == NULL)
+	/* Only what is implemented: cashu-ts trusts this list. */
+	if ((nuts = json_pack("{s:{s:[{s:s, s:s, s:i, s:I, s:{s:b}}], s:b},"
+	    " s:{s:[{s:s, s:s, s:i, s:I}], s:b}, s:{s:b}, s:{s:b}, s:{s:b},"
+	    " s:{s:b}, s:{s:b}}",
+	    "4", "methods", "method", "bolt11", "unit", "sat", "min_amount", 1,
+	    "max_amount", (json_int_t)10000000, "options", "description", 1,
+	    "disabled", 0,
+	    "5", "methods", "method", "bolt11", "unit", "sat", "min_amount", 1,
+	    "max_amount", (json_int_t)10000000, "disabled", 0,
+	    "7", "supported", 1, "8", "supported", 1, "9", "supported", 1,
+	    "12", "supported", 1, "20", "supported", 1)) == NULL)
 		fatal("json_pack");
 	if (json_object_set_new(info, "pubkey", jstr(mi->mi_pubkey)) == -1 ||
 	    json_object_set_new(info, "nuts", nuts) == -1 ||

@@ -36,6 +36,9 @@ struct mint_call {
 #define MC_SWAP		3	/* POST /v1/swap */
 #define MC_CHECKSTATE	4	/* POST /v1/checkstate */
 #define MC_RESTORE	5	/* POST /v1/restore */
+#define MC_QUOTE	6	/* mint quote: new or GET */
+#define MC_MELT_QUOTE	7	/* melt quote: new, GET or melt */
+#define MC_MINT		8	/* POST /v1/mint/bolt11 */
 
 /* NUT error codes the proxy gives itself */
 #define E_REQUEST	10000	/* malformed request */
@@ -45,6 +48,7 @@ struct mint_call {
 static struct mint_call *call_start(struct http_conn *, int, uint32_t,
 		    const void *, size_t);
 static json_t	*mint_answer(struct mint_call *, struct imsg *);
+static json_t	*quote_answer(struct mint_call *, struct imsg *);
 static int	 parse_error(struct http_conn *, const char *);
 static void	 call_done(struct imsg *, void *);
 static void	 call_closed(struct http_conn *, void *);
@@ -53,6 +57,13 @@ static json_t	*keyset_json(const struct ipc_mint_keyset *, int);
 static int	 post_swap(struct http_conn *, json_t *);
 static int	 post_checkstate(struct http_conn *, json_t *);
 static int	 post_restore(struct http_conn *, json_t *);
+static int	 post_mint_quote(struct http_conn *, json_t *);
+static int	 post_melt_quote(struct http_conn *, json_t *);
+static int	 post_mint(struct http_conn *, json_t *);
+static int	 post_melt(struct http_conn *, json_t *);
+static int	 get_quote(struct http_conn *, const char *, int);
+static json_t	*quote_json(const struct ipc_quote *, const struct ipc_signature *,
+		    uint32_t);
 static json_t	*body_json(struct http_conn *, struct http_request *);
 static int	 parse_hex(json_t *, void *, size_t);
 static int	 parse_keyset_id(json_t *, uint8_t *, uint32_t *);
@@ -116,11 +127,18 @@ mint_route(struct http_conn *conn, struct http_request *req)
 		    IMSG_MINT_KEYSETS, &kq, sizeof(kq));
 		return (0);
 	}
+	if (strncmp(path, "/v1/mint/quote/bolt11/", 22) == 0 && get)
+		return (get_quote(conn, path + 22, 0));
+	if (strncmp(path, "/v1/melt/quote/bolt11/", 22) == 0 && get)
+		return (get_quote(conn, path + 22, 1));
 	if (strcmp(path, "/v1/swap") == 0 ||
 	    strcmp(path, "/v1/checkstate") == 0 ||
-	    strcmp(path, "/v1/restore") == 0) {
+	    strcmp(path, "/v1/restore") == 0 ||
+	    strcmp(path, "/v1/mint/quote/bolt11") == 0 ||
+	    strcmp(path, "/v1/melt/quote/bolt11") == 0 ||
+	    strcmp(path, "/v1/mint/bolt11") == 0 ||
+	    strcmp(path, "/v1/melt/bolt11") == 0) {
 		json_t	*body;
-		int	 rv;
 
 		if (strcmp(req->method, "POST") != 0) {
 			proxy_reply_json(conn, 405,
@@ -129,14 +147,22 @@ mint_route(struct http_conn *conn, struct http_request *req)
 		}
 		if ((body = body_json(conn, req)) == NULL)
 			return (0);
-		if (path[4] == 's')
-			rv = post_swap(conn, body);
-		else if (path[4] == 'c')
-			rv = post_checkstate(conn, body);
+		if (strcmp(path, "/v1/swap") == 0)
+			post_swap(conn, body);
+		else if (strcmp(path, "/v1/checkstate") == 0)
+			post_checkstate(conn, body);
+		else if (strcmp(path, "/v1/restore") == 0)
+			post_restore(conn, body);
+		else if (strcmp(path, "/v1/mint/quote/bolt11") == 0)
+			post_mint_quote(conn, body);
+		else if (strcmp(path, "/v1/melt/quote/bolt11") == 0)
+			post_melt_quote(conn, body);
+		else if (strcmp(path, "/v1/mint/bolt11") == 0)
+			post_mint(conn, body);
 		else
-			rv = post_restore(conn, body);
+			post_melt(conn, body);
 		json_decref(body);
-		return (rv);
+		return (0);
 	}
 	if (strncmp(path, "/v1/keys/", 9) == 0) {
 		if (!get) {
@@ -220,7 +246,7 @@ mint_answer(struct mint_call *mc, struct imsg *imsg)
 		return (NULL);
 	switch (imsg_get_type(imsg)) {
 	case IMSG_MINT_SIGNATURES:
-		if (mc->mc_kind != MC_SWAP ||
+		if ((mc->mc_kind != MC_SWAP && mc->mc_kind != MC_MINT) ||
 		    len != sizeof(n) + n * sizeof(sg) || n > IPC_OUTPUTS_MAX)
 			return (NULL);
 		if ((a = json_array()) == NULL)
@@ -274,11 +300,45 @@ mint_answer(struct mint_call *mc, struct imsg *imsg)
 		j = json_pack("{s:o, s:O, s:o}", "outputs", a, "signatures", b,
 		    "promises", b);
 		break;
+	case IMSG_MINT_QUOTE:
+		/* n came first in the others; here the quote leads */
+		return (NULL);
 	default:
 		return (NULL);
 	}
 	if (j == NULL)
 		fatal("json_pack");
+	return (j);
+}
+
+/* A quote, with the change of a melt; NULL if malformed. */
+static json_t *
+quote_answer(struct mint_call *mc, struct imsg *imsg)
+{
+	struct ipc_quote	 q;
+	struct ipc_signature	*sig;
+	json_t			*j;
+	uint32_t		 n;
+	size_t			 len = imsg_get_len(imsg);
+
+	if ((mc->mc_kind != MC_QUOTE && mc->mc_kind != MC_MELT_QUOTE) ||
+	    imsg_get_buf(imsg, &q, sizeof(q)) == -1 ||
+	    imsg_get_buf(imsg, &n, sizeof(n)) == -1 || n > IPC_OUTPUTS_MAX ||
+	    len != sizeof(q) + sizeof(n) + n * sizeof(*sig) ||
+	    !ipc_str_ok(q.q_id, sizeof(q.q_id)) ||
+	    !ipc_str_ok(q.q_unit, sizeof(q.q_unit)) ||
+	    !ipc_str_ok(q.q_pubkey, sizeof(q.q_pubkey)) ||
+	    !ipc_str_ok(q.q_request, sizeof(q.q_request)) ||
+	    q.q_melt != (mc->mc_kind == MC_MELT_QUOTE))
+		return (NULL);
+	if ((sig = calloc(n + 1, sizeof(*sig))) == NULL)
+		fatal(NULL);
+	if (n > 0 && imsg_get_buf(imsg, sig, n * sizeof(*sig)) == -1) {
+		free(sig);
+		return (NULL);
+	}
+	j = quote_json(&q, sig, n);
+	free(sig);
 	return (j);
 }
 
@@ -307,6 +367,13 @@ call_done(struct imsg *imsg, void *arg)
 		    keyset_json(&k, mc->mc_kind == MC_KEYS)) == -1)
 			fatal(NULL);
 		return;		/* more to come */
+	case IMSG_MINT_QUOTE:
+		if ((j = quote_answer(mc, imsg)) == NULL)
+			goto bad;
+		http_conn_set_closecb(mc->mc_conn, NULL, NULL);
+		reply_json(mc->mc_conn, 200, j);
+		call_free(mc);
+		return;
 	case IMSG_MINT_SIGNATURES:
 	case IMSG_MINT_STATES:
 	case IMSG_MINT_RESTORED:
@@ -563,6 +630,228 @@ post_restore(struct http_conn *conn, json_t *body)
 	call_start(conn, MC_RESTORE, IMSG_MINT_RESTORE, buf,
 	    sizeof(n) + n * sizeof(*out));
 	free(buf);
+	return (0);
+}
+
+static const char *
+quote_state(uint32_t s)
+{
+	switch (s) {
+	case 1:
+		return ("UNPAID");
+	case 2:
+		return ("PAID");
+	case 3:
+		return ("ISSUED");
+	case 4:
+		return ("PENDING");
+	default:
+		return ("UNKNOWN");
+	}
+}
+
+/* NUT-04 / NUT-05 quote responses */
+static json_t *
+quote_json(const struct ipc_quote *q, const struct ipc_signature *change,
+    uint32_t n)
+{
+	char	 pre[65];
+	json_t	*j, *a;
+	uint32_t i;
+
+	if ((j = json_pack("{s:s, s:s, s:I, s:s, s:s}", "quote", q->q_id,
+	    "request", q->q_request, "amount", (json_int_t)q->q_amount,
+	    "unit", q->q_unit, "state", quote_state(q->q_state))) == NULL)
+		fatal("json_pack");
+	if (q->q_expiry != 0)
+		json_object_set_new(j, "expiry", json_integer(q->q_expiry));
+	else
+		json_object_set_new(j, "expiry", json_null());
+	if (!q->q_melt) {
+		/* Newer wallets read "paid" too, older ones only that. */
+		json_object_set_new(j, "paid", json_boolean(q->q_state ==
+		    2 || q->q_state == 3));
+		if (q->q_pubkey[0] != '\0')
+			json_object_set_new(j, "pubkey",
+			    json_string(q->q_pubkey));
+		return (j);
+	}
+	json_object_set_new(j, "fee_reserve",
+	    json_integer((json_int_t)q->q_fee_reserve));
+	json_object_set_new(j, "paid", json_boolean(q->q_state == 2));
+	if (q->q_has_preimage) {
+		hex_encode(pre, q->q_preimage, 32);
+		json_object_set_new(j, "payment_preimage", json_string(pre));
+	} else
+		json_object_set_new(j, "payment_preimage", json_null());
+	if (n > 0) {
+		if ((a = json_array()) == NULL)
+			fatal(NULL);
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, signature_json(&change[i]));
+		json_object_set_new(j, "change", a);
+	}
+	return (j);
+}
+
+static int
+get_quote(struct http_conn *conn, const char *id, int melt)
+{
+	struct ipc_quote_ref	 qr;
+
+	memset(&qr, 0, sizeof(qr));
+	if (*id == '\0' || strlcpy(qr.qr_id, id, sizeof(qr.qr_id)) >=
+	    sizeof(qr.qr_id) || !ipc_str_ok(qr.qr_id, sizeof(qr.qr_id))) {
+		mint_error(conn, E_REQUEST, "quote not found");
+		return (0);
+	}
+	qr.qr_melt = melt;
+	call_start(conn, melt ? MC_MELT_QUOTE : MC_QUOTE, IMSG_MINT_QUOTE_GET,
+	    &qr, sizeof(qr));
+	return (0);
+}
+
+/* POST /v1/mint/quote/bolt11 {"amount", "unit", "description"?, "pubkey"?} */
+static int
+post_mint_quote(struct http_conn *conn, json_t *body)
+{
+	struct ipc_mint_quote_req mq;
+	json_t			*unit, *desc, *pub;
+
+	memset(&mq, 0, sizeof(mq));
+	unit = json_object_get(body, "unit");
+	desc = json_object_get(body, "description");
+	pub = json_object_get(body, "pubkey");
+	if (parse_amount(json_object_get(body, "amount"), &mq.mq_amount) ==
+	    -1 || !json_is_string(unit) ||
+	    strlcpy(mq.mq_unit, json_string_value(unit),
+	    sizeof(mq.mq_unit)) >= sizeof(mq.mq_unit))
+		return (parse_error(conn, "amount and unit are needed"));
+	if (desc != NULL && !json_is_null(desc) && (!json_is_string(desc) ||
+	    strlcpy(mq.mq_description, json_string_value(desc),
+	    sizeof(mq.mq_description)) >= sizeof(mq.mq_description) ||
+	    !ipc_str_ok(mq.mq_description, sizeof(mq.mq_description))))
+		return (parse_error(conn, "invalid description"));
+	if (pub != NULL && !json_is_null(pub)) {
+		if (parse_hex(pub, mq.mq_pubkey, IPC_Y_LEN) == -1) {
+			mint_error(conn, 20009, "invalid pubkey");
+			return (0);
+		}
+		mq.mq_has_pubkey = 1;
+	}
+	call_start(conn, MC_QUOTE, IMSG_MINT_QUOTE_NEW, &mq, sizeof(mq));
+	return (0);
+}
+
+/* POST /v1/melt/quote/bolt11 {"request", "unit", "options"?} */
+static int
+post_melt_quote(struct http_conn *conn, json_t *body)
+{
+	struct ipc_melt_quote_req mq;
+	json_t			*req, *unit, *opt;
+
+	memset(&mq, 0, sizeof(mq));
+	req = json_object_get(body, "request");
+	unit = json_object_get(body, "unit");
+	if (!json_is_string(req) || strlcpy(mq.mq_request,
+	    json_string_value(req), sizeof(mq.mq_request)) >=
+	    sizeof(mq.mq_request) || !json_is_string(unit) ||
+	    strlcpy(mq.mq_unit, json_string_value(unit), sizeof(mq.mq_unit)) >=
+	    sizeof(mq.mq_unit) ||
+	    !ipc_str_ok(mq.mq_request, sizeof(mq.mq_request)))
+		return (parse_error(conn, "request and unit are needed"));
+	opt = json_object_get(json_object_get(json_object_get(body,
+	    "options"), "amountless"), "amount_msat");
+	if (opt != NULL && parse_amount(opt, &mq.mq_amountless_msat) == -1)
+		return (parse_error(conn, "invalid amountless amount"));
+	call_start(conn, MC_MELT_QUOTE, IMSG_MINT_MELT_QUOTE_NEW, &mq,
+	    sizeof(mq));
+	return (0);
+}
+
+/* POST /v1/mint/bolt11 {"quote", "outputs", "signature"?} */
+static int
+post_mint(struct http_conn *conn, json_t *body)
+{
+	struct ipc_mint_req	 mr;
+	struct ipc_output	*out;
+	unsigned char		*buf;
+	json_t			*quote, *sig;
+	const char		*err;
+	size_t			 len;
+
+	memset(&mr, 0, sizeof(mr));
+	quote = json_object_get(body, "quote");
+	if (!json_is_string(quote) || strlcpy(mr.mr_quote,
+	    json_string_value(quote), sizeof(mr.mr_quote)) >=
+	    sizeof(mr.mr_quote) || !ipc_str_ok(mr.mr_quote,
+	    sizeof(mr.mr_quote)))
+		return (parse_error(conn, "quote is needed"));
+	sig = json_object_get(body, "signature");
+	if (sig != NULL && !json_is_null(sig)) {
+		if (parse_hex(sig, mr.mr_signature, 64) == -1) {
+			mint_error(conn, 20008, "invalid signature");
+			return (0);
+		}
+		mr.mr_has_signature = 1;
+	}
+	len = sizeof(mr) + IPC_OUTPUTS_MAX * sizeof(*out);
+	if ((buf = calloc(1, len)) == NULL)
+		fatal(NULL);
+	out = (struct ipc_output *)(buf + sizeof(mr));
+	if ((err = parse_outputs(json_object_get(body, "outputs"), out,
+	    IPC_OUTPUTS_MAX, &mr.mr_noutputs)) != NULL) {
+		free(buf);
+		return (parse_error(conn, err));
+	}
+	memcpy(buf, &mr, sizeof(mr));
+	call_start(conn, MC_MINT, IMSG_MINT_MINT, buf, sizeof(mr) +
+	    mr.mr_noutputs * sizeof(*out));
+	free(buf);
+	return (0);
+}
+
+/* POST /v1/melt/bolt11 {"quote", "inputs", "outputs"?} */
+static int
+post_melt(struct http_conn *conn, json_t *body)
+{
+	struct ipc_melt_req	 ml;
+	struct ipc_proof_in	*in;
+	struct ipc_output	*out;
+	unsigned char		*buf;
+	json_t			*quote, *outs;
+	const char		*err;
+	size_t			 len;
+
+	memset(&ml, 0, sizeof(ml));
+	quote = json_object_get(body, "quote");
+	if (!json_is_string(quote) || strlcpy(ml.ml_quote,
+	    json_string_value(quote), sizeof(ml.ml_quote)) >=
+	    sizeof(ml.ml_quote) || !ipc_str_ok(ml.ml_quote,
+	    sizeof(ml.ml_quote)))
+		return (parse_error(conn, "quote is needed"));
+	len = sizeof(ml) + IPC_INPUTS_MAX * sizeof(*in) +
+	    IPC_OUTPUTS_MAX * sizeof(*out);
+	if ((buf = calloc(1, len)) == NULL)
+		fatal(NULL);
+	in = (struct ipc_proof_in *)(buf + sizeof(ml));
+	if ((err = parse_proofs(json_object_get(body, "inputs"), in,
+	    IPC_INPUTS_MAX, &ml.ml_ninputs)) != NULL) {
+		freezero(buf, len);
+		return (parse_error(conn, err));
+	}
+	out = (struct ipc_output *)(in + ml.ml_ninputs);
+	outs = json_object_get(body, "outputs");
+	if (outs != NULL && !json_is_null(outs) &&
+	    json_array_size(outs) > 0 && (err = parse_outputs(outs, out,
+	    IPC_OUTPUTS_MAX, &ml.ml_noutputs)) != NULL) {
+		freezero(buf, len);
+		return (parse_error(conn, err));
+	}
+	memcpy(buf, &ml, sizeof(ml));
+	call_start(conn, MC_MELT_QUOTE, IMSG_MINT_MELT, buf, sizeof(ml) +
+	    ml.ml_ninputs * sizeof(*in) + ml.ml_noutputs * sizeof(*out));
+	freezero(buf, len);
 	return (0);
 }
 

@@ -1,8 +1,10 @@
 # cashu-ts, a wallet no one here wrote, against the node's own mint:
 # it loads the mint (recomputing the keyset ids), receives test tokens
 # (swaps), fails a double spend with 11001, checks states, and restores
-# deterministic proofs; a hundred concurrent swaps of the same proofs
-# let exactly one win; every invalid swap gets its NUT error.  Installed from npm at the version pinned in
+# deterministic proofs; mints through a bolt11 quote (also a NUT-20
+# locked one) and melts with NUT-08 change, a failed payment freeing its
+# inputs; a hundred concurrent swaps of the same proofs let exactly one
+# win; every invalid swap gets its NUT error.  Installed from npm at the version pinned in
 # regress/interop/package-lock.json.
 
 . "$(dirname "$0")/../integration/lib.sh"
@@ -33,6 +35,8 @@ check "routstrctl mint token makes cashuB tokens" sh -c \
     "echo '$t1' | grep -q '^cashuB' && echo '$t2' | grep -q '^cashuB'"
 (cd "$INTEROP" && timeout 120 node cashu-ts.mjs "http://127.0.0.1:$PORT" \
     "$t1" "$t2") 2>&1 | sed 's/^\(ok\|not ok\) - /\1 - cashu-ts: /'
+(cd "$INTEROP" && timeout 120 node lightning.mjs "http://127.0.0.1:$PORT") \
+    2>&1 | sed 's/^\(ok\|not ok\) - /\1 - cashu-ts: /'
 t3=$("$ROUTSTRCTL" -s "$T/ctl.sock" mint token 100)
 (cd "$INTEROP" && timeout 120 node race.mjs "http://127.0.0.1:$PORT" \
     "$t3" 100) 2>&1
