@@ -20,9 +20,11 @@
  * with fee fee_msat (fee_limit_msat lower than that fails it, as a real
  * node finds no route), and preimage 32 zero bytes: the real one is not
  * known.  Our own invoices are paid internally and at once: fee 0, the
- * real preimage, and the invoice becomes PAID (with paid_delay 0 they
- * are paid before anyone can, so paying one fails).  Paying an invoice
- * that is paid already, or whose payment is still under way, fails.
+ * real preimage, and the invoice becomes PAID.  Paying one fails only
+ * once a payment paid it or it expired: one that merely paid itself
+ * after paid_delay can still be paid, so that a wallet may melt a
+ * mint quote's invoice at any time.  Paying an invoice whose
+ * payment is still under way or done fails.
  * A description containing
  *	"fake:fail"	makes the payment FAILED,
  *	"fake:pending"	keeps it PENDING,
@@ -417,10 +419,15 @@ fake_pay_invoice(struct ln_backend *be, struct ln_request *req,
 			return;
 		}
 	}
+	/*
+	 * Its own invoice: refused once a payment paid it, not when it only
+	 * counts as paid because fake invoices pay themselves (a melt of a
+	 * mint quote of the same mint must work whenever it comes).
+	 */
 	if ((own = inv_find(f, b.payment_hash)) != NULL &&
-	    inv_state(own) != LN_INVOICE_UNPAID) {
-		pay_fail(req, &res, inv_state(own) == LN_INVOICE_PAID ?
-		    "invoice already paid" : "invoice expired");
+	    (own->i_paid || time(NULL) >= own->i_expires_at)) {
+		pay_fail(req, &res, own->i_paid ? "invoice already paid" :
+		    "invoice expired");
 		return;
 	}
 	res.fee_msat = own != NULL ? 0 : f->conf.fee_msat;

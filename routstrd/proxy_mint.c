@@ -908,8 +908,10 @@ keyset_json(const struct ipc_mint_keyset *k, int with_keys)
 			    json_string(hex)) == -1)
 				fatal(NULL);
 		}
-		j = json_pack("{s:s, s:s, s:o}", "id", id, "unit",
-		    k->mk_unit, "keys", keys);
+		/* "active" and the fee too: nutshell's wallet wants them. */
+		j = json_pack("{s:s, s:s, s:b, s:I, s:o}", "id", id, "unit",
+		    k->mk_unit, "active", k->mk_active, "input_fee_ppk",
+		    (json_int_t)k->mk_fee_ppk, "keys", keys);
 	} else
 		j = json_pack("{s:s, s:s, s:b, s:I}", "id", id, "unit",
 		    k->mk_unit, "active", k->mk_active, "input_fee_ppk",

@@ -459,6 +459,12 @@ main(void)
 	T(create(be, &g, 1000, "now", 60) == 0 && g.inv.ok &&
 	    status(be, &g2, g.inv.payment_hash) == 0 &&
 	    g2.st.state == LN_INVOICE_PAID, "delay 0: PAID at once");
+	memcpy(inv, g.inv.bolt11, strlen(g.inv.bolt11) + 1);
+	T(pay(be, &g, inv, 0, 0) == 0 && g.pay.state == LN_PAYMENT_SUCCEEDED,
+	    "an own invoice that paid itself can still be paid once "
+	    "(a melt of a mint quote's invoice)");
+	T(pay(be, &g, inv, 0, 0) == 0 && g.pay.state == LN_PAYMENT_FAILED,
+	    "... but not twice (%s)", g.pay.error);
 	foreign(inv, sizeof(inv), BOLT11_MAINNET, 3000, "slow", 0, hash);
 	memset(&g, 0, sizeof(g));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
