@@ -86,8 +86,9 @@ struct ce_sock {
 struct ce_lookup {
 	TAILQ_ENTRY(ce_lookup)	 l_entry;
 	uint32_t		 l_id;
-	void			(*l_done)(int, const struct sockaddr_storage *,
-				    size_t, void *);
+	void			(*l_done)(int,
+				    const struct sockaddr_storage *, size_t,
+				    void *);
 	void			*l_arg;
 };
 
@@ -101,11 +102,11 @@ struct curlev_req {
 	int			 r_cancelled;
 	int			 r_indone;	/* in p_on_done */
 	int			 r_paused;	/* the caller's wish */
-	int			 r_curl_paused;	/* libcurl holds data */
-	int			 r_literal;	/* the host is an address */
+	int			 r_curl_paused; /* libcurl holds bytes */
+	int			 r_literal;	/* host is an address */
 	int			 r_hdone;	/* final headers seen */
 	struct timespec		 r_start;
-	struct event		 r_ev;		/* name lookup deadline */
+	struct event		 r_ev;		/* lookup deadline */
 	int			 r_ev_set;
 
 	CURL			*r_easy;
@@ -118,8 +119,8 @@ struct curlev_req {
 	size_t			 r_calen;
 	char			*r_logname;
 	const char		*r_method;
-	char			 r_host[IPC_HOST_MAX];	/* no brackets */
-	char			 r_curlhost[IPC_HOST_MAX]; /* as libcurl has it */
+	char			 r_host[IPC_HOST_MAX];	/* no [] */
+	char			 r_curlhost[IPC_HOST_MAX]; /* libcurl's */
 	uint16_t		 r_port;
 	struct ce_name		*r_name;
 	size_t			 r_naddrs;
@@ -185,13 +186,15 @@ static unsigned char		*ce_ca;
 static size_t			 ce_calen;
 static struct event		 ce_timer;
 static struct event		 ce_todo_event;
-static int			 ce_depth;	/* libcurl calls on the stack */
+static int			 ce_depth;	/* libcurl on the stack */
 static int			 ce_global;
 static struct reqlist		 ce_reqs = TAILQ_HEAD_INITIALIZER(ce_reqs);
-static struct reqlist		 ce_todos = TAILQ_HEAD_INITIALIZER(ce_todos);
+static struct reqlist		 ce_todos =
+				    TAILQ_HEAD_INITIALIZER(ce_todos);
 static TAILQ_HEAD(ce_names_head, ce_name) ce_names =
 				    TAILQ_HEAD_INITIALIZER(ce_names);
-static TAILQ_HEAD(, ce_sock)	 ce_socks = TAILQ_HEAD_INITIALIZER(ce_socks);
+static TAILQ_HEAD(, ce_sock)	 ce_socks =
+				    TAILQ_HEAD_INITIALIZER(ce_socks);
 static TAILQ_HEAD(, ce_lookup)	 ce_lookups =
 				    TAILQ_HEAD_INITIALIZER(ce_lookups);
 static int			 ce_nnames;
@@ -235,6 +238,8 @@ curlev_init(const char *cafile)
 	if (fd != -1)
 		close(fd);
 
+	evtimer_set(&ce_timer, ce_timer_ev, NULL);
+	evtimer_set(&ce_todo_event, ce_todo_ev, NULL);
 	if ((ce_multi = curl_multi_init()) == NULL ||
 	    (ce_share = curl_share_init()) == NULL) {
 		log_warnx("%s: out of memory", __func__);
@@ -246,8 +251,6 @@ curlev_init(const char *cafile)
 	/* TLS sessions survive the easy handles that made them. */
 	curl_share_setopt(ce_share, CURLSHOPT_SHARE,
 	    CURL_LOCK_DATA_SSL_SESSION);
-	evtimer_set(&ce_timer, ce_timer_ev, NULL);
-	evtimer_set(&ce_todo_event, ce_todo_ev, NULL);
 	return (0);
 }
 
@@ -276,10 +279,11 @@ curlev_shutdown(void)
 	while ((l = TAILQ_FIRST(&ce_lookups)) != NULL)
 		imsg_resolve_cancel(l->l_id);
 	if (ce_multi != NULL) {
-		evtimer_del(&ce_timer);
-		evtimer_del(&ce_todo_event);
+		/* it may still call ce_timer_cb and ce_socket_cb */
 		curl_multi_cleanup(ce_multi);
 		ce_multi = NULL;
+		evtimer_del(&ce_timer);
+		evtimer_del(&ce_todo_event);
 	}
 	while ((s = TAILQ_FIRST(&ce_socks)) != NULL) {
 		event_del(&s->s_ev);
@@ -689,8 +693,8 @@ static int
 ce_parse_url(struct curlev_req *r, const char *url)
 {
 	char		 sch[8], host[IPC_HOST_MAX];
-	char		*scheme = NULL, *chost = NULL, *port = NULL, *path = NULL;
-	char		*user = NULL;
+	char		*scheme = NULL, *chost = NULL, *port = NULL;
+	char		*path = NULL, *user = NULL;
 	const char	*errstr;
 	struct in6_addr	 in6;
 	struct in_addr	 in4;
@@ -784,7 +788,8 @@ static void
 ce_add(struct curlev_req *r)
 {
 	struct curl_slist	*sl;
-	char			 entry[RESOLVE_ENTRY], addr[INET6_ADDRSTRLEN];
+	char			 entry[RESOLVE_ENTRY];
+	char			 addr[INET6_ADDRSTRLEN];
 	const void		*a;
 	size_t			 i;
 	long			 left;

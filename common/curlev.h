@@ -28,12 +28,12 @@
 
 #define CURLEV_CAFILE		"/etc/ssl/certs/ca-certificates.crt"
 #define CURLEV_CA_MAX		(4 * 1024 * 1024)
-#define CURLEV_CONNECT_MS	10000	/* default connect + TLS timeout */
-#define CURLEV_TIMEOUT_MS	60000	/* default total, name lookup included */
-#define CURLEV_MAXRESPONSE	(8 * 1024 * 1024)	/* default body limit */
+#define CURLEV_CONNECT_MS	10000	/* connect and TLS, default */
+#define CURLEV_TIMEOUT_MS	60000	/* in all, default */
+#define CURLEV_MAXRESPONSE	(8 * 1024 * 1024) /* body, default */
 #define CURLEV_HEADERS_MAX	100	/* response header lines */
-#define CURLEV_HEADERS_SIZE	(64 * 1024)	/* response header bytes */
-#define CURLEV_NAME_TTL		60	/* seconds a resolved name is reused */
+#define CURLEV_HEADERS_SIZE	(64 * 1024)	/* header bytes */
+#define CURLEV_NAME_TTL		60	/* seconds an answer is kept */
 #define CURLEV_NAMES_MAX	64	/* names remembered */
 
 /* struct curlev_result r_error */
@@ -60,28 +60,28 @@ struct curlev_result {
 	const char	*r_errstr;	/* short; "" when r_error is 0 */
 	const char	*r_detail;	/* libcurl's own words, may be "" */
 	long		 r_status;	/* HTTP status, 0 if none came */
-	int		 r_sent;	/* 0: the server never saw the request */
+	int		 r_sent;	/* 0: the server never saw it */
 	int		 r_http;	/* 1, 2: the HTTP version used */
 	uint64_t	 r_received;	/* body bytes */
-	const char	*r_body;	/* collected body, NUL-terminated, or */
-	size_t		 r_bodylen;	/* NULL when streamed to p_on_body */
+	const char	*r_body;	/* collected, NUL-terminated; */
+	size_t		 r_bodylen;	/* NULL with a p_on_body */
 };
 
 struct curlev_req;
 
 struct curlev_params {
-	const char		*p_method;	/* NULL: GET, POST with a body */
+	const char		*p_method;	/* NULL: GET, or POST */
 	const char		*p_url;
-	const char * const	*p_headers;	/* "Name: value", NULL ends */
+	const char * const	*p_headers;	/* "Name: value", NULL */
 	const void		*p_body;	/* copied */
 	size_t			 p_bodylen;
-	const void		*p_ca;		/* PEM: trust this instead of */
-	size_t			 p_calen;	/* the bundle; copied */
+	const void		*p_ca;		/* PEM CA, or NULL */
+	size_t			 p_calen;
 	uint32_t		 p_connect_ms;	/* 0: CURLEV_CONNECT_MS */
 	uint32_t		 p_timeout_ms;	/* 0: CURLEV_TIMEOUT_MS */
-	uint32_t		 p_lowspeed_bytes; /* abort when under this many */
-	uint32_t		 p_lowspeed_secs;  /* bytes/s this long; 0: off */
-	uint64_t		 p_maxresponse;	/* 0: CURLEV_MAXRESPONSE */
+	uint32_t		 p_lowspeed_bytes; /* abort under this many */
+	uint32_t		 p_lowspeed_secs;  /* bytes/s this long */
+	uint64_t		 p_maxresponse;	/* 0: the default */
 	int			 p_flags;	/* CURLEV_F_* */
 	/*
 	 * The final response's status and headers (curlev_header()).
@@ -93,15 +93,16 @@ struct curlev_params {
 	 * call curlev_pause(req, 1), here or later; the bytes passed are
 	 * taken either way.  NULL: the body is collected into r_body.
 	 */
-	int	(*p_on_body)(struct curlev_req *, const void *, size_t, void *);
-	/* Once, unless cancelled.  The request is freed when it returns. */
-	void	(*p_on_done)(struct curlev_req *, const struct curlev_result *,
+	int	(*p_on_body)(struct curlev_req *, const void *, size_t,
 		    void *);
+	/* Once, unless cancelled.  The request is freed when it returns. */
+	void	(*p_on_done)(struct curlev_req *,
+		    const struct curlev_result *, void *);
 	void			*p_arg;
 };
 
 #define CURLEV_F_HTTP1		0x01	/* never HTTP/2 */
-#define CURLEV_F_FRESH		0x02	/* a new connection, not kept */
+#define CURLEV_F_FRESH		0x02	/* a connection of its own */
 
 /*
  * A resolver: look host up and call done(error, addrs, n, arg) later,
@@ -118,7 +119,11 @@ struct curlev_resolver {
 
 struct peer;
 
-/* Before the sandbox: libcurl, the CA bundle (NULL: CURLEV_CAFILE). */
+/*
+ * After event_init(), before the sandbox: libcurl and the CA bundle
+ * (NULL: CURLEV_CAFILE; a missing default bundle only warns).  p_ca
+ * replaces the bundle for one request (LND's tls.cert).
+ */
 int		 curlev_init(const char *);
 /* Cancel everything, without callbacks, and let libcurl go. */
 void		 curlev_shutdown(void);

@@ -61,7 +61,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         try:
             self.get()
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             self.close_connection = True
 
     def get(self):
@@ -88,7 +88,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.chunk(b"tick %d\n" % i + b"." * 1000)
                     i += 1
                     time.sleep(0.01)
-            except (BrokenPipeError, ConnectionResetError):
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
                 with lock:
                     stats["aborted"] += 1
                 self.close_connection = True
@@ -96,7 +96,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(float(q.get("delay", "5")))
             try:
                 self.reply(200, b"late\n")
-            except (BrokenPipeError, ConnectionResetError):
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
                 self.close_connection = True
         elif p == "/big":
             self.reply(200, b"x" * int(q.get("size", "1000")))

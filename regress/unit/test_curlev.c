@@ -60,15 +60,15 @@ struct got {
 	double			 t_body[MAXTIMES];
 	double			 t_done;
 	double			 t_start;
-	int			 pause_at;	/* pause after this many chunks */
+	int			 pause_at;	/* pause after N pieces */
 	int			 resume_ms;
 	struct event		 resume_ev;
-	int			 paused_calls;	/* body while paused: a bug */
+	int			 paused_calls;	/* must stay 0 */
 	int			 paused;
 	int			 cancel_at;	/* cancel in p_on_body */
 	int			 abort_at;	/* return 1 in p_on_body */
 	int			 cancelled;
-	int			*count;		/* shared done counter */
+	int			*count;		/* shared counter */
 	struct curlev_req	*req;
 };
 
@@ -270,8 +270,9 @@ struct fake_lookup {
 	uint32_t		 f_id;
 	struct event		 f_ev;
 	char			 f_host[IPC_HOST_MAX];
-	void			(*f_done)(int, const struct sockaddr_storage *,
-				    size_t, void *);
+	void			(*f_done)(int,
+				    const struct sockaddr_storage *, size_t,
+				    void *);
 	void			*f_arg;
 };
 static TAILQ_HEAD(, fake_lookup) fakes = TAILQ_HEAD_INITIALIZER(fakes);
