@@ -543,6 +543,34 @@ closed_port(void)
 	return (port);
 }
 
+/* Listening, backlog 0, never accepting, its queue filled. */
+static int
+full_listener(int *port, int *cfd)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 s, i;
+
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(s, (struct sockaddr *)&sin, &len) == -1 ||
+	    listen(s, 0) == -1)
+		return (-1);
+	*port = ntohs(sin.sin_port);
+	for (i = 0; i < 4; i++) {
+		if ((cfd[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK,
+		    0)) == -1)
+			return (-1);
+		(void)connect(cfd[i], (struct sockaddr *)&sin, sizeof(sin));
+	}
+	usleep(100000);
+	return (s);
+}
+
 /*
  * The cases.
  */
@@ -644,6 +672,19 @@ test_basic(void)
 	T(g.done && g.status == 302 && strcmp(g.location, "/hello") ==
 	    0 && g.len == 0, "302 not followed, Location given");
 	got_free(&g);
+
+	/* Proxies in the environment are not used. */
+	setenv("http_proxy", "http://127.0.0.1:1", 1);
+	setenv("HTTPS_PROXY", "http://127.0.0.1:1", 1);
+	setenv("ALL_PROXY", "http://127.0.0.1:1", 1);
+	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/hello",
+	    sv_http);
+	(void)get(&g, url);
+	T(g.done && g.status == 200, "http_proxy and ALL_PROXY ignored");
+	got_free(&g);
+	unsetenv("http_proxy");
+	unsetenv("HTTPS_PROXY");
+	unsetenv("ALL_PROXY");
 
 	/* HEAD */
 	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/hello",
@@ -916,7 +957,7 @@ test_errors(void)
 		"http://[fe80::1%25eth0]/", "http://ex%61mple.invalid/",
 		"http://127.0.0.1:0/", "http://127.0.0.1:99999/", NULL };
 	const char		*crlf[] = { "X-A: b\r\nX-Evil: 1", NULL };
-	int			 i, refused = 0;
+	int			 i, refused = 0, lfd, port, cfd[4];
 
 	for (i = 0; bad[i] != NULL; i++) {
 		got_init(&g);
@@ -942,6 +983,24 @@ test_errors(void)
 	T(g.done && g.error == CURLEV_E_CONNECT && !g.sent &&
 	    g.status == 0, "connection refused (%d %s)", g.error, g.errstr);
 	got_free(&g);
+
+	/* A listener whose queue is full drops the SYN: connect timeout. */
+	if ((lfd = full_listener(&port, cfd)) != -1) {
+		(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+		got_init(&g);
+		params(&p, &g, url, 0);
+		p.p_connect_ms = 300;
+		t0 = now_ms();
+		(void)fetch(&g, &p, 5000);
+		T(g.done && g.error == CURLEV_E_TIMEOUT && !g.sent &&
+		    now_ms() - t0 < 1500, "connect timeout (%d %s, %.0f ms)",
+		    g.error, g.errstr, now_ms() - t0);
+		got_free(&g);
+		for (i = 0; i < 4; i++)
+			close(cfd[i]);
+		close(lfd);
+	} else
+		T(0, "a listener with a full queue");
 
 	/* Names that do not resolve. */
 	(void)snprintf(url, sizeof(url), "http://nx.invalid:%d/", sv_http);
