@@ -55,6 +55,8 @@ enum imsg_type {
 	IMSG_CONF_MODEL,	/* struct ipc_conf_model */
 	IMSG_CONF_LEDGER,	/* struct ipc_conf_ledger */
 	IMSG_CONF_MINT,		/* [fd: seed file]; struct ipc_conf_mint */
+	IMSG_CONF_LND_MACAROON,	/* fd: LND's macaroon file; no payload */
+	IMSG_CONF_LND_CERT,	/* fd: LND's tls.cert; no payload */
 	IMSG_CONF_TRUSTED_MINT,	/* struct ipc_conf_url */
 	IMSG_CONF_NOSTR_KEY,	/* fd: Nostr secret key file; no payload */
 	IMSG_CONF_RELAY,	/* struct ipc_conf_url */

@@ -247,19 +247,6 @@ ln_done_payment(struct ln_request *req, const struct ln_payment *p,
 	req_answer(req, after);
 }
 
-void
-ln_hash_hex(char *out, const uint8_t hash[32])
-{
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = hex[hash[i] >> 4];
-		out[2 * i + 1] = hex[hash[i] & 0xf];
-	}
-	out[64] = '\0';
-}
-
 /*
  * max(min_msat, percent of amount_msat), both rounded up to whole sats
  * (nutshell's fee_reserve).  Saturates instead of overflowing.

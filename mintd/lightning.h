@@ -27,6 +27,9 @@
 #define LN_CHECKING_ID_MAX	128
 #define LN_ERROR_MAX		128
 #define LN_EXPIRY_MAX		(365 * 24 * 3600)	/* create_invoice */
+/* The fee reserve of a payment, as nutshell's: max(2 sat, 1%). */
+#define LN_RESERVE_MIN_MSAT	2000
+#define LN_RESERVE_PERCENT	1
 
 struct ln_backend;
 
@@ -130,8 +133,6 @@ struct ln_fake_conf {
 };
 
 #define LN_FAKE_FEE_MSAT	1000	/* nutshell's FakeWallet: 1 sat */
-#define LN_FAKE_RESERVE_MIN	2000	/* nutshell: 2 sat */
-#define LN_FAKE_RESERVE_PERCENT	1
 #define LN_FAKE_MAX_INVOICES	100000
 #define LN_FAKE_EXPIRY		3600	/* nutshell's default */
 
@@ -149,6 +150,16 @@ int		 ln_fake_node_id(const struct ln_backend *, uint8_t[33]);
  * there is no such payment or it is settled already. */
 int		 ln_fake_resolve(struct ln_backend *,
 		    const uint8_t payment_hash[32], int succeeded);
+
+/*
+ * LND over its REST API (ln_lnd.c): url "https://host:port", the bytes
+ * of the macaroon file, LND's tls.cert in PEM (NULL: the system's CAs),
+ * all copied.  Before the sandbox, after curlev_init().  Payments give
+ * up after LN_LND_PAY_TIMEOUT seconds of trying routes.
+ */
+#define LN_LND_PAY_TIMEOUT	60
+struct ln_backend *ln_lnd_new(const char *, const void *, size_t,
+		    const void *, size_t);
 
 /*
  * For backends.  ln_backend_new() wraps a backend's state (softc) and
@@ -194,8 +205,7 @@ void		 ln_done_invoice_status(struct ln_request *,
 void		 ln_done_payment(struct ln_request *, const struct ln_payment *,
 		    const struct timeval *after);
 
-/* Helpers for backends: hex of a payment hash (65 bytes), fee reserve. */
-void		 ln_hash_hex(char *, const uint8_t[32]);
+/* For backends: the fee reserve. */
 uint64_t	 ln_reserve(uint64_t amount_msat, uint64_t min_msat,
 		    uint32_t percent);
 

@@ -53,6 +53,7 @@
 #include <secp256k1.h>
 
 #include "bolt11.h"
+#include "hex.h"
 #include "lightning.h"
 #include "log.h"
 
@@ -185,8 +186,8 @@ ln_fake_conf_init(struct ln_fake_conf *conf)
 	conf->paid_delay = 1;
 	conf->pay_delay = 0;
 	conf->fee_msat = LN_FAKE_FEE_MSAT;
-	conf->reserve_min_msat = LN_FAKE_RESERVE_MIN;
-	conf->reserve_percent = LN_FAKE_RESERVE_PERCENT;
+	conf->reserve_min_msat = LN_RESERVE_MIN_MSAT;
+	conf->reserve_percent = LN_RESERVE_PERCENT;
 	conf->max_invoices = LN_FAKE_MAX_INVOICES;
 }
 
@@ -332,7 +333,7 @@ fake_create_invoice(struct ln_backend *be, struct ln_request *req,
 
 	res.ok = 1;
 	memcpy(res.payment_hash, inv->i_hash, 32);
-	ln_hash_hex(res.checking_id, inv->i_hash);
+	hex_encode(res.checking_id, inv->i_hash, 32);
 	res.amount_msat = call->amount_msat;
 	res.expires_at = inv->i_expires_at;
 	inv = NULL;

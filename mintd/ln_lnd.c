@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -20,11 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base64.h"
 #include "curlev.h"
+#include "hex.h"
 #include "ipc.h"
 #include "log.h"
+#include "lightning.h"
 #include "ln_lnd.h"
 
 #define OP_CREATE	1
@@ -86,9 +90,6 @@ static int	 parse_create(struct lnd_op *, json_t *);
 static int	 parse_status(struct lnd_op *, json_t *);
 static int	 lnd_error(json_t *, int *, char *, size_t);
 static int	 json_u64(json_t *, const char *, uint64_t *);
-static int	 hexval(int);
-static int	 hex_decode(const char *, uint8_t *, size_t);
-static void	 hex_encode(const uint8_t *, size_t, char *);
 static void	 text_copy(char *, size_t, const char *);
 static int	 bolt11_ok(const char *);
 
@@ -131,7 +132,7 @@ lnd_new(const char *url, const void *mac, size_t maclen, const void *ca,
 	if ((l->l_auth = malloc(l->l_authlen)) == NULL)
 		goto fail;
 	memcpy(l->l_auth, hdr, sizeof(hdr) - 1);
-	hex_encode(mac, maclen, l->l_auth + sizeof(hdr) - 1);
+	hex_encode(l->l_auth + sizeof(hdr) - 1, mac, maclen);
 
 	if (ca != NULL) {
 		if ((l->l_ca = malloc(calen)) == NULL)
@@ -220,7 +221,7 @@ lnd_invoice_status(struct lnd *l, const uint8_t *hash,
 		return (NULL);
 	memcpy(op->o_hash, hash, LND_HASH_LEN);
 	op->o_have_hash = 1;
-	hex_encode(hash, LND_HASH_LEN, hex);
+	hex_encode(hex, hash, LND_HASH_LEN);
 	(void)snprintf(path, sizeof(path), "/v1/invoice/%s", hex);
 	if (op_start(op, "GET", path, NULL, 0, l->l_call_ms) == -1) {
 		op_free(op);
@@ -230,13 +231,13 @@ lnd_invoice_status(struct lnd *l, const uint8_t *hash,
 }
 
 struct lnd_op *
-lnd_pay(struct lnd *l, const char *bolt11, uint64_t fee_limit_msat,
-    uint32_t timeout, void (*cb)(const struct lnd_result *, void *),
-    void *arg)
+lnd_pay(struct lnd *l, const char *bolt11, uint64_t amount_msat,
+    uint64_t fee_limit_msat, uint32_t timeout,
+    void (*cb)(const struct lnd_result *, void *), void *arg)
 {
 	struct lnd_op	*op;
 	json_t		*body;
-	char		 fee[24];
+	char		 fee[24], amt[24];
 	uint64_t	 ms;
 
 	if (bolt11 == NULL || !bolt11_ok(bolt11) || timeout == 0 ||
@@ -246,6 +247,8 @@ lnd_pay(struct lnd *l, const char *bolt11, uint64_t fee_limit_msat,
 	}
 	(void)snprintf(fee, sizeof(fee), "%llu",
 	    (unsigned long long)fee_limit_msat);
+	(void)snprintf(amt, sizeof(amt), "%llu",
+	    (unsigned long long)amount_msat);
 	/*
 	 * In-flight updates on: an IN_FLIGHT line tells us that LND has
 	 * started, so that a stream cut short means "in flight", not
@@ -254,6 +257,12 @@ lnd_pay(struct lnd *l, const char *bolt11, uint64_t fee_limit_msat,
 	body = json_pack("{s:s, s:s, s:I, s:b}", "payment_request", bolt11,
 	    "fee_limit_msat", fee, "timeout_seconds", (json_int_t)timeout,
 	    "no_inflight_updates", 0);
+	/* An amountless invoice: LND's amt_msat says how much. */
+	if (body != NULL && amount_msat != 0 &&
+	    json_object_set_new(body, "amt_msat", json_string(amt)) == -1) {
+		json_decref(body);
+		body = NULL;
+	}
 	if (body == NULL || (op = op_new(l, OP_PAY, cb, arg)) == NULL) {
 		json_decref(body);
 		return (NULL);
@@ -700,7 +709,7 @@ op_payment(struct lnd_op *op, json_t *r)
 		    "a payment without a status"));
 	if ((s = json_string_value(json_object_get(r, "payment_hash"))) !=
 	    NULL && *s != '\0') {
-		if (hex_decode(s, hash, sizeof(hash)) == -1)
+		if (hex_decode(hash, sizeof(hash), s) == -1)
 			return (op_payment_end(op, LND_PAY_UNKNOWN,
 			    "a bad payment hash"));
 		if (op->o_have_hash && memcmp(hash, op->o_hash,
@@ -734,7 +743,7 @@ op_payment(struct lnd_op *op, json_t *r)
 	/* Paid: only with the preimage of this very hash. */
 	if ((s = json_string_value(json_object_get(r,
 	    "payment_preimage"))) == NULL ||
-	    hex_decode(s, lr->lr_preimage, sizeof(lr->lr_preimage)) == -1)
+	    hex_decode(lr->lr_preimage, sizeof(lr->lr_preimage), s) == -1)
 		return (op_payment_end(op, LND_PAY_UNKNOWN,
 		    "SUCCEEDED without a preimage"));
 	if (!op->o_have_hash)
@@ -845,48 +854,6 @@ json_u64(json_t *j, const char *key, uint64_t *v)
 	return (0);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
-static int
-hex_decode(const char *s, uint8_t *out, size_t len)
-{
-	size_t	 i;
-	int	 hi, lo;
-
-	if (strlen(s) != len * 2)
-		return (-1);
-	for (i = 0; i < len; i++) {
-		if ((hi = hexval(s[2 * i])) == -1 ||
-		    (lo = hexval(s[2 * i + 1])) == -1)
-			return (-1);
-		out[i] = hi << 4 | lo;
-	}
-	return (0);
-}
-
-static void
-hex_encode(const uint8_t *in, size_t len, char *out)
-{
-	static const char	 digits[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
 /* LND's words, printable and bounded, for logs and callers. */
 static void
 text_copy(char *dst, size_t len, const char *src)
@@ -913,4 +880,346 @@ bolt11_ok(const char *s)
 		return (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") ==
 		    len);
 	return (0);
+}
+
+/*
+ * The mint's Lightning backend (lightning.h) on the calls above.  What
+ * LND says is checked against what was asked: an invoice must decode,
+ * with its signature, to the amount and hash that LND reported.  A
+ * payment is SUCCEEDED or FAILED only on LND's final word (see above);
+ * a track that finds no payment is UNKNOWN, not FAILED, because a pay
+ * request may still be on its way to LND.
+ */
+
+struct lnd_call {
+	TAILQ_ENTRY(lnd_call)	 c_entry;
+	struct lnd_backend	*c_be;
+	struct ln_request	*c_req;
+	uint8_t			 c_hash[32];
+	uint64_t		 c_msat;
+};
+
+struct lnd_backend {
+	struct lnd		*b_lnd;
+	TAILQ_HEAD(, lnd_call)	 b_calls;
+};
+
+static void	 be_create_invoice(struct ln_backend *, struct ln_request *,
+		    const struct ln_call *);
+static void	 be_invoice_status(struct ln_backend *, struct ln_request *,
+		    const struct ln_call *);
+static void	 be_pay_invoice(struct ln_backend *, struct ln_request *,
+		    const struct ln_call *);
+static void	 be_payment_status(struct ln_backend *, struct ln_request *,
+		    const struct ln_call *);
+static uint64_t	 be_fee_reserve(const struct ln_backend *, uint64_t);
+static void	 be_free(struct ln_backend *);
+static struct lnd_call *call_new(struct ln_backend *, struct ln_request *);
+static void	 call_free(struct lnd_call *);
+static void	 call_invoice(const struct lnd_result *, void *);
+static void	 call_status(const struct lnd_result *, void *);
+static void	 call_payment(const struct lnd_result *, void *);
+static void	 fail_invoice(struct ln_request *, const char *);
+static void	 lnd_says(char *, size_t, const char *);
+static void	 fail_payment(struct ln_request *, const uint8_t *,
+		    enum ln_payment_state, const char *);
+
+static const struct ln_backend_ops lnd_ops = {
+	.name = "lnd",
+	.create_invoice = be_create_invoice,
+	.invoice_status = be_invoice_status,
+	.pay_invoice = be_pay_invoice,
+	.payment_status = be_payment_status,
+	.fee_reserve = be_fee_reserve,
+	.free = be_free,
+};
+
+struct ln_backend *
+ln_lnd_new(const char *url, const void *mac, size_t maclen, const void *ca,
+    size_t calen)
+{
+	struct lnd_backend	*b;
+	struct ln_backend	*be;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return (NULL);
+	TAILQ_INIT(&b->b_calls);
+	if ((b->b_lnd = lnd_new(url, mac, maclen, ca, calen)) == NULL ||
+	    (be = ln_backend_new(&lnd_ops, b)) == NULL) {
+		lnd_free(b->b_lnd);
+		free(b);
+		return (NULL);
+	}
+	return (be);
+}
+
+static void
+be_create_invoice(struct ln_backend *be, struct ln_request *req,
+    const struct ln_call *c)
+{
+	struct lnd_backend	*b = ln_backend_softc(be);
+	struct lnd_call		*lc;
+
+	if ((lc = call_new(be, req)) == NULL) {
+		fail_invoice(req, "out of memory");
+		return;
+	}
+	lc->c_msat = c->amount_msat;
+	if (lnd_create_invoice(b->b_lnd, c->amount_msat, c->description,
+	    c->expiry, call_invoice, lc) == NULL) {
+		call_free(lc);
+		fail_invoice(req, "cannot ask LND for an invoice");
+	}
+}
+
+static void
+call_invoice(const struct lnd_result *r, void *arg)
+{
+	struct lnd_call		*lc = arg;
+	struct ln_request	*req = lc->c_req;
+	struct ln_invoice	 inv;
+	struct bolt11		 b;
+
+	memset(&inv, 0, sizeof(inv));
+	if (r->lr_error != LND_OK) {
+		lnd_says(inv.error, sizeof(inv.error), r->lr_errstr);
+	} else if (bolt11_decode(&b, r->lr_bolt11) == -1 ||
+	    !b.has_amount || b.amount_msat != lc->c_msat ||
+	    memcmp(b.payment_hash, r->lr_hash, 32) != 0 ||
+	    strlcpy(inv.bolt11, r->lr_bolt11, sizeof(inv.bolt11)) >=
+	    sizeof(inv.bolt11)) {
+		(void)strlcpy(inv.error, "LND's invoice is not the one asked "
+		    "for", sizeof(inv.error));
+		log_warnx("lnd: an invoice that does not decode to the "
+		    "amount and hash asked for");
+	} else {
+		inv.ok = 1;
+		memcpy(inv.payment_hash, r->lr_hash, 32);
+		hex_encode(inv.checking_id, r->lr_hash, 32);
+		inv.amount_msat = b.amount_msat;
+		inv.expires_at = (int64_t)bolt11_expires_at(&b);
+	}
+	call_free(lc);
+	ln_done_invoice(req, &inv);
+}
+
+static void
+be_invoice_status(struct ln_backend *be, struct ln_request *req,
+    const struct ln_call *c)
+{
+	struct lnd_backend	*b = ln_backend_softc(be);
+	struct lnd_call		*lc;
+	struct ln_invoice_status st;
+
+	if ((lc = call_new(be, req)) != NULL) {
+		memcpy(lc->c_hash, c->payment_hash, 32);
+		if (lnd_invoice_status(b->b_lnd, c->payment_hash,
+		    call_status, lc) != NULL)
+			return;
+		call_free(lc);
+	}
+	memset(&st, 0, sizeof(st));
+	memcpy(st.payment_hash, c->payment_hash, 32);
+	(void)strlcpy(st.error, "cannot ask LND", sizeof(st.error));
+	ln_done_invoice_status(req, &st);
+}
+
+static void
+call_status(const struct lnd_result *r, void *arg)
+{
+	struct lnd_call		*lc = arg;
+	struct ln_request	*req = lc->c_req;
+	struct ln_invoice_status st;
+
+	memset(&st, 0, sizeof(st));
+	memcpy(st.payment_hash, lc->c_hash, 32);
+	if (r->lr_error != LND_OK)
+		lnd_says(st.error, sizeof(st.error), r->lr_errstr);
+	else {
+		switch (r->lr_invoice) {
+		case LND_INVOICE_SETTLED:
+			st.state = LN_INVOICE_PAID;
+			st.amount_paid_msat = r->lr_paid_msat;
+			break;
+		case LND_INVOICE_OPEN:
+		case LND_INVOICE_ACCEPTED:	/* held, not ours yet */
+			st.state = LN_INVOICE_UNPAID;
+			break;
+		case LND_INVOICE_CANCELED:
+			st.state = LN_INVOICE_EXPIRED;
+			break;
+		default:
+			(void)strlcpy(st.error, "LND: an unknown invoice state",
+			    sizeof(st.error));
+			break;
+		}
+	}
+	call_free(lc);
+	ln_done_invoice_status(req, &st);
+}
+
+static void
+be_pay_invoice(struct ln_backend *be, struct ln_request *req,
+    const struct ln_call *c)
+{
+	struct lnd_backend	*b = ln_backend_softc(be);
+	struct lnd_call		*lc;
+	struct bolt11		 b11;
+
+	/* What LND would refuse anyway, refused before it goes out. */
+	if (bolt11_decode(&b11, c->bolt11) == -1) {
+		fail_payment(req, NULL, LN_PAYMENT_FAILED, "invalid invoice");
+		return;
+	}
+	if ((b11.has_amount && c->amount_msat != 0 &&
+	    c->amount_msat != b11.amount_msat) ||
+	    (!b11.has_amount && c->amount_msat == 0)) {
+		fail_payment(req, b11.payment_hash, LN_PAYMENT_FAILED,
+		    "the amount does not match the invoice");
+		return;
+	}
+	if ((uint64_t)time(NULL) >= bolt11_expires_at(&b11)) {
+		fail_payment(req, b11.payment_hash, LN_PAYMENT_FAILED,
+		    "invoice expired");
+		return;
+	}
+	if ((lc = call_new(be, req)) == NULL) {
+		fail_payment(req, b11.payment_hash, LN_PAYMENT_FAILED,
+		    "out of memory");
+		return;
+	}
+	memcpy(lc->c_hash, b11.payment_hash, 32);
+	lc->c_msat = b11.has_amount ? b11.amount_msat : c->amount_msat;
+	if (lnd_pay(b->b_lnd, c->bolt11, b11.has_amount ? 0 : c->amount_msat,
+	    c->fee_limit_msat, LN_LND_PAY_TIMEOUT, call_payment, lc) == NULL) {
+		call_free(lc);
+		fail_payment(req, b11.payment_hash, LN_PAYMENT_FAILED,
+		    "cannot ask LND to pay");
+	}
+}
+
+static void
+be_payment_status(struct ln_backend *be, struct ln_request *req,
+    const struct ln_call *c)
+{
+	struct lnd_backend	*b = ln_backend_softc(be);
+	struct lnd_call		*lc;
+
+	if ((lc = call_new(be, req)) != NULL) {
+		memcpy(lc->c_hash, c->payment_hash, 32);
+		if (lnd_track(b->b_lnd, c->payment_hash, call_payment,
+		    lc) != NULL)
+			return;
+		call_free(lc);
+	}
+	fail_payment(req, c->payment_hash, LN_PAYMENT_UNKNOWN,
+	    "cannot ask LND");
+}
+
+static void
+call_payment(const struct lnd_result *r, void *arg)
+{
+	struct lnd_call		*lc = arg;
+	struct ln_request	*req = lc->c_req;
+	struct ln_payment	 pay;
+
+	memset(&pay, 0, sizeof(pay));
+	memcpy(pay.payment_hash, lc->c_hash, 32);
+	pay.amount_msat = lc->c_msat;
+	switch (r->lr_payment) {
+	case LND_PAY_SUCCEEDED:
+		pay.state = LN_PAYMENT_SUCCEEDED;
+		memcpy(pay.preimage, r->lr_preimage, 32);
+		pay.fee_msat = r->lr_fee_msat;
+		break;
+	case LND_PAY_FAILED:
+		pay.state = LN_PAYMENT_FAILED;
+		break;
+	case LND_PAY_IN_FLIGHT:
+		pay.state = LN_PAYMENT_PENDING;
+		break;
+	default:	/* UNKNOWN, NOT_FOUND */
+		pay.state = LN_PAYMENT_UNKNOWN;
+		break;
+	}
+	if (pay.state != LN_PAYMENT_SUCCEEDED)
+		lnd_says(pay.error, sizeof(pay.error),
+		    r->lr_reason[0] != '\0' ? r->lr_reason :
+		    lnd_payment_name(r->lr_payment));
+	call_free(lc);
+	ln_done_payment(req, &pay, NULL);
+}
+
+static uint64_t
+be_fee_reserve(const struct ln_backend *be, uint64_t amount_msat)
+{
+	return (ln_reserve(amount_msat, LN_RESERVE_MIN_MSAT,
+	    LN_RESERVE_PERCENT));
+}
+
+/* In-flight operations are cancelled: no callbacks. */
+static void
+be_free(struct ln_backend *be)
+{
+	struct lnd_backend	*b = ln_backend_softc(be);
+	struct lnd_call		*lc;
+
+	lnd_free(b->b_lnd);
+	while ((lc = TAILQ_FIRST(&b->b_calls)) != NULL) {
+		call_free(lc);
+	}
+	free(b);
+}
+
+static struct lnd_call *
+call_new(struct ln_backend *be, struct ln_request *req)
+{
+	struct lnd_backend	*b = ln_backend_softc(be);
+	struct lnd_call		*lc;
+
+	if ((lc = calloc(1, sizeof(*lc))) == NULL)
+		return (NULL);
+	lc->c_be = b;
+	lc->c_req = req;
+	TAILQ_INSERT_TAIL(&b->b_calls, lc, c_entry);
+	return (lc);
+}
+
+static void
+call_free(struct lnd_call *lc)
+{
+	TAILQ_REMOVE(&lc->c_be->b_calls, lc, c_entry);
+	free(lc);
+}
+
+static void
+fail_invoice(struct ln_request *req, const char *why)
+{
+	struct ln_invoice	 inv;
+
+	memset(&inv, 0, sizeof(inv));
+	(void)strlcpy(inv.error, why, sizeof(inv.error));
+	ln_done_invoice(req, &inv);
+}
+
+static void
+fail_payment(struct ln_request *req, const uint8_t *hash,
+    enum ln_payment_state state, const char *why)
+{
+	struct ln_payment	 pay;
+
+	memset(&pay, 0, sizeof(pay));
+	pay.state = state;
+	if (hash != NULL)
+		memcpy(pay.payment_hash, hash, 32);
+	(void)strlcpy(pay.error, why, sizeof(pay.error));
+	ln_done_payment(req, &pay, NULL);
+}
+
+/* "LND: " and LND's words, cut to fit. */
+static void
+lnd_says(char *dst, size_t len, const char *what)
+{
+	(void)strlcpy(dst, "LND: ", len);
+	(void)strlcat(dst, what, len);
 }

@@ -33,6 +33,7 @@
 #define LND_BOLT11_MAX		2048		/* IPC_BOLT11_MAX */
 #define LND_TEXT_MAX		256		/* reasons, errors */
 #define LND_MACAROON_MAX	8192		/* bytes */
+#define LND_CERT_MAX		(64 * 1024)	/* tls.cert, PEM */
 #define LND_MEMO_MAX		639		/* BOLT11 'd' field */
 #define LND_CALL_MS		30000		/* unary calls, track */
 #define LND_PAY_SLACK_MS	30000		/* pay: LND's + this */
@@ -103,9 +104,11 @@ struct lnd_op	*lnd_create_invoice(struct lnd *, uint64_t, const char *,
 		    void *);
 struct lnd_op	*lnd_invoice_status(struct lnd *, const uint8_t *,
 		    void (*)(const struct lnd_result *, void *), void *);
-/* bolt11, fee limit in msat, LND's timeout_seconds */
-struct lnd_op	*lnd_pay(struct lnd *, const char *, uint64_t, uint32_t,
-		    void (*)(const struct lnd_result *, void *), void *);
+/* bolt11, amount in msat (0: the invoice's), fee limit in msat, LND's
+ * timeout_seconds */
+struct lnd_op	*lnd_pay(struct lnd *, const char *, uint64_t, uint64_t,
+		    uint32_t, void (*)(const struct lnd_result *, void *),
+		    void *);
 struct lnd_op	*lnd_track(struct lnd *, const uint8_t *,
 		    void (*)(const struct lnd_result *, void *), void *);
 /* No callback after this; not from the op's own callback. */

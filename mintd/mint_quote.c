@@ -8,10 +8,13 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/time.h>
 
+#include <event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -21,11 +24,13 @@
 
 #include "bdhke.h"
 #include "bolt11.h"
+#include "curlev.h"
 #include "hex.h"
 #include "imsg.h"
 #include "ipc.h"
 #include "ledger.h"
 #include "lightning.h"
+#include "ln_lnd.h"
 #include "log.h"
 #include "mintd.h"
 #include "money.h"
@@ -34,6 +39,11 @@
 #define QUOTE_EXPIRY		3600	/* seconds a mint quote is offered */
 #define MINT_MAX_SAT		10000000ULL	/* per quote */
 #define BLANKS_MAX		64	/* NUT-08 blank outputs we sign */
+/*
+ * A melt whose payment takes longer is answered PENDING, before the
+ * proxy gives up on us (IPC_TIMEOUT_MS); the wallet asks again.
+ */
+#define MELT_ANSWER_MS		7000
 
 /* One request of a proxy in progress, whatever it waits for. */
 struct op {
@@ -51,6 +61,8 @@ struct op {
 	struct ipc_output	*o_blank;
 	uint32_t		 o_nblank;
 	int			 o_settling;	/* the payment's outcome is in */
+	struct event		 o_wait;	/* MELT_ANSWER_MS */
+	int			 o_waiting;
 	TAILQ_ENTRY(op)		 o_entry;	/* melts in flight */
 };
 TAILQ_HEAD(, op)		 melts = TAILQ_HEAD_INITIALIZER(melts);
@@ -81,6 +93,8 @@ static void		 melt_got(struct imsg *, void *);
 static void		 melt_pending(struct imsg *, void *);
 static void		 melt_paid(const struct ln_payment *, void *);
 static void		 melt_settle(struct op *, const struct ln_payment *);
+static void		 melt_answer(int, short, void *);
+static void		 melt_reply_pending(struct op *);
 static void		 melt_finished(struct imsg *, void *);
 static void		 melt_aborted(struct imsg *, void *);
 static int		 nut20_verify(const struct op *);
@@ -97,20 +111,45 @@ ledger(void)
 
 /* Before the sandbox: the backend may load what it needs. */
 void
-mint_lightning_init(int kind, uint32_t fake_delay)
+mint_lightning_init(const struct ipc_conf_mint *cm, int macaroon_fd,
+    int cert_fd)
 {
 	struct ln_fake_conf	 fc;
+	unsigned char		*mac = NULL, *cert = NULL;
+	size_t			 maclen = 0, certlen = 0;
 
-	switch (kind) {
+	switch (cm->cm_lightning) {
 	case LIGHTNING_FAKE:
 		ln_fake_conf_init(&fc);
-		fc.paid_delay = fake_delay;
+		fc.paid_delay = cm->cm_fake_delay;
 		if ((ln = ln_fake_new(&fc)) == NULL)
 			fatalx("cannot start the fake Lightning backend");
 		break;
+	case LIGHTNING_LND:
+		if (macaroon_fd == -1)
+			fatalx("lnd: no macaroon");
+		if (fd_read_all(macaroon_fd, LND_MACAROON_MAX, &mac,
+		    &maclen) == -1 || maclen == 0)
+			fatal("lnd: the macaroon");
+		if (cert_fd != -1 && fd_read_all(cert_fd, LND_CERT_MAX, &cert,
+		    &certlen) == -1)
+			fatal("lnd: the certificate");
+		/* The system's CAs too, for an LND behind a public name. */
+		if (curlev_init(NULL) == -1)
+			fatalx("lnd: cannot set up libcurl");
+		if ((ln = ln_lnd_new(cm->cm_lnd_url, mac, maclen, cert,
+		    certlen)) == NULL)
+			fatalx("lnd: cannot use %s", cm->cm_lnd_url);
+		freezero(mac, maclen + 1);
+		free(cert);
+		break;
 	default:
-		fatalx("this Lightning backend is not available yet");
+		fatalx("unknown Lightning backend %d", cm->cm_lightning);
 	}
+	if (macaroon_fd != -1)
+		close(macaroon_fd);
+	if (cert_fd != -1)
+		close(cert_fd);
 }
 
 static struct op *
@@ -128,6 +167,8 @@ op_new(struct peer *p, struct imsg *imsg)
 static void
 op_free(struct op *o)
 {
+	if (o->o_waiting)
+		evtimer_del(&o->o_wait);
 	free(o->o_out);
 	free(o->o_sig);
 	free(o->o_ys);
@@ -803,6 +844,7 @@ melt_pending(struct imsg *imsg, void *arg)
 {
 	struct op	*o = arg;
 	struct bolt11	 b;
+	struct timeval	 tv;
 	uint64_t	 msat;
 
 	switch (lr_error(imsg)) {
@@ -826,6 +868,11 @@ melt_pending(struct imsg *imsg, void *arg)
 	}
 	TAILQ_INSERT_TAIL(&melts, o, o_entry);
 	o->o_q.q_state = LEDGER_QUOTE_PENDING;
+	evtimer_set(&o->o_wait, melt_answer, o);
+	tv.tv_sec = MELT_ANSWER_MS / 1000;
+	tv.tv_usec = MELT_ANSWER_MS % 1000 * 1000;
+	evtimer_add(&o->o_wait, &tv);
+	o->o_waiting = 1;
 	/* An amountless invoice is paid what the quote said. */
 	if (bolt11_decode(&b, o->o_q.q_request) == -1 || b.has_amount)
 		msat = 0;
@@ -862,6 +909,11 @@ melt_settle(struct op *o, const struct ln_payment *pay)
 
 	if (o->o_settling)
 		return;		/* the other answer came first */
+	if (o->o_waiting && (pay->state == LN_PAYMENT_SUCCEEDED ||
+	    pay->state == LN_PAYMENT_FAILED)) {
+		evtimer_del(&o->o_wait);
+		o->o_waiting = 0;
+	}
 	switch (pay->state) {
 	case LN_PAYMENT_SUCCEEDED:
 		o->o_settling = 1;
@@ -883,17 +935,7 @@ melt_settle(struct op *o, const struct ln_payment *pay)
 		return;
 	default:
 		/* In flight or unknown: it stays pending, the wallet asks. */
-		if (o->o_id != 0) {
-			struct op	*reply;
-
-			if ((reply = calloc(1, sizeof(*reply))) == NULL)
-				fatal(NULL);
-			reply->o_instance = o->o_instance;
-			reply->o_id = o->o_id;
-			reply->o_q = o->o_q;
-			op_reply_quote(reply, NULL, 0);
-			o->o_id = 0;	/* answered */
-		}
+		melt_reply_pending(o);
 		return;
 	}
 
@@ -940,6 +982,32 @@ melt_settle(struct op *o, const struct ln_payment *pay)
 	TAILQ_REMOVE(&melts, o, o_entry);
 	ledger_call(IMSG_LEDGER_MELT_FINISH, buf, len, melt_finished, o);
 	free(buf);
+}
+
+/* The payment is slow: the wallet hears PENDING now. */
+static void
+melt_answer(int fd, short ev, void *arg)
+{
+	struct op	*o = arg;
+
+	o->o_waiting = 0;
+	melt_reply_pending(o);
+}
+
+static void
+melt_reply_pending(struct op *o)
+{
+	struct op	*reply;
+
+	if (o->o_id == 0)
+		return;		/* answered already */
+	if ((reply = calloc(1, sizeof(*reply))) == NULL)
+		fatal(NULL);
+	reply->o_instance = o->o_instance;
+	reply->o_id = o->o_id;
+	reply->o_q = o->o_q;
+	op_reply_quote(reply, NULL, 0);
+	o->o_id = 0;
 }
 
 static void

@@ -41,6 +41,8 @@ static struct ipc_conf_mint	 local;
 static int			 have_local;
 static int			 seed_fd = -1;
 static int			 nostr_fd = -1;
+static int			 macaroon_fd = -1;	/* LND's */
+static int			 lndcert_fd = -1;
 static int			 keys_ready;
 
 /* The proxies that asked who we are before the keysets were loaded. */
@@ -106,6 +108,18 @@ mint_conf(struct imsg *imsg)
 			return (-1);
 		have_local = 1;
 		return (0);
+	case IMSG_CONF_LND_MACAROON:
+		if (!have_local || local.cm_lightning != LIGHTNING_LND ||
+		    macaroon_fd != -1 || imsg_get_len(imsg) != 0 ||
+		    (macaroon_fd = imsg_get_fd(imsg)) == -1)
+			return (-1);
+		return (0);
+	case IMSG_CONF_LND_CERT:
+		if (!have_local || local.cm_lightning != LIGHTNING_LND ||
+		    lndcert_fd != -1 || imsg_get_len(imsg) != 0 ||
+		    (lndcert_fd = imsg_get_fd(imsg)) == -1)
+			return (-1);
+		return (0);
 	case IMSG_CONF_TRUSTED_MINT:
 		if (imsg_get_data(imsg, &cu, sizeof(cu)) == -1 ||
 		    !ipc_str_ok(cu.cu_url, sizeof(cu.cu_url)) ||
@@ -142,7 +156,8 @@ mint_configured(void)
 		mintd->m_lightning = local.cm_lightning;
 		if (mint_seed_load(seed_fd) == -1)
 			fatalx("cannot use the mint seed");
-		mint_lightning_init(local.cm_lightning, local.cm_fake_delay);
+		mint_lightning_init(&local, macaroon_fd, lndcert_fd);
+		macaroon_fd = lndcert_fd = -1;
 		close(seed_fd);
 		seed_fd = -1;
 		log_info("local mint, %s lightning%s",

@@ -90,7 +90,7 @@ int	 mint_checkstate_request(struct peer *, struct imsg *);
 int	 mint_restore_request(struct peer *, struct imsg *);
 
 /* mint_quote.c */
-void	 mint_lightning_init(int, uint32_t);
+void	 mint_lightning_init(const struct ipc_conf_mint *, int, int);
 int	 mint_quote_request(struct peer *, struct imsg *);
 int	 mint_quote_get_request(struct peer *, struct imsg *);
 int	 mint_mint_request(struct peer *, struct imsg *);

@@ -17,11 +17,14 @@
 #	GET  /v2/router/track/{hash base64url}	TrackPaymentV2 (stream)
 # The mock's own (no macaroon):
 #	POST /mock/knobs	{"pay": BEHAVIOUR, "delay": s, "fee_msat": n,
-#				 "stall": s}; BEHAVIOUR is succeed, fail,
+#				 "stall": s, "settle_after": s}; BEHAVIOUR
+#				 is succeed, fail,
 #				 inflight (stays in flight until finished),
 #				 error (an error line), slow (delay, then
 #				 succeed), bare (a bare error, 400),
-#				 badpreimage, garbage (a line of non-JSON)
+#				 badpreimage, garbage (a line of non-JSON);
+#				 settle_after: invoices are paid that many
+#				 seconds after they were made
 #	POST /mock/settle/{hex}	the invoice is paid
 #	POST /mock/cancel/{hex}	the invoice is canceled
 #	POST /mock/finish/{hex}	{"status": "SUCCEEDED"|"FAILED"}: an
@@ -45,7 +48,8 @@ CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 lock = threading.Lock()
 invoices = {}           # hash hex -> dict
 payments = {}           # hash hex -> dict
-knobs = {"pay": "succeed", "delay": 0.2, "fee_msat": 1000, "stall": 0}
+knobs = {"pay": "succeed", "delay": 0.2, "fee_msat": 1000, "stall": 0,
+         "settle_after": None}
 stats = {"requests": 0, "unauthorized": 0, "sends": 0, "tracks": 0}
 add_index = [0]
 macaroon = ""
@@ -130,6 +134,59 @@ def tag(t, words):
     return [CHARSET.index(t)] + int_words(len(words), 2) + words
 
 
+# secp256k1 ECDSA with a recovery id, for real BOLT11 signatures (the
+# mint checks them); slow and not constant time, fine for a mock.
+
+P = 2 ** 256 - 2 ** 32 - 977
+N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+G = (0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798,
+     0x483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8)
+NODE_KEY = int.from_bytes(hashlib.sha256(b"lnd-mock node").digest(), "big")
+
+
+def point_add(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if a[0] == b[0] and (a[1] + b[1]) % P == 0:
+        return None
+    if a == b:
+        m = 3 * a[0] * a[0] * pow(2 * a[1], -1, P)
+    else:
+        m = (b[1] - a[1]) * pow(b[0] - a[0], -1, P)
+    x = (m * m - a[0] - b[0]) % P
+    return (x, (m * (a[0] - x) - a[1]) % P)
+
+
+def point_mul(k, pt):
+    r = None
+    while k:
+        if k & 1:
+            r = point_add(r, pt)
+        pt = point_add(pt, pt)
+        k >>= 1
+    return r
+
+
+def sign_recoverable(digest, key):
+    z = int.from_bytes(digest, "big")
+    while True:
+        k = int.from_bytes(os.urandom(32), "big") % N
+        if k == 0:
+            continue
+        r_pt = point_mul(k, G)
+        r = r_pt[0] % N
+        s = pow(k, -1, N) * (z + r * key) % N
+        if r == 0 or s == 0:
+            continue
+        recid = (r_pt[1] & 1) | (2 if r_pt[0] >= N else 0)
+        if s > N // 2:              # low s, as libsecp256k1 wants
+            s = N - s
+            recid ^= 1
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([recid])
+
+
 def bolt11_make(msat, payment_hash, memo, expiry):
     pico = msat * 10
     amount = "%dp" % pico
@@ -142,8 +199,12 @@ def bolt11_make(msat, payment_hash, memo, expiry):
     data += tag("d", to_words(memo.encode()))
     data += tag("x", int_words(expiry))
     data += tag("s", to_words(os.urandom(32)))
-    data += to_words(os.urandom(65))      # no real signature
-    return bech32_encode("lnbcrt" + amount, data)
+    data += tag("9", int_words(1 << 8 | 1 << 14))
+    hrp = "lnbcrt" + amount
+    digest = hashlib.sha256(hrp.encode() + from_words(data + [0] * 7)[
+        :(len(data) * 5 + 7) // 8]).digest()
+    data += to_words(sign_recoverable(digest, NODE_KEY))
+    return bech32_encode(hrp, data)
 
 
 def bolt11_parse(s):
@@ -271,7 +332,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         req = self.body() or {}
         if path == "/mock/knobs":
             with lock:
-                for k in ("pay", "delay", "fee_msat", "stall"):
+                for k in ("pay", "delay", "fee_msat", "stall",
+                          "settle_after"):
                     if k in req:
                         knobs[k] = req[k]
             return self.reply(200, {})
@@ -345,6 +407,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             inv = invoices.get(hexhash.lower())
             if inv is None:
                 return self.grpc_error(404, 5, "unable to locate invoice")
+            after = knobs["settle_after"]
+            if (inv["state"] == "OPEN" and after is not None and
+                    time.time() >= int(inv["creation_date"]) + after):
+                inv["state"] = "SETTLED"
+                inv["amt_paid_msat"] = inv["value_msat"]
+                inv["settle_date"] = int(time.time())
             out = {k: v for k, v in inv.items() if k != "preimage"}
         out["settled"] = out["state"] == "SETTLED"
         out["amt_paid_sat"] = str(int(out["amt_paid_msat"]) // 1000)
@@ -396,6 +464,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.grpc_error(500, 2, "invalid payment request",
                                    stream=True)
         h, msat = parsed
+        if msat == 0 and "amt_msat" in req:
+            try:
+                msat = int(req["amt_msat"])
+            except ValueError:
+                return self.grpc_error(400, 3, "bad amt_msat")
         if msat == 0:
             return self.grpc_error(
                 500, 2, "amount must be specified when paying a zero "

@@ -35,6 +35,8 @@
 struct keyfiles {
 	int	 k_nostr;
 	int	 k_seed;
+	int	 k_macaroon;	/* LND's */
+	int	 k_lndcert;
 	int	*k_upstream;		/* one per upstream, -1 if none */
 	int	*k_tls_cert;		/* one per listener, -1 if none */
 	int	*k_tls_key;
@@ -104,12 +106,21 @@ handout_prepare(void)
 		i++;
 	}
 
-	keys.k_nostr = keys.k_seed = -1;
+	keys.k_nostr = keys.k_seed = keys.k_macaroon = keys.k_lndcert = -1;
 	if (conf->c_nostr_key != NULL)
 		keys.k_nostr = open_secret(conf->c_nostr_key, "nostr key");
-	TAILQ_FOREACH(m, &conf->c_mints, m_entry)
-		if (m->m_local)
-			keys.k_seed = open_seed(m);
+	TAILQ_FOREACH(m, &conf->c_mints, m_entry) {
+		if (!m->m_local)
+			continue;
+		keys.k_seed = open_seed(m);
+		/* The macaroon spends the node's funds: a secret. */
+		if (m->m_lnd_macaroon != NULL)
+			keys.k_macaroon = open_secret(m->m_lnd_macaroon,
+			    "lnd macaroon");
+		if (m->m_lnd_cert != NULL)
+			keys.k_lndcert = open_public(m->m_lnd_cert,
+			    "lnd certificate");
+	}
 }
 
 /*
@@ -425,7 +436,11 @@ handout_close(void)
 		close(keys.k_nostr);
 	if (keys.k_seed != -1)
 		close(keys.k_seed);
-	keys.k_nostr = keys.k_seed = -1;
+	if (keys.k_macaroon != -1)
+		close(keys.k_macaroon);
+	if (keys.k_lndcert != -1)
+		close(keys.k_lndcert);
+	keys.k_nostr = keys.k_seed = keys.k_macaroon = keys.k_lndcert = -1;
 }
 
 static void
@@ -573,6 +588,12 @@ send_mint(struct child *c)
 			cm.cm_hasseed = keys.k_seed != -1;
 			compose(c, IMSG_CONF_MINT, dupfd(keys.k_seed), &cm,
 			    sizeof(cm));
+			if (keys.k_macaroon != -1)
+				compose(c, IMSG_CONF_LND_MACAROON,
+				    dupfd(keys.k_macaroon), NULL, 0);
+			if (keys.k_lndcert != -1)
+				compose(c, IMSG_CONF_LND_CERT,
+				    dupfd(keys.k_lndcert), NULL, 0);
 		} else {
 			memset(&cu, 0, sizeof(cu));
 			copy_str(cu.cu_url, sizeof(cu.cu_url), m->m_url,

@@ -4,23 +4,12 @@
 # deterministic proofs; mints through a bolt11 quote (also a NUT-20
 # locked one) and melts with NUT-08 change, a failed payment freeing its
 # inputs; a hundred concurrent swaps of the same proofs let exactly one
-# win; every invalid swap gets its NUT error.  Installed from npm at the version pinned in
-# regress/interop/package-lock.json.
+# win; every invalid swap gets its NUT error.  Installed from npm at the
+# version pinned in regress/interop/package-lock.json.
 
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-INTEROP=$TOP/regress/interop
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-	notok "node and npm are needed for the interop tests"
-	exit 1
-fi
-if ! (cd "$INTEROP" && npm ci --no-audit --no-fund --loglevel=error) \
-    >"$T/npm" 2>&1; then
-	notok "npm ci installs the pinned cashu-ts"
-	sed 's/^/#   /' "$T/npm" | tail -n 20
-	exit 1
-fi
-ok "npm ci installs the pinned cashu-ts"
+npm_ci || exit 1
 
 PORT=$(free_port)
 is_root && sh "$TOP/etc/mkusers.sh" >/dev/null

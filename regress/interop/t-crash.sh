@@ -5,14 +5,9 @@
 # whole (its proof spent, its output restorable), no other is half
 # applied, and the audit holds.
 
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-INTEROP=$TOP/regress/interop
-if ! (cd "$INTEROP" && npm ci --no-audit --no-fund --loglevel=error) \
-    >"$T/npm" 2>&1; then
-	notok "npm ci installs the pinned cashu-ts"
-	exit 1
-fi
+npm_ci || exit 1
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 is_root && sh "$TOP/etc/mkusers.sh" >/dev/null

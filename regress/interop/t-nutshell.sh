@@ -6,9 +6,8 @@
 # routstrctl received, a melt with change, and a restore from the
 # mnemonic in a fresh wallet that finds exactly the unspent balance.
 
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-INTEROP=$TOP/regress/interop
 VENV=$INTEROP/.venv-nutshell
 REQ=$INTEROP/requirements-nutshell.txt
 PY=python3

@@ -22,6 +22,7 @@
 
 #include "bdhke.h"
 #include "bolt11.h"
+#include "hex.h"
 #include "lightning.h"
 #include "test.h"
 
@@ -277,7 +278,7 @@ main(void)
 	    strcmp(b.description, "test") == 0 && b.expiry == 3600 &&
 	    bolt11_feature(&b, 14) && b.network == BOLT11_MAINNET,
 	    "the invoice decodes: amount, hash, payee, description, expiry");
-	ln_hash_hex(hex, g.inv.payment_hash);
+	hex_encode(hex, g.inv.payment_hash, 32);
 	T(strcmp(g.inv.checking_id, hex) == 0 &&
 	    g.inv.amount_msat == 1337000 &&
 	    g.inv.expires_at == (int64_t)b.timestamp + 3600,

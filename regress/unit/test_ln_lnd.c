@@ -386,9 +386,9 @@ test_invoices(struct lnd *l)
 	    "no memo over 639 bytes");
 	T(lnd_create_invoice(l, 1000, "\xff\xfe", 60, res_cb, &x) == NULL,
 	    "no memo that is not UTF-8");
-	T(lnd_pay(l, "not a bolt11", 1000, 10, res_cb, &x) == NULL &&
-	    lnd_pay(l, "lnbc1Mixed", 1000, 10, res_cb, &x) == NULL &&
-	    lnd_pay(l, "lnbc1\"}", 1000, 10, res_cb, &x) == NULL,
+	T(lnd_pay(l, "not a bolt11", 0, 1000, 10, res_cb, &x) == NULL &&
+	    lnd_pay(l, "lnbc1Mixed", 0, 1000, 10, res_cb, &x) == NULL &&
+	    lnd_pay(l, "lnbc1\"}", 0, 1000, 10, res_cb, &x) == NULL,
 	    "no pay of what is not a bolt11");
 }
 
@@ -420,7 +420,7 @@ test_pay(struct lnd *l)
 	T(invoice(l, 50000, b11, sizeof(b11), h) == 0, "an invoice to pay");
 	T(mock("/mock/knobs", "{\"pay\": \"succeed\", \"delay\": 0.2, "
 	    "\"fee_msat\": 1500}") == 200, "knobs: succeed");
-	RUN(x, lnd_pay(l, b11, 5000, 10, res_cb, &x), 10000);
+	RUN(x, lnd_pay(l, b11, 0, 5000, 10, res_cb, &x), 10000);
 	SHA256(x.r.lr_preimage, 32, check);
 	T(x.done && x.r.lr_payment == LND_PAY_SUCCEEDED &&
 	    x.r.lr_has_preimage && memcmp(check, h, 32) == 0,
@@ -438,7 +438,7 @@ test_pay(struct lnd *l)
 	    memcmp(y.r.lr_preimage, x.r.lr_preimage, 32) == 0 &&
 	    y.r.lr_fee_msat == 1500, "track: SUCCEEDED, preimage and fee");
 
-	RUN(x, lnd_pay(l, b11, 5000, 10, res_cb, &x), 10000);
+	RUN(x, lnd_pay(l, b11, 0, 5000, 10, res_cb, &x), 10000);
 	T(x.done && x.r.lr_payment == LND_PAY_UNKNOWN && x.r.lr_code == 6 &&
 	    !x.r.lr_has_preimage,
 	    "pay again: AlreadyExists is UNKNOWN, not FAILED (%s %d %s)",
@@ -447,7 +447,7 @@ test_pay(struct lnd *l)
 	/* Failures. */
 	T(invoice(l, 1000, b11, sizeof(b11), h) == 0, "another invoice");
 	T(mock("/mock/knobs", "{\"pay\": \"fail\"}") == 200, "knobs: fail");
-	RUN(x, lnd_pay(l, b11, 1000, 10, res_cb, &x), 10000);
+	RUN(x, lnd_pay(l, b11, 0, 1000, 10, res_cb, &x), 10000);
 	T(x.done && x.r.lr_payment == LND_PAY_FAILED &&
 	    strcmp(x.r.lr_reason, "FAILURE_REASON_NO_ROUTE") == 0 &&
 	    !x.r.lr_has_preimage && x.r.lr_fee_msat == 0,
@@ -457,14 +457,14 @@ test_pay(struct lnd *l)
 	    "track of a failed payment: FAILED");
 
 	T(mock("/mock/knobs", "{\"pay\": \"error\"}") == 200, "knobs: error");
-	RUN(x, lnd_pay(l, b11, 1000, 10, res_cb, &x), 10000);
+	RUN(x, lnd_pay(l, b11, 0, 1000, 10, res_cb, &x), 10000);
 	T(x.done && x.r.lr_payment == LND_PAY_UNKNOWN &&
 	    strcmp(x.r.lr_reason, "payment stream broken") == 0 &&
 	    x.r.lr_code == 2, "pay: an error line is UNKNOWN (%s)",
 	    x.r.lr_reason);
 
 	T(mock("/mock/knobs", "{\"pay\": \"bare\"}") == 200, "knobs: bare");
-	RUN(x, lnd_pay(l, b11, 1000, 10, res_cb, &x), 10000);
+	RUN(x, lnd_pay(l, b11, 0, 1000, 10, res_cb, &x), 10000);
 	T(x.done && x.r.lr_payment == LND_PAY_FAILED && x.r.lr_code == 3 &&
 	    strcmp(x.r.lr_reason, "invalid fee limit") == 0,
 	    "pay: a bare error before the call is FAILED (%s)",
@@ -472,14 +472,14 @@ test_pay(struct lnd *l)
 
 	T(mock("/mock/knobs", "{\"pay\": \"garbage\"}") == 200,
 	    "knobs: garbage");
-	RUN(x, lnd_pay(l, b11, 1000, 10, res_cb, &x), 10000);
+	RUN(x, lnd_pay(l, b11, 0, 1000, 10, res_cb, &x), 10000);
 	T(x.done && x.r.lr_payment == LND_PAY_UNKNOWN,
 	    "pay: a line that is not JSON is UNKNOWN (%s)", x.r.lr_reason);
 
 	T(invoice(l, 1000, b11, sizeof(b11), h) == 0, "another invoice");
 	T(mock("/mock/knobs", "{\"pay\": \"badpreimage\", \"delay\": 0}") ==
 	    200, "knobs: badpreimage");
-	RUN(x, lnd_pay(l, b11, 1000, 10, res_cb, &x), 10000);
+	RUN(x, lnd_pay(l, b11, 0, 1000, 10, res_cb, &x), 10000);
 	T(x.done && x.r.lr_payment == LND_PAY_UNKNOWN &&
 	    !x.r.lr_has_preimage &&
 	    memcmp(x.r.lr_preimage, zero, 32) == 0,
@@ -492,7 +492,7 @@ test_pay(struct lnd *l)
 	T(mock("/mock/knobs", "{\"pay\": \"inflight\"}") == 200,
 	    "knobs: inflight");
 	t0 = now_ms();
-	RUN(x, lnd_pay(l, b11, 1000, 1, res_cb, &x), 10000);
+	RUN(x, lnd_pay(l, b11, 0, 1000, 1, res_cb, &x), 10000);
 	T(x.done && x.r.lr_payment == LND_PAY_IN_FLIGHT,
 	    "pay: IN_FLIGHT when no final status came (%s %s)",
 	    lnd_payment_name(x.r.lr_payment), x.r.lr_reason);
@@ -512,7 +512,7 @@ test_pay(struct lnd *l)
 	lnd_set_timeouts(l, 0, 0);
 	T(invoice(l, 3000, b11b, sizeof(b11b), hb) == 0, "another invoice");
 	memset(&x, 0, sizeof(x));
-	T(lnd_pay(l, b11b, 1000, 10, res_cb, &x) != NULL, "pay, in flight");
+	T(lnd_pay(l, b11b, 0, 1000, 10, res_cb, &x) != NULL, "pay, in flight");
 	run_for(300);
 	T(x.done == 0, "still in flight");
 	T(mock_hash("finish", hb, "{\"status\": \"FAILED\"}") == 200,
@@ -532,14 +532,14 @@ test_pay(struct lnd *l)
 	T(invoice(l, 4000, b11, sizeof(b11), h) == 0, "another invoice");
 	T(mock("/mock/knobs", "{\"pay\": \"slow\", \"delay\": 2.5}") == 200,
 	    "knobs: slow");
-	RUN(x, lnd_pay(l, b11, 1000, 1, res_cb, &x), 10000);
+	RUN(x, lnd_pay(l, b11, 0, 1000, 1, res_cb, &x), 10000);
 	T(x.done && x.r.lr_payment == LND_PAY_UNKNOWN,
 	    "pay: a timeout after sending is UNKNOWN (%s)", x.r.lr_reason);
 	run_for(1500);		/* the mock finishes that one */
 	T(invoice(l, 4000, b11, sizeof(b11), h) == 0, "another invoice");
 	T(mock("/mock/knobs", "{\"pay\": \"slow\", \"delay\": 0.3}") == 200,
 	    "knobs: a little slow");
-	RUN(x, lnd_pay(l, b11, 1000, 1, res_cb, &x), 10000);
+	RUN(x, lnd_pay(l, b11, 0, 1000, 1, res_cb, &x), 10000);
 	T(x.done && x.r.lr_payment == LND_PAY_SUCCEEDED,
 	    "pay: slow but in time");
 	lnd_set_timeouts(l, 0, 0);
@@ -549,7 +549,7 @@ test_pay(struct lnd *l)
 	T(mock("/mock/knobs", "{\"pay\": \"inflight\"}") == 200,
 	    "knobs: inflight");
 	memset(&x, 0, sizeof(x));
-	T((op = lnd_pay(l, b11, 1000, 10, res_cb, &x)) != NULL, "pay");
+	T((op = lnd_pay(l, b11, 0, 1000, 10, res_cb, &x)) != NULL, "pay");
 	run_for(300);
 	lnd_cancel(op);
 	(void)mock_hash("finish", h, "{\"status\": \"SUCCEEDED\"}");
@@ -616,7 +616,7 @@ test_auth_tls(void)
 	RUN(x, lnd_create_invoice(l, 1000, "x", 60, res_cb, &x), 5000);
 	T(x.done && x.r.lr_error == LND_E_TRANSPORT,
 	    "connection refused (%s)", x.r.lr_errstr);
-	RUN(x, lnd_pay(l, b11, 1000, 10, res_cb, &x), 5000);
+	RUN(x, lnd_pay(l, b11, 0, 1000, 10, res_cb, &x), 5000);
 	T(x.done && x.r.lr_payment == LND_PAY_FAILED &&
 	    strncmp(x.r.lr_reason, "not sent", 8) == 0,
 	    "pay not sent: FAILED (%s)", x.r.lr_reason);
@@ -688,7 +688,7 @@ sandboxed(void)
 	RUN(x, lnd_invoice_status(l, h, res_cb, &x), 5000);
 	if (!x.done || x.r.lr_invoice != LND_INVOICE_OPEN)
 		return (4);
-	RUN(x, lnd_pay(l, b11, 1000, 10, res_cb, &x), 10000);
+	RUN(x, lnd_pay(l, b11, 0, 1000, 10, res_cb, &x), 10000);
 	if (!x.done || x.r.lr_payment != LND_PAY_SUCCEEDED)
 		return (5);
 	RUN(x, lnd_track(l, h, res_cb, &x), 5000);
