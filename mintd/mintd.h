@@ -75,6 +75,7 @@ struct mint_keyset *mint_keyset_find(const uint8_t *, size_t);
 struct mint_keyset *mint_keyset_active(const char *);
 int	 mint_keys_request(struct peer *, struct imsg *);
 int	 mint_info_request(struct peer *, struct imsg *);
+int	 mint_rotate_request(struct peer *, struct imsg *);
 void	 mint_end(struct peer *, uint32_t, int, const char *);
 
 /* mint_swap.c */
