@@ -95,6 +95,12 @@ enum imsg_type {
 	IMSG_LEDGER_BACKUP_FILE, /* ledger -> parent: char[] file name */
 	IMSG_LEDGER_BACKUP_DATA, /* struct ipc_backup_data + bytes */
 	IMSG_LEDGER_BACKUP_CLOSE, /* no payload: that file is complete */
+	IMSG_CTL_MINT_SHOW,	/* ctl -> parent -> ledger, no payload ->
+				   CTL_MINT_KEYSET..., CTL_END */
+	IMSG_CTL_MINT_KEYSET,	/* struct ipc_keyset_total */
+	IMSG_CTL_MINT_ROTATE,	/* ctl -> parent -> mint: the unit,
+				   char[IPC_UNIT_MAX] -> CTL_OK with a
+				   text, or CTL_FAIL */
 
 	/*
 	 * Requests to the ledger: accounts and reservations from the
@@ -129,20 +135,24 @@ enum imsg_type {
 	IMSG_LEDGER_REFUND_GET,		/* struct ipc_key -> REFUND_RECORD */
 	IMSG_LEDGER_REFUND_CAS,		/* struct ipc_refund + blob */
 	IMSG_LEDGER_KEYSET_PUT,		/* struct ipc_keyset_rec */
-	IMSG_LEDGER_SWAP,		/* struct ipc_swap_commit + Ys + outputs:
-					   spend and record the signed outputs in
-					   one transaction */
+	IMSG_LEDGER_SWAP,		/* struct ipc_swap_commit + inputs +
+					   outputs: spend and record the signed
+					   outputs in one transaction */
 	IMSG_LEDGER_MINT_ISSUE,		/* struct ipc_quote_commit + outputs:
 					   mint quote PAID -> ISSUED and the
 					   outputs recorded */
-	IMSG_LEDGER_MELT_BEGIN,		/* struct ipc_quote_commit + Ys: melt
-					   quote UNPAID -> PENDING, Ys pending */
-	IMSG_LEDGER_MELT_FINISH,	/* struct ipc_quote_commit + Ys + change:
-					   PENDING -> PAID, Ys spent, change
-					   recorded */
+	IMSG_LEDGER_MELT_BEGIN,		/* ipc_quote_commit + inputs: the
+					   quote UNPAID -> PENDING, the inputs
+					   pending */
+	IMSG_LEDGER_MELT_FINISH,	/* struct ipc_quote_commit + inputs +
+					   change: PENDING -> PAID, inputs
+					   spent, change recorded */
 	IMSG_LEDGER_MELT_ABORT,		/* struct ipc_quote_commit + Ys:
 					   PENDING -> UNPAID, Ys unspent */
 	IMSG_LEDGER_KEYSET_WALK,	/* no payload -> KEYSET..., REPLY */
+	IMSG_LEDGER_KEYSET_ROTATE,	/* struct ipc_keyset_rec: the new
+					   active keyset; the others of its
+					   unit inactive, in one transaction */
 
 	/* ... and the ledger's answers */
 	IMSG_LEDGER_REPLY,		/* struct ipc_ledger_reply */
@@ -277,7 +287,11 @@ struct ipc_conf_mint {
 	uint32_t	cm_fake_delay;	/* seconds until a fake invoice is paid */
 	char		cm_lnd_url[IPC_URL_MAX];
 	int32_t		cm_hasseed;	/* an fd with the seed follows */
+	uint32_t	cm_input_fee_ppk;	/* of the keysets made next */
 };
+
+/* input_fee_ppk: above 1000 an input would cost more than one unit */
+#define MINT_FEE_PPK_MAX	1000
 
 /* IMSG_HELLO, IMSG_HELLO_REPLY */
 struct ipc_hello {
@@ -364,11 +378,19 @@ struct ipc_settle {
 	uint8_t		s_reqid[IPC_REQID_LEN];
 };
 
-/* Followed by yh_n * IPC_Y_LEN bytes. */
+/* Followed by yh_n Ys (IPC_Y_LEN bytes) or yh_n struct ipc_input. */
 struct ipc_ys {
 	uint32_t	yh_n;
 	uint32_t	yh_flags;	/* YS_SPEND: 1 = from pending */
 	char		yh_quote[IPC_QUOTE_ID_MAX];	/* YS_PEND: "" or id */
+};
+
+/* A proof spent or pended: its Y and what it is worth. */
+struct ipc_input {
+	uint8_t		in_y[IPC_Y_LEN];
+	uint8_t		in_keyset[IPC_KEYSET_MAX];
+	uint32_t	in_keyset_len;
+	uint64_t	in_amount;	/* in the keyset's unit */
 };
 
 struct ipc_issued {
@@ -478,6 +500,21 @@ struct ipc_keyset_rec {
 	int64_t		kr_created;
 };
 
+/* IMSG_CTL_MINT_KEYSET: a keyset of the registry and its totals */
+struct ipc_keyset_total {
+	uint8_t		it_id[IPC_KEYSET_MAX];
+	uint32_t	it_idlen;
+	char		it_unit[IPC_UNIT_MAX];
+	uint32_t	it_index;
+	uint64_t	it_fee_ppk;
+	int32_t		it_active;
+	int64_t		it_created;
+	uint64_t	it_issued;	/* in the unit */
+	uint64_t	it_redeemed;
+	uint64_t	it_nissued;	/* outputs signed */
+	uint64_t	it_nredeemed;	/* proofs spent */
+};
+
 /* IMSG_MINT_KEYSETS: every keyset, the active ones, or the one with id */
 #define IPC_KEYS_ALL		0
 #define IPC_KEYS_ACTIVE		1
@@ -542,7 +579,7 @@ struct ipc_swap {
 	uint32_t	sw_noutputs;
 };
 
-/* IMSG_LEDGER_SWAP: followed by nys Ys, then nissued struct ipc_issued */
+/* IMSG_LEDGER_SWAP: followed by nys struct ipc_input, nissued ipc_issued */
 struct ipc_swap_commit {
 	uint32_t	sc_nys;
 	uint32_t	sc_nissued;
@@ -585,7 +622,10 @@ struct ipc_melt_req {
 	uint32_t	ml_noutputs;
 };
 
-/* The ledger's quote transitions: followed by nys Ys, nissued outputs */
+/*
+ * The ledger's quote transitions: followed by nys struct ipc_input (Ys
+ * alone for MELT_ABORT), then nissued struct ipc_issued.
+ */
 struct ipc_quote_commit {
 	char		qc_quote[IPC_QUOTE_ID_MAX];
 	uint32_t	qc_nys;

@@ -152,23 +152,35 @@ int	 ledger_journal_walk(struct ledger_txn *, const uint8_t *,
 
 /*
  * The mint's spent and pending sets, keyed by Y.  Each call is
- * all-or-nothing over its n Ys.
+ * all-or-nothing over its n Ys.  A Y is stored with what its proof was
+ * worth (keyset and amount), so that what the mint redeemed is known per
+ * keyset.
  */
 #define LEDGER_Y_UNSPENT	0
 #define LEDGER_Y_PENDING	1
 #define LEDGER_Y_SPENT		2
 
-/* LEDGER_SPENT or LEDGER_PENDING if any Y already is; also within ys. */
-int	 ledger_ys_pend(struct ledger_txn *, const uint8_t (*)[LEDGER_Y_LEN],
+/* A proof given as an input: its Y and its value. */
+struct ledger_input {
+	uint8_t		lin_y[LEDGER_Y_LEN];
+	uint8_t		lin_keyset[LEDGER_KEYSET_MAX];
+	uint32_t	lin_keyset_len;	/* 1..LEDGER_KEYSET_MAX */
+	uint64_t	lin_amount;		/* in the keyset's unit */
+};
+
+/* LEDGER_SPENT or LEDGER_PENDING if any Y already is; also within in. */
+int	 ledger_ys_pend(struct ledger_txn *, const struct ledger_input *,
 	    size_t, const char *);
 /* Pending back to unspent; LEDGER_NOTFOUND if any is not pending. */
 int	 ledger_ys_unpend(struct ledger_txn *,
 	    const uint8_t (*)[LEDGER_Y_LEN], size_t);
 /*
- * Mark spent.  from_pending 0: every Y must be unspent (LEDGER_SPENT,
- * LEDGER_PENDING otherwise); 1: every Y must be pending and moves.
+ * Mark spent and add to the keysets' redeemed totals.  from_pending 0:
+ * every Y must be unspent (LEDGER_SPENT, LEDGER_PENDING otherwise); 1:
+ * every Y must be pending and moves, with the value it was pended with
+ * (LEDGER_INVALID if the one given is another).
  */
-int	 ledger_ys_spend(struct ledger_txn *, const uint8_t (*)[LEDGER_Y_LEN],
+int	 ledger_ys_spend(struct ledger_txn *, const struct ledger_input *,
 	    size_t, int);
 int	 ledger_ys_state(struct ledger_txn *, const uint8_t (*)[LEDGER_Y_LEN],
 	    size_t, uint8_t *);
@@ -185,12 +197,15 @@ struct ledger_issued {
 	int64_t		li_time;
 };
 
-/* LEDGER_EXISTS if any B_ is already there (or twice in the list). */
+/*
+ * Record the outputs and add them to their keysets' issued totals.
+ * LEDGER_EXISTS if any B_ is already there (or twice in the list).
+ */
 int	 ledger_issued_add(struct ledger_txn *, const struct ledger_issued *,
 	    size_t);
 int	 ledger_issued_get(struct ledger_txn *, const uint8_t *,
 	    struct ledger_issued *);
-/* Totals issued per keyset, for routstrctl mint and the audit. */
+/* Every issued output, in B_ order. */
 int	 ledger_issued_walk(struct ledger_txn *,
 	    int (*)(const struct ledger_issued *, void *), void *);
 
@@ -250,6 +265,33 @@ struct ledger_keyset {
 int	 ledger_keyset_put(struct ledger_txn *, const struct ledger_keyset *);
 int	 ledger_keyset_walk(struct ledger_txn *,
 	    int (*)(const struct ledger_keyset *, void *), void *);
+/*
+ * Rotation: add a new active keyset (LEDGER_EXISTS if its id is known)
+ * and make every other keyset of its unit inactive, in one transaction.
+ */
+int	 ledger_keyset_rotate(struct ledger_txn *,
+	    const struct ledger_keyset *);
+
+/*
+ * What the mint issued and redeemed per keyset, in the keyset's unit:
+ * running totals kept in the transaction of every ledger_issued_add()
+ * and ledger_ys_spend(), so that they change with the records or not at
+ * all.  The audit sums the records again and compares.
+ */
+struct ledger_keyset_total {
+	uint8_t		kt_keyset[LEDGER_KEYSET_MAX];
+	uint32_t	kt_keyset_len;
+	uint64_t	kt_issued;	/* amounts of the outputs signed */
+	uint64_t	kt_redeemed;	/* amounts of the proofs spent */
+	uint64_t	kt_nissued;	/* outputs signed */
+	uint64_t	kt_nredeemed;	/* proofs spent */
+};
+
+/* The totals of one keyset: all zero if it has none. */
+int	 ledger_keyset_total_get(struct ledger_txn *, const uint8_t *,
+	    size_t, struct ledger_keyset_total *);
+int	 ledger_keyset_total_walk(struct ledger_txn *,
+	    int (*)(const struct ledger_keyset_total *, void *), void *);
 
 /*
  * The wallet: proofs as opaque blobs that mintd encrypted (the ledger

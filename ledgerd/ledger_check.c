@@ -10,8 +10,10 @@
  * account holds nothing; no reservation or journal entry without its
  * account; the journal and its index agree in number; no Y is both
  * spent and pending; every pending Y's melt quote exists; the payment
- * hash index and the melt quotes agree.  Totals of the open accounts'
- * balances per mint and unit are the node's liabilities.
+ * hash index and the melt quotes agree; the running totals of what the
+ * mint issued and redeemed per keyset equal the sums of the issued and
+ * spent records.  Totals of the open accounts' balances per mint and
+ * unit are the node's liabilities.
  */
 
 #include <sys/types.h>
@@ -74,6 +76,8 @@ static int	 audit_ys(struct audit *);
 static int	 audit_issued(struct audit *);
 static int	 audit_quotes(struct audit *);
 static int	 audit_melthash(struct audit *);
+static int	 audit_totals(struct audit *);
+static int	 sum_cb(const struct ledger_keyset_total *, void *);
 
 /* libbsd's RB_*_STATIC need __unused, which Linux headers cannot have. */
 #define RB_STATIC	__attribute__((__unused__)) static
@@ -397,6 +401,7 @@ audit_ys(struct audit *a)
 {
 	struct rec_spent	 rs;
 	struct rec_pending	 rp;
+	struct rec_value	 v;
 	struct ledger_quote	 q;
 	DBC			*s = NULL, *p = NULL;
 	uint8_t			 sy[LEDGER_Y_LEN], py[LEDGER_Y_LEN];
@@ -419,14 +424,14 @@ audit_ys(struct audit *a)
 			cmp = sr == LEDGER_OK ? -1 : 1;
 		if (cmp <= 0) {
 			a->a_rep->lr_spent++;
-			if (sl != sizeof(sy) || sdl != sizeof(rs) ||
-			    rs.rs_version != LEDGER_REC_VERSION)
+			if (sl != sizeof(sy) ||
+			    ledger_ys_value(&rs, sdl, 0, &v) != LEDGER_OK)
 				problem(a, "spent.db: a damaged record");
 		}
 		if (cmp >= 0) {
 			a->a_rep->lr_pending++;
-			if (pl != sizeof(py) || pdl != sizeof(rp) ||
-			    rp.rp_version != LEDGER_REC_VERSION ||
+			if (pl != sizeof(py) ||
+			    ledger_ys_value(&rp, pdl, 1, &v) != LEDGER_OK ||
 			    !ipc_str_ok(rp.rp_quote, sizeof(rp.rp_quote)))
 				problem(a, "pending.db: a damaged record");
 			else if (rp.rp_quote[0] != '\0' &&
@@ -575,6 +580,125 @@ audit_melthash(struct audit *a)
 	return (ledger_cursor_close(a->a_l, c, r));
 }
 
+/* The sums of the records, gathered before the totals are read. */
+struct sums {
+	struct ledger_keyset_total	*k_sums;
+	size_t				 k_n, k_size;
+	int				 k_nomem;
+};
+
+static int
+sum_cb(const struct ledger_keyset_total *kt, void *arg)
+{
+	struct sums			*ks = arg;
+	struct ledger_keyset_total	*n;
+
+	if (ks->k_n == ks->k_size) {
+		if ((n = recallocarray(ks->k_sums, ks->k_size,
+		    ks->k_size + 16, sizeof(*n))) == NULL) {
+			ks->k_nomem = 1;
+			return (-1);
+		}
+		ks->k_sums = n;
+		ks->k_size += 16;
+	}
+	ks->k_sums[ks->k_n++] = *kt;
+	return (0);
+}
+
+/*
+ * What the mint issued and redeemed: the running totals of totals.db
+ * against the sums of issued.db and spent.db, keyset by keyset.
+ */
+static int
+audit_totals(struct audit *a)
+{
+	struct sums			 ks;
+	struct ledger_keyset_total	 zero, *want;
+	struct rec_total		 rt;
+	DBC				*c = NULL;
+	uint8_t				 k[LEDGER_KEYSET_MAX];
+	size_t				 klen, dlen, i;
+	uint64_t			 novalue;
+	char				 hex[2 * LEDGER_KEYSET_MAX + 1];
+	int				 r, *seen = NULL;
+
+	memset(&ks, 0, sizeof(ks));
+	r = ledger_keyset_sums(&a->a_t, sum_cb, &ks, &novalue);
+	if (r == LEDGER_OK && ks.k_nomem) {
+		log_warn("%s", __func__);
+		r = LEDGER_DBERR;
+	}
+	if (r == LEDGER_OVERFLOW) {
+		problem(a, "the issued or redeemed amounts of a keyset sum "
+		    "to more than 64 bits");
+		r = LEDGER_OK;
+		goto done;
+	}
+	if (r != LEDGER_OK)
+		goto done;
+	if ((seen = calloc(ks.k_n + 1, sizeof(*seen))) == NULL) {
+		log_warn("%s", __func__);
+		r = LEDGER_DBERR;
+		goto done;
+	}
+	if ((r = ledger_cursor(&a->a_t, LDB_TOTALS, &c)) != LEDGER_OK)
+		goto done;
+	for (;;) {
+		klen = 0;
+		r = ledger_cget(a->a_l, c, k, sizeof(k), &klen, &rt,
+		    sizeof(rt), &dlen, DB_NEXT);
+		if (r != LEDGER_OK)
+			break;
+		if (klen == 0 || dlen != sizeof(rt) ||
+		    rt.rt_version != LEDGER_REC_VERSION) {
+			problem(a, "totals.db: a damaged record");
+			continue;
+		}
+		want = NULL;
+		for (i = 0; i < ks.k_n && want == NULL; i++)
+			if (ks.k_sums[i].kt_keyset_len == klen &&
+			    memcmp(ks.k_sums[i].kt_keyset, k, klen) == 0) {
+				want = &ks.k_sums[i];
+				seen[i] = 1;
+			}
+		if (want == NULL) {
+			memset(&zero, 0, sizeof(zero));
+			want = &zero;
+		}
+		if (rt.rt_issued != want->kt_issued ||
+		    rt.rt_nissued != want->kt_nissued)
+			problem(a, "keyset %s: issued %llu in %llu outputs, "
+			    "but its outputs sum to %llu in %llu",
+			    ledger_hexkey(k, klen, hex, sizeof(hex)),
+			    (unsigned long long)rt.rt_issued,
+			    (unsigned long long)rt.rt_nissued,
+			    (unsigned long long)want->kt_issued,
+			    (unsigned long long)want->kt_nissued);
+		if (rt.rt_redeemed != want->kt_redeemed ||
+		    rt.rt_nredeemed != want->kt_nredeemed)
+			problem(a, "keyset %s: redeemed %llu in %llu proofs, "
+			    "but its spent proofs sum to %llu in %llu",
+			    ledger_hexkey(k, klen, hex, sizeof(hex)),
+			    (unsigned long long)rt.rt_redeemed,
+			    (unsigned long long)rt.rt_nredeemed,
+			    (unsigned long long)want->kt_redeemed,
+			    (unsigned long long)want->kt_nredeemed);
+	}
+	if (r == LEDGER_NOTFOUND)
+		r = LEDGER_OK;
+	r = ledger_cursor_close(a->a_l, c, r);
+	for (i = 0; r == LEDGER_OK && i < ks.k_n; i++)
+		if (!seen[i])
+			problem(a, "keyset %s: outputs or spent proofs but no "
+			    "totals", ledger_hexkey(ks.k_sums[i].kt_keyset,
+			    ks.k_sums[i].kt_keyset_len, hex, sizeof(hex)));
+ done:
+	free(seen);
+	free(ks.k_sums);
+	return (r);
+}
+
 int
 ledger_check(struct ledger *l, struct ledger_report *rep,
     void (*cb)(const char *, void *), void *arg)
@@ -602,8 +726,9 @@ ledger_check(struct ledger *l, struct ledger_report *rep,
 	    (r = audit_journal(&a)) == LEDGER_OK &&
 	    (r = audit_ys(&a)) == LEDGER_OK &&
 	    (r = audit_issued(&a)) == LEDGER_OK &&
-	    (r = audit_quotes(&a)) == LEDGER_OK)
-		r = audit_melthash(&a);
+	    (r = audit_quotes(&a)) == LEDGER_OK &&
+	    (r = audit_melthash(&a)) == LEDGER_OK)
+		r = audit_totals(&a);
 
 	/* It wrote nothing: commit and abort are the same. */
 	if ((e = a.a_t.t_txn->commit(a.a_t.t_txn, DB_TXN_NOSYNC)) != 0 &&

@@ -66,6 +66,7 @@ static const struct ledger_table ledger_tables[LDB_MAX] = {
 	{ "counters.db",	0 },
 	{ "refunds.db",		32768 },	/* 8 KB change tokens */
 	{ "keysets.db",		0 },
+	{ "totals.db",		0 },
 };
 
 static void	 ledger_bdb_err(const DB_ENV *, const char *, const char *);
@@ -324,6 +325,15 @@ ledger_epoch(struct ledger *l)
 	}
 	if (r != LEDGER_OK)
 		goto fail;
+	/* Format 1 had no totals per keyset: made from its records. */
+	if (format == 1) {
+		if (ledger_totals_build(t) != LEDGER_OK ||
+		    ledger_meta_put(t, "format", LEDGER_FORMAT) != LEDGER_OK)
+			goto fail;
+		log_info("ledger: database format 1 upgraded to %u",
+		    LEDGER_FORMAT);
+		format = LEDGER_FORMAT;
+	}
 	if (format != LEDGER_FORMAT) {
 		log_warnx("ledger: database format %u, this ledgerd knows %u",
 		    format, LEDGER_FORMAT);

@@ -37,11 +37,18 @@ enum ledger_dbid {
 	LDB_COUNTERS,		/* keyset id bytes -> rec_counter */
 	LDB_REFUNDS,		/* token hash -> rec_refund, blob cut */
 	LDB_KEYSETS,		/* keyset id bytes -> rec_keyset */
+	LDB_TOTALS,		/* keyset id bytes -> rec_total */
 	LDB_MAX
 };
 
-#define LEDGER_FORMAT		1	/* the tables and records */
+/*
+ * Format 2 added the value of each spent and pending Y and the totals
+ * per keyset; a format 1 ledger is upgraded when opened (its totals are
+ * built from the records, its spent Ys keep no value).
+ */
+#define LEDGER_FORMAT		2	/* the tables and records */
 #define LEDGER_REC_VERSION	1	/* first word of every record */
+#define LEDGER_REC_YS_VERSION	2	/* spent, pending: with a value */
 #define LEDGER_LOCKFILE		"ledgerd.lock"
 
 struct ledger {
@@ -94,18 +101,34 @@ struct rec_jindex {
 
 #define LEDGER_JINDEX_KEY	(LEDGER_KEY_LEN + 8)
 
+/*
+ * A Y's record: version LEDGER_REC_YS_VERSION with the proof's value, or
+ * the shorter version 1 of a format 1 ledger, whose value is not known.
+ */
+struct rec_value {
+	uint8_t			 rv_keyset[LEDGER_KEYSET_MAX];
+	uint32_t		 rv_keyset_len;	/* 0: not known */
+	uint64_t		 rv_amount;
+};
+
 struct rec_spent {
 	uint32_t		 rs_version;
 	uint32_t		 rs_pad;
 	int64_t			 rs_time;
+	struct rec_value	 rs_v;
 };
+
+#define REC_SPENT_V1	offsetof(struct rec_spent, rs_v)
 
 struct rec_pending {
 	uint32_t		 rp_version;
 	uint32_t		 rp_pad;
 	int64_t			 rp_time;
 	char			 rp_quote[LEDGER_QUOTE_ID_MAX]; /* or "" */
+	struct rec_value	 rp_v;
 };
+
+#define REC_PENDING_V1	offsetof(struct rec_pending, rp_v)
 
 struct rec_issued {
 	uint32_t		 ri_version;
@@ -148,6 +171,15 @@ struct rec_keyset {
 	struct ledger_keyset	 rk_k;
 };
 
+struct rec_total {
+	uint32_t		 rt_version;
+	uint32_t		 rt_pad;
+	uint64_t		 rt_issued;
+	uint64_t		 rt_redeemed;
+	uint64_t		 rt_nissued;
+	uint64_t		 rt_nredeemed;
+};
+
 struct rec_refund {
 	uint32_t		 rf_version;
 	uint32_t		 rf_pad;
@@ -186,5 +218,10 @@ int	 ledger_journal_add(struct ledger_txn *, const uint8_t *, uint32_t,
 
 /* ledger_mint.c */
 int	 ledger_quote_key(uint8_t *, int, const char *, size_t *);
+int	 ledger_ys_value(const void *, size_t, int, struct rec_value *);
+int	 ledger_keyset_sums(struct ledger_txn *,
+	    int (*)(const struct ledger_keyset_total *, void *), void *,
+	    uint64_t *);
+int	 ledger_totals_build(struct ledger_txn *);
 
 #endif /* LEDGER_IMPL_H */

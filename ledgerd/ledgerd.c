@@ -64,6 +64,11 @@ static void		 checkpoint_timer(int, short, void *);
 static void		 ctl_check(struct peer *, uint32_t);
 static void		 ctl_backup(struct peer *, uint32_t);
 static int		 quote_commit(struct peer *, struct imsg *);
+static int		 keyset_from_ipc(const struct ipc_keyset_rec *,
+			    struct ledger_keyset *);
+static struct ledger_input *inputs_get(struct imsg *, size_t);
+static struct ledger_issued *issued_get(struct imsg *, size_t);
+static void		 ctl_mint_show(struct peer *, uint32_t);
 
 static struct ipc_conf_ledger	 conf;
 static int			 have_conf;
@@ -339,6 +344,11 @@ ledger_dispatch_parent(struct peer *p, struct imsg *imsg)
 			return (-1);
 		ctl_backup(p, imsg_get_id(imsg));
 		return (0);
+	case IMSG_CTL_MINT_SHOW:
+		if (imsg_get_len(imsg) != 0)
+			return (-1);
+		ctl_mint_show(p, imsg_get_id(imsg));
+		return (0);
 	default:
 		return (-1);
 	}
@@ -498,6 +508,70 @@ proof_walk_cb(const struct ledger_proof_key *k, const void *blob, size_t len,
 	return (0);
 }
 
+static int
+keyset_from_ipc(const struct ipc_keyset_rec *kr, struct ledger_keyset *lk)
+{
+	if (kr->kr_idlen == 0 || kr->kr_idlen > IPC_KEYSET_MAX ||
+	    !str_ok(kr->kr_unit, sizeof(kr->kr_unit)))
+		return (-1);
+	memset(lk, 0, sizeof(*lk));
+	memcpy(lk->lk_id, kr->kr_id, sizeof(lk->lk_id));
+	lk->lk_idlen = kr->kr_idlen;
+	memcpy(lk->lk_unit, kr->kr_unit, sizeof(lk->lk_unit));
+	lk->lk_index = kr->kr_index;
+	lk->lk_version = kr->kr_version;
+	lk->lk_fee_ppk = kr->kr_fee_ppk;
+	lk->lk_active = kr->kr_active;
+	lk->lk_created = kr->kr_created;
+	return (0);
+}
+
+/* n inputs (struct ipc_input) from the message; NULL if malformed. */
+static struct ledger_input *
+inputs_get(struct imsg *imsg, size_t n)
+{
+	struct ledger_input	*in;
+	struct ipc_input	 ii;
+	size_t			 i;
+
+	if ((in = calloc(n + 1, sizeof(*in))) == NULL)
+		fatal(NULL);
+	for (i = 0; i < n; i++) {
+		if (imsg_get_buf(imsg, &ii, sizeof(ii)) == -1 ||
+		    ii.in_keyset_len == 0 ||
+		    ii.in_keyset_len > IPC_KEYSET_MAX) {
+			free(in);
+			return (NULL);
+		}
+		memcpy(in[i].lin_y, ii.in_y, sizeof(in[i].lin_y));
+		memcpy(in[i].lin_keyset, ii.in_keyset, ii.in_keyset_len);
+		in[i].lin_keyset_len = ii.in_keyset_len;
+		in[i].lin_amount = ii.in_amount;
+	}
+	return (in);
+}
+
+/* n issued outputs (struct ipc_issued); NULL if malformed. */
+static struct ledger_issued *
+issued_get(struct imsg *imsg, size_t n)
+{
+	struct ledger_issued	*li;
+	struct ipc_issued	 ii;
+	size_t			 i;
+
+	if ((li = calloc(n + 1, sizeof(*li))) == NULL)
+		fatal(NULL);
+	for (i = 0; i < n; i++) {
+		if (imsg_get_buf(imsg, &ii, sizeof(ii)) == -1 ||
+		    ii.i_keyset_len == 0 || ii.i_keyset_len > IPC_KEYSET_MAX) {
+			free(li);
+			return (NULL);
+		}
+		issued_from_ipc(&ii, &li[i]);
+	}
+	return (li);
+}
+
 /*
  * One request: check the sender and every field, run it in a child
  * transaction of the batch, queue its reply.  -1: malformed.
@@ -509,6 +583,7 @@ request(struct peer *p, struct imsg *imsg)
 	struct ledger_account	 la;
 	struct ledger_quote	 lq;
 	struct ledger_issued	*li = NULL, one;
+	struct ledger_input	*in = NULL;
 	struct ledger_refund	*rf = NULL;
 	struct ledger_proof_key	 pk;
 	struct ledger_txn	*child;
@@ -531,7 +606,7 @@ request(struct peer *p, struct imsg *imsg)
 	struct ibuf		 ib;
 	uint8_t			 hash[32], b[IPC_Y_LEN], *states = NULL;
 	uint8_t			 (*yv)[LEDGER_Y_LEN] = NULL;
-	uint32_t		 type = imsg_get_type(imsg), id, n, i;
+	uint32_t		 type = imsg_get_type(imsg), id, n;
 	size_t			 len = imsg_get_len(imsg);
 	int			 error, proxy, mint;
 
@@ -626,16 +701,36 @@ request(struct peer *p, struct imsg *imsg)
 		lr.lr_id = st.s_id;
 		break;
 	case IMSG_LEDGER_YS_PEND:
-	case IMSG_LEDGER_YS_UNPEND:
 	case IMSG_LEDGER_YS_SPEND:
+		/* Inputs: each Y with its value. */
+		if (!mint || len < sizeof(ys) ||
+		    imsg_get_buf(imsg, &ys, sizeof(ys)) == -1 ||
+		    ys.yh_n == 0 || ys.yh_n > IPC_BATCH_MAX ||
+		    len != sizeof(ys) + (size_t)ys.yh_n *
+		    sizeof(struct ipc_input) ||
+		    !str_ok(ys.yh_quote, sizeof(ys.yh_quote)) ||
+		    ys.yh_flags > 1 ||
+		    (ys.yh_flags != 0 && type != IMSG_LEDGER_YS_SPEND))
+			return (-1);
+		n = ys.yh_n;
+		if ((in = inputs_get(imsg, n)) == NULL)
+			return (-1);
+		child = batch_child();
+		if (type == IMSG_LEDGER_YS_PEND)
+			error = ledger_ys_pend(child, in, n, ys.yh_quote);
+		else
+			error = ledger_ys_spend(child, in, n, ys.yh_flags);
+		reply_error(p, id, child_end(child, error));
+		free(in);
+		return (0);
+	case IMSG_LEDGER_YS_UNPEND:
 	case IMSG_LEDGER_YS_STATE:
 		if (!mint || len < sizeof(ys) ||
 		    imsg_get_buf(imsg, &ys, sizeof(ys)) == -1 ||
 		    ys.yh_n == 0 || ys.yh_n > IPC_BATCH_MAX ||
 		    len != sizeof(ys) + (size_t)ys.yh_n * IPC_Y_LEN ||
 		    !str_ok(ys.yh_quote, sizeof(ys.yh_quote)) ||
-		    ys.yh_flags > 1 ||
-		    (ys.yh_flags != 0 && type != IMSG_LEDGER_YS_SPEND))
+		    ys.yh_flags != 0)
 			return (-1);
 		n = ys.yh_n;
 		if ((yv = calloc(n, LEDGER_Y_LEN)) == NULL ||
@@ -647,20 +742,10 @@ request(struct peer *p, struct imsg *imsg)
 			return (-1);
 		}
 		child = batch_child();
-		switch (type) {
-		case IMSG_LEDGER_YS_PEND:
-			error = ledger_ys_pend(child, yv, n, ys.yh_quote);
-			break;
-		case IMSG_LEDGER_YS_UNPEND:
+		if (type == IMSG_LEDGER_YS_UNPEND)
 			error = ledger_ys_unpend(child, yv, n);
-			break;
-		case IMSG_LEDGER_YS_SPEND:
-			error = ledger_ys_spend(child, yv, n, ys.yh_flags);
-			break;
-		default:
+		else
 			error = ledger_ys_state(child, yv, n, states);
-			break;
-		}
 		error = child_end(child, error);
 		if (type == IMSG_LEDGER_YS_STATE && error == LEDGER_OK)
 			reply_queue(p, IMSG_LEDGER_YS_STATES, id, LEDGER_OK,
@@ -675,17 +760,8 @@ request(struct peer *p, struct imsg *imsg)
 		    n == 0 || n > IPC_BATCH_MAX ||
 		    len != sizeof(n) + (size_t)n * sizeof(ii))
 			return (-1);
-		if ((li = calloc(n, sizeof(*li))) == NULL)
-			fatal(NULL);
-		for (i = 0; i < n; i++) {
-			if (imsg_get_buf(imsg, &ii, sizeof(ii)) == -1 ||
-			    ii.i_keyset_len == 0 ||
-			    ii.i_keyset_len > IPC_KEYSET_MAX) {
-				free(li);
-				return (-1);
-			}
-			issued_from_ipc(&ii, &li[i]);
-		}
+		if ((li = issued_get(imsg, n)) == NULL)
+			return (-1);
 		child = batch_child();
 		error = child_end(child, ledger_issued_add(child, li, n));
 		free(li);
@@ -844,53 +920,33 @@ request(struct peer *p, struct imsg *imsg)
 		return (0);
 	case IMSG_LEDGER_KEYSET_PUT:
 		if (!mint || imsg_get_data(imsg, &kr, sizeof(kr)) == -1 ||
-		    kr.kr_idlen == 0 || kr.kr_idlen > IPC_KEYSET_MAX ||
-		    !str_ok(kr.kr_unit, sizeof(kr.kr_unit)))
+		    keyset_from_ipc(&kr, &lk) == -1)
 			return (-1);
-		memset(&lk, 0, sizeof(lk));
-		memcpy(lk.lk_id, kr.kr_id, sizeof(lk.lk_id));
-		lk.lk_idlen = kr.kr_idlen;
-		memcpy(lk.lk_unit, kr.kr_unit, sizeof(lk.lk_unit));
-		lk.lk_index = kr.kr_index;
-		lk.lk_version = kr.kr_version;
-		lk.lk_fee_ppk = kr.kr_fee_ppk;
-		lk.lk_active = kr.kr_active;
-		lk.lk_created = kr.kr_created;
 		child = batch_child();
 		reply_error(p, id, child_end(child, ledger_keyset_put(child,
 		    &lk)));
 		return (0);
 	case IMSG_LEDGER_SWAP:
-		/* The Ys spent and the outputs signed, or neither. */
+		/* The inputs spent and the outputs signed, or neither. */
 		if (!mint || imsg_get_buf(imsg, &sc, sizeof(sc)) == -1 ||
 		    sc.sc_nys == 0 || sc.sc_nys > IPC_BATCH_MAX ||
 		    sc.sc_nissued > IPC_BATCH_MAX ||
-		    len != sizeof(sc) + (size_t)sc.sc_nys * IPC_Y_LEN +
+		    len != sizeof(sc) + (size_t)sc.sc_nys *
+		    sizeof(struct ipc_input) +
 		    (size_t)sc.sc_nissued * sizeof(ii))
 			return (-1);
-		if ((yv = calloc(sc.sc_nys, LEDGER_Y_LEN)) == NULL ||
-		    (li = calloc(sc.sc_nissued + 1, sizeof(*li))) == NULL)
-			fatal(NULL);
-		error = imsg_get_buf(imsg, yv, (size_t)sc.sc_nys *
-		    LEDGER_Y_LEN);
-		for (i = 0; error == 0 && i < sc.sc_nissued; i++) {
-			if ((error = imsg_get_buf(imsg, &ii, sizeof(ii))) ==
-			    0 && (ii.i_keyset_len == 0 ||
-			    ii.i_keyset_len > IPC_KEYSET_MAX))
-				error = -1;
-			issued_from_ipc(&ii, &li[i]);
-		}
-		if (error == -1) {
-			free(yv);
-			free(li);
+		if ((in = inputs_get(imsg, sc.sc_nys)) == NULL)
+			return (-1);
+		if ((li = issued_get(imsg, sc.sc_nissued)) == NULL) {
+			free(in);
 			return (-1);
 		}
 		child = batch_child();
-		error = ledger_ys_spend(child, yv, sc.sc_nys, 0);
+		error = ledger_ys_spend(child, in, sc.sc_nys, 0);
 		if (error == LEDGER_OK && sc.sc_nissued > 0)
 			error = ledger_issued_add(child, li, sc.sc_nissued);
 		reply_error(p, id, child_end(child, error));
-		free(yv);
+		free(in);
 		free(li);
 		return (0);
 	case IMSG_LEDGER_MINT_ISSUE:
@@ -898,6 +954,14 @@ request(struct peer *p, struct imsg *imsg)
 	case IMSG_LEDGER_MELT_FINISH:
 	case IMSG_LEDGER_MELT_ABORT:
 		return (quote_commit(p, imsg));
+	case IMSG_LEDGER_KEYSET_ROTATE:
+		if (!mint || imsg_get_data(imsg, &kr, sizeof(kr)) == -1 ||
+		    keyset_from_ipc(&kr, &lk) == -1)
+			return (-1);
+		child = batch_child();
+		reply_error(p, id, child_end(child, ledger_keyset_rotate(child,
+		    &lk)));
+		return (0);
 	case IMSG_LEDGER_KEYSET_WALK:
 		if (!mint || len != 0)
 			return (-1);
@@ -924,22 +988,25 @@ static int
 quote_commit(struct peer *p, struct imsg *imsg)
 {
 	struct ipc_quote_commit	 qc;
-	struct ipc_issued	 ii;
 	struct ledger_issued	*li = NULL;
+	struct ledger_input	*in = NULL;
 	struct ledger_txn	*child;
 	uint8_t			(*yv)[LEDGER_Y_LEN] = NULL;
-	uint32_t		 type = imsg_get_type(imsg), i;
-	size_t			 len = imsg_get_len(imsg);
+	uint32_t		 type = imsg_get_type(imsg);
+	size_t			 len = imsg_get_len(imsg), ylen;
 	int			 error = 0, melt = type != IMSG_LEDGER_MINT_ISSUE;
 
+	/* An abort only releases: its Ys need no value. */
+	ylen = type == IMSG_LEDGER_MELT_ABORT ? IPC_Y_LEN :
+	    sizeof(struct ipc_input);
 	if (p->p_procid != PROC_MINT ||
 	    imsg_get_buf(imsg, &qc, sizeof(qc)) == -1 ||
 	    !ipc_str_ok(qc.qc_quote, sizeof(qc.qc_quote)) ||
 	    qc.qc_quote[0] == '\0' || qc.qc_nys > IPC_BATCH_MAX ||
 	    qc.qc_nissued > IPC_BATCH_MAX ||
 	    (qc.qc_has_preimage != 0 && qc.qc_has_preimage != 1) ||
-	    len != sizeof(qc) + (size_t)qc.qc_nys * IPC_Y_LEN +
-	    (size_t)qc.qc_nissued * sizeof(ii))
+	    len != sizeof(qc) + (size_t)qc.qc_nys * ylen +
+	    (size_t)qc.qc_nissued * sizeof(struct ipc_issued))
 		return (-1);
 	/* Each transition carries exactly what it needs. */
 	switch (type) {
@@ -957,22 +1024,20 @@ quote_commit(struct peer *p, struct imsg *imsg)
 			return (-1);
 		break;
 	}
-	if ((yv = calloc(qc.qc_nys + 1, LEDGER_Y_LEN)) == NULL ||
-	    (li = calloc(qc.qc_nissued + 1, sizeof(*li))) == NULL)
-		fatal(NULL);
-	if (qc.qc_nys > 0 && imsg_get_buf(imsg, yv,
-	    (size_t)qc.qc_nys * LEDGER_Y_LEN) == -1)
-		error = -1;
-	for (i = 0; error == 0 && i < qc.qc_nissued; i++) {
-		if (imsg_get_buf(imsg, &ii, sizeof(ii)) == -1 ||
-		    ii.i_keyset_len == 0 || ii.i_keyset_len > IPC_KEYSET_MAX)
+	if (type == IMSG_LEDGER_MELT_ABORT) {
+		if ((yv = calloc(qc.qc_nys, LEDGER_Y_LEN)) == NULL)
+			fatal(NULL);
+		if (imsg_get_buf(imsg, yv, (size_t)qc.qc_nys * LEDGER_Y_LEN) ==
+		    -1)
 			error = -1;
-		else
-			issued_from_ipc(&ii, &li[i]);
-	}
+	} else if (qc.qc_nys > 0 && (in = inputs_get(imsg, qc.qc_nys)) ==
+	    NULL)
+		error = -1;
+	if (error == 0 && (li = issued_get(imsg, qc.qc_nissued)) == NULL)
+		error = -1;
 	if (error == -1) {
 		free(yv);
-		free(li);
+		free(in);
 		return (-1);
 	}
 
@@ -988,7 +1053,7 @@ quote_commit(struct peer *p, struct imsg *imsg)
 		error = ledger_quote_cas(child, melt, qc.qc_quote,
 		    LEDGER_QUOTE_UNPAID, LEDGER_QUOTE_PENDING, NULL);
 		if (error == LEDGER_OK)
-			error = ledger_ys_pend(child, yv, qc.qc_nys,
+			error = ledger_ys_pend(child, in, qc.qc_nys,
 			    qc.qc_quote);
 		break;
 	case IMSG_LEDGER_MELT_FINISH:
@@ -996,7 +1061,7 @@ quote_commit(struct peer *p, struct imsg *imsg)
 		    LEDGER_QUOTE_PENDING, LEDGER_QUOTE_PAID,
 		    qc.qc_has_preimage ? qc.qc_preimage : NULL);
 		if (error == LEDGER_OK)
-			error = ledger_ys_spend(child, yv, qc.qc_nys, 1);
+			error = ledger_ys_spend(child, in, qc.qc_nys, 1);
 		if (error == LEDGER_OK && qc.qc_nissued > 0)
 			error = ledger_issued_add(child, li, qc.qc_nissued);
 		break;
@@ -1009,6 +1074,7 @@ quote_commit(struct peer *p, struct imsg *imsg)
 	}
 	reply_error(p, imsg_get_id(imsg), child_end(child, error));
 	free(yv);
+	free(in);
 	free(li);
 	return (0);
 }
@@ -1066,6 +1132,91 @@ ctl_check(struct peer *p, uint32_t id)
 	}
 	peer_compose(p, IMSG_CTL_LEDGER_REPORT, id, -1, &rp, sizeof(rp));
 	peer_compose(p, IMSG_CTL_END, id, -1, NULL, 0);
+}
+
+/*
+ * routstrctl mint show: each keyset of the registry with its totals,
+ * read in one transaction so that they are of one moment, by unit and
+ * index (oldest first).
+ */
+struct show_ctx {
+	struct ledger_txn	*s_txn;
+	struct ipc_keyset_total	*s_it;
+	size_t			 s_n, s_size;
+	int			 s_error;
+};
+
+static int
+show_keyset_cb(const struct ledger_keyset *k, void *arg)
+{
+	struct show_ctx			*sc = arg;
+	struct ledger_keyset_total	 kt;
+	struct ipc_keyset_total		*it;
+
+	if ((sc->s_error = ledger_keyset_total_get(sc->s_txn, k->lk_id,
+	    k->lk_idlen, &kt)) != LEDGER_OK)
+		return (-1);
+	if (sc->s_n == sc->s_size) {
+		if ((it = recallocarray(sc->s_it, sc->s_size,
+		    sc->s_size + 16, sizeof(*it))) == NULL)
+			fatal(NULL);
+		sc->s_it = it;
+		sc->s_size += 16;
+	}
+	it = &sc->s_it[sc->s_n++];
+	memcpy(it->it_id, k->lk_id, sizeof(it->it_id));
+	it->it_idlen = k->lk_idlen;
+	memcpy(it->it_unit, k->lk_unit, sizeof(it->it_unit));
+	it->it_index = k->lk_index;
+	it->it_fee_ppk = k->lk_fee_ppk;
+	it->it_active = k->lk_active;
+	it->it_created = k->lk_created;
+	it->it_issued = kt.kt_issued;
+	it->it_redeemed = kt.kt_redeemed;
+	it->it_nissued = kt.kt_nissued;
+	it->it_nredeemed = kt.kt_nredeemed;
+	return (0);
+}
+
+static int
+show_cmp(const void *a, const void *b)
+{
+	const struct ipc_keyset_total	*x = a, *y = b;
+	int				 c;
+
+	if ((c = strncmp(x->it_unit, y->it_unit, sizeof(x->it_unit))) != 0)
+		return (c);
+	return (x->it_index < y->it_index ? -1 : x->it_index > y->it_index);
+}
+
+static void
+ctl_mint_show(struct peer *p, uint32_t id)
+{
+	struct show_ctx	 sc;
+	const char	 fail[] = "the ledger could not read the keysets";
+	size_t		 i;
+	int		 r;
+
+	batch_flush();
+	memset(&sc, 0, sizeof(sc));
+	if ((r = ledger_begin(db, NULL, &sc.s_txn)) == LEDGER_OK) {
+		r = ledger_keyset_walk(sc.s_txn, show_keyset_cb, &sc);
+		if (r == LEDGER_OK)
+			r = sc.s_error;
+		/* It wrote nothing. */
+		ledger_abort(sc.s_txn);
+	}
+	if (r != LEDGER_OK)
+		peer_compose(p, IMSG_CTL_FAIL, id, -1, fail, sizeof(fail));
+	else {
+		if (sc.s_n > 0)
+			qsort(sc.s_it, sc.s_n, sizeof(*sc.s_it), show_cmp);
+		for (i = 0; i < sc.s_n; i++)
+			peer_compose(p, IMSG_CTL_MINT_KEYSET, id, -1,
+			    &sc.s_it[i], sizeof(sc.s_it[i]));
+		peer_compose(p, IMSG_CTL_END, id, -1, NULL, 0);
+	}
+	free(sc.s_it);
 }
 
 /*

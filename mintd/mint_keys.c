@@ -3,11 +3,18 @@
  * passed, recorded in the ledger so that a restart finds the same ones
  * and a seed that no longer gives them is caught before a single proof
  * is judged with the wrong keys.
+ *
+ * Rotation (routstrctl mint rotate) derives the next index of a unit and
+ * makes it the unit's only active keyset, in the ledger first: the old
+ * ones still redeem their proofs but sign nothing more.  A keyset's
+ * input fee is part of its id, so the configured fee applies to the
+ * keysets made from then on, never to one that exists.
  */
 
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +39,20 @@ static int	 keyset_add(const struct ipc_keyset_rec *);
 static int	 keyset_derive_index(struct mint_keyset *, const char *,
 		    uint32_t, uint64_t, int);
 static struct peer *ledger(void);
+static void	 keyset_rec(struct ipc_keyset_rec *,
+		    const struct mint_keyset *);
+static void	 ctl_fail(uint32_t, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+static void	 rotated(struct imsg *, void *);
 
 static void	(*keys_done)(void);
+
+/* A rotation waiting for the ledger: one at a time. */
+struct rotation {
+	uint32_t		 r_id;		/* the parent's request */
+	struct mint_keyset	*r_mk;
+};
+static int		 rotating;
 
 static struct peer *
 ledger(void)
@@ -160,9 +179,15 @@ keys_walked(struct imsg *imsg, void *arg)
 		    imsg_type_name(imsg_get_type(imsg)));
 	}
 
-	if (mint_keyset_active(MINT_UNIT) != NULL) {
-		log_info("%s keyset %s active",
-		    MINT_UNIT, mint_keyset_active(MINT_UNIT)->mk_ks.ks_idhex);
+	if ((mk = mint_keyset_active(MINT_UNIT)) != NULL) {
+		log_info("%s keyset %s active", MINT_UNIT, mk->mk_ks.ks_idhex);
+		if (mk->mk_ks.ks_fee_ppk != mintd->m_fee_ppk)
+			log_warnx("the active %s keyset charges an input fee "
+			    "of %llu ppk, the configuration says %llu: a "
+			    "keyset keeps its fee, routstrctl mint rotate "
+			    "makes one with the new fee", MINT_UNIT,
+			    (unsigned long long)mk->mk_ks.ks_fee_ppk,
+			    (unsigned long long)mintd->m_fee_ppk);
 		keys_done();
 		return;
 	}
@@ -179,15 +204,7 @@ keys_walked(struct imsg *imsg, void *arg)
 		fatalx("cannot derive a keyset");
 	mk->mk_active = 1;
 	mk->mk_created = time(NULL);
-	memset(&kr, 0, sizeof(kr));
-	memcpy(kr.kr_id, mk->mk_ks.ks_id, mk->mk_ks.ks_idlen);
-	kr.kr_idlen = mk->mk_ks.ks_idlen;
-	strlcpy(kr.kr_unit, MINT_UNIT, sizeof(kr.kr_unit));
-	kr.kr_index = next;
-	kr.kr_version = KEYSET_V2;
-	kr.kr_fee_ppk = mk->mk_ks.ks_fee_ppk;
-	kr.kr_active = 1;
-	kr.kr_created = mk->mk_created;
+	keyset_rec(&kr, mk);
 	if (proc_request(ledger(), IMSG_LEDGER_KEYSET_PUT, &kr, sizeof(kr),
 	    IPC_START_TIMEOUT_MS, keys_created, mk) == 0)
 		fatal("keyset request");
@@ -204,9 +221,153 @@ keys_created(struct imsg *imsg, void *arg)
 	    lr.lr_error != LEDGER_OK)
 		fatalx("the ledger did not record the new keyset");
 	TAILQ_INSERT_TAIL(&mintd->m_keysets, mk, mk_entry);
-	log_info("new %s keyset %s (index %u)", mk->mk_ks.ks_unit,
-	    mk->mk_ks.ks_idhex, mk->mk_index);
+	log_info("new %s keyset %s (index %u, input fee %llu ppk)",
+	    mk->mk_ks.ks_unit, mk->mk_ks.ks_idhex, mk->mk_index,
+	    (unsigned long long)mk->mk_ks.ks_fee_ppk);
 	keys_done();
+}
+
+/* What the ledger's registry keeps of a keyset. */
+static void
+keyset_rec(struct ipc_keyset_rec *kr, const struct mint_keyset *mk)
+{
+	memset(kr, 0, sizeof(*kr));
+	memcpy(kr->kr_id, mk->mk_ks.ks_id, mk->mk_ks.ks_idlen);
+	kr->kr_idlen = mk->mk_ks.ks_idlen;
+	strlcpy(kr->kr_unit, mk->mk_ks.ks_unit, sizeof(kr->kr_unit));
+	kr->kr_index = mk->mk_index;
+	kr->kr_version = mk->mk_ks.ks_version;
+	kr->kr_fee_ppk = mk->mk_ks.ks_fee_ppk;
+	kr->kr_active = mk->mk_active;
+	kr->kr_created = mk->mk_created;
+}
+
+static void
+ctl_fail(uint32_t id, const char *fmt, ...)
+{
+	char	 msg[256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	peer_compose(proc_parent(), IMSG_CTL_FAIL, id, -1, msg,
+	    strlen(msg) + 1);
+}
+
+/*
+ * routstrctl mint rotate [unit]: the unit's next keyset, with the input
+ * fee configured now, recorded in the ledger as the only active one of
+ * its unit before this process uses it.
+ */
+int
+mint_rotate_request(struct peer *p, struct imsg *imsg)
+{
+	struct ipc_keyset_rec	 kr;
+	struct mint_keyset	*mk;
+	struct rotation		*r;
+	char			 unit[IPC_UNIT_MAX];
+	uint32_t		 id = imsg_get_id(imsg), next = 0;
+	int			 have = 0;
+
+	if (imsg_get_data(imsg, unit, sizeof(unit)) == -1 ||
+	    !ipc_str_ok(unit, sizeof(unit)))
+		return (-1);
+	if (!mintd->m_local) {
+		ctl_fail(id, "this node runs no mint");
+		return (0);
+	}
+	if (rotating) {
+		ctl_fail(id, "a rotation is in progress");
+		return (0);
+	}
+	TAILQ_FOREACH(mk, &mintd->m_keysets, mk_entry) {
+		if (strcmp(mk->mk_ks.ks_unit, unit) != 0)
+			continue;
+		have |= mk->mk_active;
+		if (mk->mk_index >= next)
+			next = mk->mk_index + 1;
+	}
+	if (!have) {
+		ctl_fail(id, "the mint has no active keyset in unit %s", unit);
+		return (0);
+	}
+	if ((mk = calloc(1, sizeof(*mk))) == NULL ||
+	    (r = calloc(1, sizeof(*r))) == NULL)
+		fatal(NULL);
+	if (next == 0 || keyset_derive_index(mk, unit, next,
+	    mintd->m_fee_ppk, KEYSET_V2) == -1) {
+		free(mk);
+		free(r);
+		ctl_fail(id, "cannot derive keyset %u of unit %s", next, unit);
+		return (0);
+	}
+	mk->mk_active = 1;
+	mk->mk_created = time(NULL);
+	keyset_rec(&kr, mk);
+	r->r_id = id;
+	r->r_mk = mk;
+	if (proc_request(ledger(), IMSG_LEDGER_KEYSET_ROTATE, &kr, sizeof(kr),
+	    IPC_TIMEOUT_MS, rotated, r) == 0) {
+		keyset_clear(&mk->mk_ks);
+		free(mk);
+		free(r);
+		ctl_fail(id, "the ledger is not available");
+		return (0);
+	}
+	rotating = 1;
+	return (0);
+}
+
+/* Durable in the ledger: now the new keyset signs, the old ones not. */
+static void
+rotated(struct imsg *imsg, void *arg)
+{
+	struct rotation		*r = arg;
+	struct mint_keyset	*mk = r->r_mk, *old;
+	struct ipc_ledger_reply	 lr;
+	char			 msg[512];
+	size_t			 len;
+
+	rotating = 0;
+	/* Without an answer, which keyset is active is the ledger's secret. */
+	if (imsg == NULL)
+		fatalx("no answer from the ledger to a keyset rotation");
+	if (imsg_get_type(imsg) != IMSG_LEDGER_REPLY ||
+	    imsg_get_data(imsg, &lr, sizeof(lr)) == -1)
+		fatalx("bad answer from the ledger to a keyset rotation");
+	if (lr.lr_error != LEDGER_OK) {
+		log_warnx("rotation to %s keyset %s: the ledger says %s",
+		    mk->mk_ks.ks_unit, mk->mk_ks.ks_idhex,
+		    ledger_strerror(lr.lr_error));
+		ctl_fail(r->r_id, "the ledger did not record the new keyset: "
+		    "%s", ledger_strerror(lr.lr_error));
+		keyset_clear(&mk->mk_ks);
+		free(mk);
+		free(r);
+		return;
+	}
+	(void)snprintf(msg, sizeof(msg), "%s keyset %s active (index %u, "
+	    "input fee %llu ppk)", mk->mk_ks.ks_unit, mk->mk_ks.ks_idhex,
+	    mk->mk_index, (unsigned long long)mk->mk_ks.ks_fee_ppk);
+	TAILQ_FOREACH(old, &mintd->m_keysets, mk_entry) {
+		if (!old->mk_active ||
+		    strcmp(old->mk_ks.ks_unit, mk->mk_ks.ks_unit) != 0)
+			continue;
+		old->mk_active = 0;
+		log_info("%s keyset %s inactive: it redeems, it no longer "
+		    "signs", old->mk_ks.ks_unit, old->mk_ks.ks_idhex);
+		len = strlen(msg);
+		(void)snprintf(msg + len, sizeof(msg) - len, "; %s inactive",
+		    old->mk_ks.ks_idhex);
+	}
+	TAILQ_INSERT_TAIL(&mintd->m_keysets, mk, mk_entry);
+	log_info("rotated to %s keyset %s (index %u, input fee %llu ppk)",
+	    mk->mk_ks.ks_unit, mk->mk_ks.ks_idhex, mk->mk_index,
+	    (unsigned long long)mk->mk_ks.ks_fee_ppk);
+	peer_compose(proc_parent(), IMSG_CTL_OK, r->r_id, -1, msg,
+	    strlen(msg) + 1);
+	free(r);
 }
 
 /* By full id, or by the 8-byte short id that V4 tokens carry. */

@@ -55,7 +55,7 @@ struct op {
 	struct ipc_output	*o_out;
 	struct ipc_signature	*o_sig;
 	/* melt */
-	uint8_t			(*o_ys)[IPC_Y_LEN];
+	struct ipc_input	*o_ys;		/* inputs, with values */
 	uint32_t		 o_nys;
 	uint64_t		 o_provided;	/* inputs minus their fees */
 	struct ipc_output	*o_blank;
@@ -726,7 +726,7 @@ mint_melt_request(struct peer *p, struct imsg *imsg)
 		return (-1);
 	o = op_new(p, imsg);
 	if ((in = calloc(ml.ml_ninputs, sizeof(*in))) == NULL ||
-	    (o->o_ys = calloc(ml.ml_ninputs, IPC_Y_LEN)) == NULL ||
+	    (o->o_ys = calloc(ml.ml_ninputs, sizeof(*o->o_ys))) == NULL ||
 	    (o->o_blank = calloc(ml.ml_noutputs + 1,
 	    sizeof(*o->o_blank))) == NULL)
 		fatal(NULL);
@@ -830,11 +830,11 @@ melt_got(struct imsg *imsg, void *arg)
 	memset(&qc, 0, sizeof(qc));
 	memcpy(qc.qc_quote, o->o_q.q_id, sizeof(qc.qc_quote));
 	qc.qc_nys = o->o_nys;
-	len = sizeof(qc) + o->o_nys * IPC_Y_LEN;
+	len = sizeof(qc) + o->o_nys * sizeof(*o->o_ys);
 	if ((buf = malloc(len)) == NULL)
 		fatal(NULL);
 	memcpy(buf, &qc, sizeof(qc));
-	memcpy(buf + sizeof(qc), o->o_ys, o->o_nys * IPC_Y_LEN);
+	memcpy(buf + sizeof(qc), o->o_ys, o->o_nys * sizeof(*o->o_ys));
 	ledger_call(IMSG_LEDGER_MELT_BEGIN, buf, len, melt_pending, o);
 	free(buf);
 }
@@ -928,7 +928,10 @@ melt_settle(struct op *o, const struct ln_payment *pay)
 		if ((buf = malloc(len)) == NULL)
 			fatal(NULL);
 		memcpy(buf, &qc, sizeof(qc));
-		memcpy(buf + sizeof(qc), o->o_ys, o->o_nys * IPC_Y_LEN);
+		/* An abort releases: the Ys alone. */
+		for (i = 0; i < o->o_nys; i++)
+			memcpy(buf + sizeof(qc) + i * IPC_Y_LEN,
+			    o->o_ys[i].in_y, IPC_Y_LEN);
 		TAILQ_REMOVE(&melts, o, o_entry);
 		ledger_call(IMSG_LEDGER_MELT_ABORT, buf, len, melt_aborted, o);
 		free(buf);
@@ -971,12 +974,13 @@ melt_settle(struct op *o, const struct ln_payment *pay)
 	qc.qc_nissued = nparts;
 	qc.qc_has_preimage = 1;
 	memcpy(qc.qc_preimage, pay->preimage, 32);
-	len = sizeof(qc) + o->o_nys * IPC_Y_LEN + nparts * sizeof(*iss);
+	len = sizeof(qc) + o->o_nys * sizeof(*o->o_ys) +
+	    nparts * sizeof(*iss);
 	if ((buf = malloc(len)) == NULL)
 		fatal(NULL);
 	memcpy(buf, &qc, sizeof(qc));
-	memcpy(buf + sizeof(qc), o->o_ys, o->o_nys * IPC_Y_LEN);
-	memcpy(buf + sizeof(qc) + o->o_nys * IPC_Y_LEN, iss,
+	memcpy(buf + sizeof(qc), o->o_ys, o->o_nys * sizeof(*o->o_ys));
+	memcpy(buf + sizeof(qc) + o->o_nys * sizeof(*o->o_ys), iss,
 	    nparts * sizeof(*iss));
 	free(iss);
 	TAILQ_REMOVE(&melts, o, o_entry);

@@ -36,7 +36,7 @@ struct swap {
 static void	 swap_done(struct imsg *, void *);
 static struct peer *ledger(void);
 static int	 amount_index(uint64_t);
-static int	 ys_unique(uint8_t (*)[IPC_Y_LEN], uint32_t);
+static int	 ys_unique(const struct ipc_input *, uint32_t);
 
 static struct peer *
 ledger(void)
@@ -58,26 +58,27 @@ amount_index(uint64_t a)
 }
 
 static int
-ys_unique(uint8_t (*ys)[IPC_Y_LEN], uint32_t n)
+ys_unique(const struct ipc_input *ys, uint32_t n)
 {
 	uint32_t	 i, j;
 
 	/* n is small (<= IPC_INPUTS_MAX): quadratic is fine. */
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
-			if (memcmp(ys[i], ys[j], IPC_Y_LEN) == 0)
+			if (memcmp(ys[i].in_y, ys[j].in_y, IPC_Y_LEN) == 0)
 				return (0);
 	return (1);
 }
 
 /*
  * The inputs: known keysets, amounts their keysets sign, secrets we can
- * honour, valid signatures; their Ys, sum and fee.  0, or -1 with the
+ * honour, valid signatures; for the ledger their Ys with the full id of
+ * their keyset and their amount; their sum and fee.  0, or -1 with the
  * NUT code and detail.
  */
 int
 mint_verify_inputs(const struct ipc_proof_in *in, uint32_t n,
-    uint8_t (*ys)[IPC_Y_LEN], uint64_t *sum, uint64_t *fee,
+    struct ipc_input *ys, uint64_t *sum, uint64_t *fee,
     const char **unit, int *code, const char **detail)
 {
 	struct mint_keyset	*mk;
@@ -123,10 +124,11 @@ mint_verify_inputs(const struct ipc_proof_in *in, uint32_t n,
 			*detail = "spending conditions are not supported";
 			return (-1);
 		}
+		memset(&ys[i], 0, sizeof(ys[i]));
 		if (bdhke_hash_to_curve(mintd->m_bd, in[i].pi_secret,
-		    in[i].pi_secretlen, ys[i]) == -1 ||
-		    bdhke_verify_y(mintd->m_bd, mk->mk_ks.ks_priv[ai], ys[i],
-		    in[i].pi_c) == -1) {
+		    in[i].pi_secretlen, ys[i].in_y) == -1 ||
+		    bdhke_verify_y(mintd->m_bd, mk->mk_ks.ks_priv[ai],
+		    ys[i].in_y, in[i].pi_c) == -1) {
 			*code = E_PROOF;
 			*detail = "could not verify proofs";
 			return (-1);
@@ -137,6 +139,9 @@ mint_verify_inputs(const struct ipc_proof_in *in, uint32_t n,
 			return (-1);
 		}
 		ppk[i] = mk->mk_ks.ks_fee_ppk;
+		memcpy(ys[i].in_keyset, mk->mk_ks.ks_id, mk->mk_ks.ks_idlen);
+		ys[i].in_keyset_len = mk->mk_ks.ks_idlen;
+		ys[i].in_amount = in[i].pi_amount;
 	}
 	if (!ys_unique(ys, n)) {
 		*code = E_DUP_INPUTS;
@@ -250,7 +255,7 @@ mint_swap_request(struct peer *p, struct imsg *imsg)
 	struct ipc_issued	*iss = NULL;
 	struct mint_keyset	*mk = NULL;
 	struct swap		*s;
-	uint8_t			(*ys)[IPC_Y_LEN] = NULL;
+	struct ipc_input	*ys = NULL;
 	unsigned char		*commit = NULL;
 	const char		*unit, *detail;
 	uint64_t		 sin, sout, fee, need;
@@ -266,7 +271,7 @@ mint_swap_request(struct peer *p, struct imsg *imsg)
 		return (-1);
 	if ((in = calloc(sw.sw_ninputs, sizeof(*in))) == NULL ||
 	    (out = calloc(sw.sw_noutputs, sizeof(*out))) == NULL ||
-	    (ys = calloc(sw.sw_ninputs, IPC_Y_LEN)) == NULL ||
+	    (ys = calloc(sw.sw_ninputs, sizeof(*ys))) == NULL ||
 	    (sig = calloc(sw.sw_noutputs, sizeof(*sig))) == NULL ||
 	    (iss = calloc(sw.sw_noutputs, sizeof(*iss))) == NULL)
 		fatal(NULL);
@@ -300,14 +305,14 @@ mint_swap_request(struct peer *p, struct imsg *imsg)
 	/* The ledger: spend and record in one transaction. */
 	sc.sc_nys = sw.sw_ninputs;
 	sc.sc_nissued = sw.sw_noutputs;
-	clen = sizeof(sc) + sc.sc_nys * IPC_Y_LEN + sc.sc_nissued *
+	clen = sizeof(sc) + sc.sc_nys * sizeof(*ys) + sc.sc_nissued *
 	    sizeof(*iss);
 	if ((commit = malloc(clen)) == NULL || (s = calloc(1, sizeof(*s))) ==
 	    NULL)
 		fatal(NULL);
 	memcpy(commit, &sc, sizeof(sc));
-	memcpy(commit + sizeof(sc), ys, sc.sc_nys * IPC_Y_LEN);
-	memcpy(commit + sizeof(sc) + sc.sc_nys * IPC_Y_LEN, iss,
+	memcpy(commit + sizeof(sc), ys, sc.sc_nys * sizeof(*ys));
+	memcpy(commit + sizeof(sc) + sc.sc_nys * sizeof(*ys), iss,
 	    sc.sc_nissued * sizeof(*iss));
 	n = sw.sw_noutputs;
 	s->s_instance = p->p_instance;

@@ -71,6 +71,8 @@ mint_dispatch_parent(struct peer *p, struct imsg *imsg)
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CTL_MINT_TOKEN:
 		return (mint_token_request(p, imsg));
+	case IMSG_CTL_MINT_ROTATE:
+		return (mint_rotate_request(p, imsg));
 	default:
 		return (-1);
 	}
@@ -101,7 +103,8 @@ mint_conf(struct imsg *imsg)
 		    local.cm_local != 1 ||
 		    (local.cm_lightning != LIGHTNING_FAKE &&
 		    local.cm_lightning != LIGHTNING_LND) ||
-		    !ipc_str_ok(local.cm_lnd_url, sizeof(local.cm_lnd_url)))
+		    !ipc_str_ok(local.cm_lnd_url, sizeof(local.cm_lnd_url)) ||
+		    local.cm_input_fee_ppk > MINT_FEE_PPK_MAX)
 			return (-1);
 		seed_fd = imsg_get_fd(imsg);
 		if (seed_fd == -1 || local.cm_hasseed != 1)
@@ -154,6 +157,7 @@ mint_configured(void)
 	if (have_local) {
 		mintd->m_local = 1;
 		mintd->m_lightning = local.cm_lightning;
+		mintd->m_fee_ppk = local.cm_input_fee_ppk;
 		if (mint_seed_load(seed_fd) == -1)
 			fatalx("cannot use the mint seed");
 		mint_lightning_init(&local, macaroon_fd, lndcert_fd);

@@ -75,11 +75,12 @@ struct mint_keyset *mint_keyset_find(const uint8_t *, size_t);
 struct mint_keyset *mint_keyset_active(const char *);
 int	 mint_keys_request(struct peer *, struct imsg *);
 int	 mint_info_request(struct peer *, struct imsg *);
+int	 mint_rotate_request(struct peer *, struct imsg *);
 void	 mint_end(struct peer *, uint32_t, int, const char *);
 
 /* mint_swap.c */
 int	 mint_verify_inputs(const struct ipc_proof_in *, uint32_t,
-	    uint8_t (*)[IPC_Y_LEN], uint64_t *, uint64_t *, const char **,
+	    struct ipc_input *, uint64_t *, uint64_t *, const char **,
 	    int *, const char **);
 int	 mint_check_outputs(const struct ipc_output *, uint32_t,
 	    struct mint_keyset **, uint64_t *, int *, const char **);

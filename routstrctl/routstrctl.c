@@ -20,11 +20,13 @@
 #include "ipc.h"
 #include "log.h"
 #include "config.h"
+#include "money.h"
 
 static __dead void	 usage(void);
 static int		 show_status(struct imsg *);
 static int		 show_result(struct imsg *);
 static int		 show_ledger_check(struct imsg *);
+static int		 show_mint(struct imsg *);
 static int		 proc_by_name(const char *);
 static void		 print_uptime(char *, size_t, time_t);
 
@@ -38,6 +40,8 @@ usage(void)
 	    "\tshow status\n"
 	    "\tlog brief | verbose | debug\n"
 	    "\tcheck sandbox proxy | ledger | mint | relay\n"
+	    "\tmint show\n"
+	    "\tmint rotate [unit]\n"
 	    "\tmint token sat\n"
 	    "\tledger check\n"
 	    "\tledger backup directory\n", __progname);
@@ -120,6 +124,21 @@ main(int argc, char *argv[])
 			    errstr);
 		imsg_compose(&ibuf, IMSG_CTL_MINT_TOKEN, 1, 0, -1, &sat,
 		    sizeof(sat));
+		show = show_result;
+	} else if (argc == 2 && strcmp(argv[0], "mint") == 0 &&
+	    strcmp(argv[1], "show") == 0) {
+		imsg_compose(&ibuf, IMSG_CTL_MINT_SHOW, 1, 0, -1, NULL, 0);
+		show = show_mint;
+	} else if ((argc == 2 || argc == 3) && strcmp(argv[0], "mint") == 0 &&
+	    strcmp(argv[1], "rotate") == 0) {
+		char	 unit[IPC_UNIT_MAX];
+
+		memset(unit, 0, sizeof(unit));
+		if (strlcpy(unit, argc == 3 ? argv[2] : "sat", sizeof(unit)) >=
+		    sizeof(unit) || unit[0] == '\0')
+			errx(1, "unit %s: too long", argv[2]);
+		imsg_compose(&ibuf, IMSG_CTL_MINT_ROTATE, 1, 0, -1, unit,
+		    sizeof(unit));
 		show = show_result;
 	} else if (argc == 2 && strcmp(argv[0], "ledger") == 0 &&
 	    strcmp(argv[1], "check") == 0) {
@@ -299,6 +318,104 @@ show_ledger_check(struct imsg *imsg)
 		return (0);
 	case IMSG_CTL_END:
 		return (problems > 0 ? 2 : 1);
+	case IMSG_CTL_FAIL:
+		return (show_result(imsg));
+	default:
+		errx(1, "unexpected message %s",
+		    imsg_type_name(imsg_get_type(imsg)));
+	}
+}
+
+/*
+ * routstrctl mint show: a line per keyset, then a total per unit that
+ * has more than one.  0: more to come, 1: done, 2: a failure or totals
+ * that contradict each other.
+ */
+#define SHOW_UNITS	8
+
+static int
+show_mint(struct imsg *imsg)
+{
+	static struct {
+		char		 u_unit[IPC_UNIT_MAX];
+		uint64_t	 u_issued, u_redeemed;
+		int		 u_n, u_bad;
+	}			 units[SHOW_UNITS];
+	static int		 nunits, header, bad;
+	struct ipc_keyset_total	 it;
+	char			 id[2 * IPC_KEYSET_MAX + 1];
+	char			 out[32], fee[16];
+	uint64_t		 outstanding;
+	uint32_t		 i;
+	int			 u;
+
+	if (!header && (imsg_get_type(imsg) == IMSG_CTL_MINT_KEYSET ||
+	    imsg_get_type(imsg) == IMSG_CTL_END)) {
+		printf("%-66s %-5s %-6s %5s %12s %12s %12s\n", "KEYSET",
+		    "UNIT", "ACTIVE", "FEE", "ISSUED", "REDEEMED",
+		    "OUTSTANDING");
+		header = 1;
+	}
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_MINT_KEYSET:
+		if (imsg_get_data(imsg, &it, sizeof(it)) == -1 ||
+		    it.it_idlen == 0 || it.it_idlen > IPC_KEYSET_MAX ||
+		    !ipc_str_ok(it.it_unit, sizeof(it.it_unit)))
+			errx(1, "bad keyset message");
+		for (i = 0; i < it.it_idlen; i++)
+			(void)snprintf(id + 2 * i, sizeof(id) - 2 * i, "%02x",
+			    it.it_id[i]);
+		if (money_sub(&outstanding, it.it_issued, it.it_redeemed) ==
+		    -1) {
+			(void)strlcpy(out, "-", sizeof(out));
+			warnx("keyset %s redeemed more than it issued: see "
+			    "routstrctl ledger check", id);
+			bad = 1;
+		} else
+			(void)snprintf(out, sizeof(out), "%llu",
+			    (unsigned long long)outstanding);
+		(void)snprintf(fee, sizeof(fee), "%llu",
+		    (unsigned long long)it.it_fee_ppk);
+		printf("%-66s %-5s %-6s %5s %12llu %12llu %12s\n", id,
+		    it.it_unit, it.it_active ? "yes" : "no", fee,
+		    (unsigned long long)it.it_issued,
+		    (unsigned long long)it.it_redeemed, out);
+		for (u = 0; u < nunits; u++)
+			if (strcmp(units[u].u_unit, it.it_unit) == 0)
+				break;
+		if (u == nunits && nunits < SHOW_UNITS) {
+			(void)strlcpy(units[u].u_unit, it.it_unit,
+			    sizeof(units[u].u_unit));
+			nunits++;
+		}
+		if (u < nunits) {
+			units[u].u_n++;
+			if (money_add(&units[u].u_issued, units[u].u_issued,
+			    it.it_issued) == -1 ||
+			    money_add(&units[u].u_redeemed,
+			    units[u].u_redeemed, it.it_redeemed) == -1)
+				units[u].u_bad = 1;
+		}
+		return (0);
+	case IMSG_CTL_END:
+		for (u = 0; u < nunits; u++) {
+			if (units[u].u_n < 2)
+				continue;
+			if (units[u].u_bad || money_sub(&outstanding,
+			    units[u].u_issued, units[u].u_redeemed) == -1) {
+				printf("%-66s %-5s %-6s %5s %12s %12s %12s\n",
+				    "total", units[u].u_unit, "", "", "-", "-",
+				    "-");
+				bad = 1;
+				continue;
+			}
+			printf("%-66s %-5s %-6s %5s %12llu %12llu %12llu\n",
+			    "total", units[u].u_unit, "", "",
+			    (unsigned long long)units[u].u_issued,
+			    (unsigned long long)units[u].u_redeemed,
+			    (unsigned long long)outstanding);
+		}
+		return (bad ? 2 : 1);
 	case IMSG_CTL_FAIL:
 		return (show_result(imsg));
 	default:

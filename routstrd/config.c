@@ -230,6 +230,7 @@ print_mint(FILE *fp, struct mint *m)
 		}
 	} else
 		fprintf(fp, "\tlightning fake\n\tdelay %u\n", m->m_fake_delay);
+	fprintf(fp, "\tinput fee %u\n", m->m_input_fee);
 	if (m->m_seed != NULL) {
 		fprintf(fp, "\tseed file ");
 		print_str(fp, m->m_seed);

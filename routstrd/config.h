@@ -60,6 +60,7 @@ struct mint {
 	char			*m_lnd_macaroon;	/* file */
 	char			*m_lnd_cert;	/* file, may be NULL */
 	char			*m_seed;	/* file, may be NULL */
+	uint32_t		 m_input_fee;	/* ppk of new keysets */
 };
 TAILQ_HEAD(mintlist, mint);
 

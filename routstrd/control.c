@@ -62,6 +62,8 @@ static void	 control_check(struct peer *, uint32_t, int);
 static void	 control_check_done(struct imsg *, void *);
 static void	 control_status_send(struct status_query *);
 static void	 control_mint_token(struct peer *, struct imsg *);
+static void	 control_mint_rotate(struct peer *, struct imsg *);
+static struct peer *mint_peer(void);
 static void	 control_forward_done(struct imsg *, void *);
 static void	 parent_status(struct ipc_status *);
 
@@ -239,6 +241,14 @@ control_dispatch(struct peer *p, struct imsg *imsg)
 	case IMSG_CTL_MINT_TOKEN:
 		control_mint_token(p, imsg);
 		break;
+	case IMSG_CTL_MINT_ROTATE:
+		control_mint_rotate(p, imsg);
+		break;
+	case IMSG_CTL_MINT_SHOW:
+		if (imsg_get_len(imsg) != 0)
+			return (-1);
+		control_mint_show(p, imsg_get_id(imsg));
+		break;
 	case IMSG_CTL_LEDGER_CHECK:
 		if (imsg_get_len(imsg) != 0)
 			return (-1);
@@ -297,23 +307,30 @@ control_forward_done(struct imsg *imsg, void *arg)
 	free(f);
 }
 
+static struct peer *
+mint_peer(void)
+{
+	int	 i;
+
+	for (i = 0; i < parent->p_nchildren; i++)
+		if (parent->p_children[i].c_procid == PROC_MINT)
+			return (parent->p_children[i].c_peer);
+	return (NULL);
+}
+
 static void
 control_mint_token(struct peer *p, struct imsg *imsg)
 {
 	struct ipc_mint_token	 mt;
 	struct forward		*f;
-	struct peer		*mint = NULL;
+	struct peer		*mint = mint_peer();
 	uint64_t		 amount;
-	int			 i;
 
 	if (imsg_get_data(imsg, &amount, sizeof(amount)) == -1) {
 		peer_compose(p, IMSG_CTL_FAIL, imsg_get_id(imsg), -1,
 		    "bad request", sizeof("bad request"));
 		return;
 	}
-	for (i = 0; i < parent->p_nchildren; i++)
-		if (parent->p_children[i].c_procid == PROC_MINT)
-			mint = parent->p_children[i].c_peer;
 	memset(&mt, 0, sizeof(mt));
 	mt.mt_amount = amount;
 	if (parent->p_conf->c_http_url != NULL)
@@ -329,6 +346,57 @@ control_mint_token(struct peer *p, struct imsg *imsg)
 		    sizeof("no mint"));
 		free(f);
 	}
+}
+
+/*
+ * routstrctl mint rotate: only mintd holds the seed, so it derives the
+ * keyset and has the ledger record it; the answer is passed on.
+ */
+static void
+control_mint_rotate(struct peer *p, struct imsg *imsg)
+{
+	struct forward	*f;
+	struct peer	*mint = mint_peer();
+	char		 unit[IPC_UNIT_MAX];
+	const char	 bad[] = "bad unit";
+	const char	 nomint[] = "this node runs no mint";
+
+	if (imsg_get_data(imsg, unit, sizeof(unit)) == -1 ||
+	    !ipc_str_ok(unit, sizeof(unit)) || unit[0] == '\0') {
+		peer_compose(p, IMSG_CTL_FAIL, imsg_get_id(imsg), -1, bad,
+		    sizeof(bad));
+		return;
+	}
+	if (!control_local_mint()) {
+		peer_compose(p, IMSG_CTL_FAIL, imsg_get_id(imsg), -1, nomint,
+		    sizeof(nomint));
+		return;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		fatal(NULL);
+	f->f_conn = p->p_instance;
+	f->f_id = imsg_get_id(imsg);
+	log_info("keyset rotation of unit %s requested", unit);
+	/* The mint waits for the ledger: give it the time it gives it. */
+	if (mint == NULL || proc_request(mint, IMSG_CTL_MINT_ROTATE, unit,
+	    sizeof(unit), IPC_TIMEOUT_MS + CONTROL_TIMEOUT_MS,
+	    control_forward_done, f) == 0) {
+		peer_compose(p, IMSG_CTL_FAIL, f->f_id, -1, "no mint",
+		    sizeof("no mint"));
+		free(f);
+	}
+}
+
+/* Whether routstrd.conf has "mint local". */
+int
+control_local_mint(void)
+{
+	struct mint	*m;
+
+	TAILQ_FOREACH(m, &parent->p_conf->c_mints, m_entry)
+		if (m->m_local)
+			return (1);
+	return (0);
 }
 
 static void

@@ -1,8 +1,8 @@
 /*
- * routstrctl ledger check and ledger backup: the parent asks the ledger
- * and passes its answers on.  For a backup the ledger sends the files
- * and the parent writes them where the operator asked: the ledger has no
- * filesystem outside its own directory.
+ * routstrctl ledger check, ledger backup and mint show: the parent asks
+ * the ledger and passes its answers on.  For a backup the ledger sends
+ * the files and the parent writes them where the operator asked: the
+ * ledger has no filesystem outside its own directory.
  */
 
 #include <sys/types.h>
@@ -112,6 +112,35 @@ control_ledger_check(struct peer *p, uint32_t id)
 	}
 }
 
+/* The mint's keysets and their totals: the ledger keeps both. */
+void
+control_mint_show(struct peer *p, uint32_t id)
+{
+	struct ledger_ctl	*lc;
+	struct peer		*lp;
+
+	if (!control_local_mint()) {
+		peer_compose(p, IMSG_CTL_FAIL, id, -1, "this node runs no mint",
+		    sizeof("this node runs no mint"));
+		return;
+	}
+	if ((lp = ledger_peer()) == NULL) {
+		peer_compose(p, IMSG_CTL_FAIL, id, -1, "no ledger",
+		    sizeof("no ledger"));
+		return;
+	}
+	if ((lc = calloc(1, sizeof(*lc))) == NULL)
+		fatal(NULL);
+	lc->lc_conn = p->p_instance;
+	lc->lc_id = id;
+	lc->lc_dirfd = lc->lc_fd = -1;
+	if ((lc->lc_reqid = proc_request(lp, IMSG_CTL_MINT_SHOW, NULL, 0,
+	    LEDGER_CTL_TIMEOUT_MS, ledger_ctl_done, lc)) == 0) {
+		ctl_fail(lc, "cannot ask the ledger");
+		lc_free(lc);
+	}
+}
+
 /*
  * The target: an absolute path to an empty directory, made if missing.
  * Only root or routstrd's own user gets this far (control_accept()).
@@ -210,6 +239,13 @@ ledger_ctl_done(struct imsg *imsg, void *arg)
 			break;
 		if (p != NULL)
 			peer_compose(p, type, lc->lc_id, -1, buf, len);
+		return;
+	case IMSG_CTL_MINT_KEYSET:
+		if (len != sizeof(struct ipc_keyset_total))
+			break;
+		if (p != NULL && imsg_get_ibuf(imsg, &ib) == 0)
+			peer_compose(p, type, lc->lc_id, -1, ibuf_data(&ib),
+			    ibuf_size(&ib));
 		return;
 	case IMSG_CTL_LEDGER_REPORT:
 		if (len != sizeof(struct ipc_ledger_report))

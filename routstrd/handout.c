@@ -586,6 +586,7 @@ send_mint(struct child *c)
 			copy_str(cm.cm_lnd_url, sizeof(cm.cm_lnd_url),
 			    m->m_lnd_url, "lnd url");
 			cm.cm_hasseed = keys.k_seed != -1;
+			cm.cm_input_fee_ppk = m->m_input_fee;
 			compose(c, IMSG_CONF_MINT, dupfd(keys.k_seed), &cm,
 			    sizeof(cm));
 			if (keys.k_macaroon != -1)

@@ -126,6 +126,7 @@ enum {
 #define OPT_SEED	0x40
 #define OPT_MACAROON	0x80
 #define OPT_CERT	0x100
+#define OPT_FEE		0x200
 
 static const char *const user_stmt[PROC_MAX] = {
 	[PROC_PROXY] = "user proxy",
@@ -199,6 +200,7 @@ typedef struct {
 %token	LOCAL MACAROON MAX MINT MODE MODEL NAME NOSTR ON ONION OPENAI PORT
 %token	PREFORK PRICE PROMPT PROXY READ RELAY REQUEST SEED SIZE SOCKET
 %token	STATE TIMEOUT TLS TRUSTED TYPE UPSTREAM URL USD USER
+%token	FEE INPUT
 %token	ERROR
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
@@ -470,6 +472,12 @@ mintopt		: LIGHTNING FAKE {
 			    range($2, 0, 3600, "delay") == 0)
 				curmint->m_fake_delay = $2;
 		}
+		| INPUT FEE num {
+			/* ppk: above 1000 an input costs more than 1 unit */
+			if (opt_once(OPT_FEE, "input fee") == 0 &&
+			    range($3, 0, MINT_FEE_PPK_MAX, "input fee") == 0)
+				curmint->m_input_fee = $3;
+		}
 		| SEED FILENAME string {
 			if (opt_once(OPT_SEED, "seed file") == 0 &&
 			    check_path($3, 0, "seed file") == 0) {
@@ -583,6 +591,7 @@ static const struct keywords {
 	{ "directory",		DIRECTORY },
 	{ "echo",		ECHO },
 	{ "fake",		FAKE },
+	{ "fee",		FEE },
 	{ "file",		FILENAME },
 	{ "group",		GROUP },
 	{ "header",		HEADER },
@@ -590,6 +599,7 @@ static const struct keywords {
 	{ "http",		HTTP },
 	{ "idle",		IDLE },
 	{ "include",		INCLUDE },
+	{ "input",		INPUT },
 	{ "key",		KEY },
 	{ "ledger",		LEDGER },
 	{ "lightning",		LIGHTNING },

@@ -69,10 +69,12 @@ int		 control_init(const char *);
 void		 control_listen(void);
 void		 control_cleanup(const char *);
 void		 control_child_died(struct child *);
+int		 control_local_mint(void);
 
 /* control_ledger.c */
 void		 control_ledger_check(struct peer *, uint32_t);
 void		 control_ledger_backup(struct peer *, uint32_t, struct imsg *);
+void		 control_mint_show(struct peer *, uint32_t);
 
 /* resolve.c */
 void		 resolve_init(void);

@@ -1,6 +1,7 @@
 /*
  * Fuzz the ledger with sequences of operations: accounts, reservations,
- * expiry, Ys, and nested transactions committed or aborted, each one
+ * expiry, Ys (with the mint's redeemed total), and nested transactions
+ * committed or aborted, each one
  * checked against an in-memory model of what it must do (its result
  * and the account after it).  At the end of an input everything is
  * committed and the audit must find nothing; then every table is
@@ -29,6 +30,9 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 #define DEPTH		3
 #define MAXOPS		300
 #define MINT		"https://mint.fuzz"
+#define YAMOUNT(i)	((uint64_t)1 << (i))	/* what Y i is worth */
+
+static const uint8_t	 KS[8] = { 0x00, 0xf0, 0x22 };
 
 struct macct {
 	int		 exists;
@@ -50,6 +54,7 @@ struct model {
 	struct mres	 r[NRES];
 	int		 nr;
 	uint8_t		 y[NY];		/* LEDGER_Y_* */
+	uint64_t	 redeemed;	/* sum of YAMOUNT of the spent */
 };
 
 struct in {
@@ -420,14 +425,21 @@ op_expire(struct ledger_txn *t, struct model *m, struct in *in, int64_t now)
 static void
 op_ys(struct ledger_txn *t, struct model *m, struct in *in)
 {
-	uint8_t		 ys[3][LEDGER_Y_LEN], st[NY], b = byte(in);
-	int		 idx[3], n = b % 3 + 1, kind = (b >> 2) % 4;
-	int		 i, want = LEDGER_OK, r;
+	struct ledger_input	 li[3];
+	uint8_t			 ys[3][LEDGER_Y_LEN], st[NY];
+	uint8_t			 b = byte(in);
+	int			 idx[3], n = b % 3 + 1, kind = (b >> 2) % 4;
+	int			 i, want = LEDGER_OK, r;
 
 	memcpy(st, m->y, sizeof(st));
+	memset(li, 0, sizeof(li));
 	for (i = 0; i < n; i++) {
 		idx[i] = byte(in) % NY;
 		yv(ys[i], idx[i]);
+		memcpy(li[i].lin_y, ys[i], LEDGER_Y_LEN);
+		memcpy(li[i].lin_keyset, KS, sizeof(KS));
+		li[i].lin_keyset_len = sizeof(KS);
+		li[i].lin_amount = YAMOUNT(idx[i]);
 	}
 	if (kind != 1)		/* pend and spend: spent first */
 		for (i = 0; i < n && want == LEDGER_OK; i++)
@@ -461,22 +473,24 @@ op_ys(struct ledger_txn *t, struct model *m, struct in *in)
 	}
 	switch (kind) {
 	case 0:
-		r = ledger_ys_pend(t, (const uint8_t (*)[LEDGER_Y_LEN])ys, n,
-		    NULL);
+		r = ledger_ys_pend(t, li, n, NULL);
 		break;
 	case 1:
 		r = ledger_ys_unpend(t, (const uint8_t (*)[LEDGER_Y_LEN])ys,
 		    n);
 		break;
 	default:
-		r = ledger_ys_spend(t, (const uint8_t (*)[LEDGER_Y_LEN])ys, n,
-		    kind == 3);
+		r = ledger_ys_spend(t, li, n, kind == 3);
 		break;
 	}
 	if (r != want)
 		fail("ys", r, want);
-	if (r == LEDGER_OK)
+	if (r == LEDGER_OK) {
 		memcpy(m->y, st, sizeof(st));
+		if (kind >= 2)
+			for (i = 0; i < n; i++)
+				m->redeemed += YAMOUNT(idx[i]);
+	}
 
 	/* Every Y's state, whatever happened. */
 	{
@@ -597,6 +611,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < NY; i++) {
 		nspent += m.y[i] == LEDGER_Y_SPENT;
 		npend += m.y[i] == LEDGER_Y_PENDING;
+	}
+	{
+		struct ledger_keyset_total	 kt;
+
+		if ((r = ledger_keyset_total_get(top, KS, sizeof(KS), &kt)) !=
+		    LEDGER_OK)
+			fail("keyset total", r, LEDGER_OK);
+		if (kt.kt_redeemed != m.redeemed ||
+		    kt.kt_nredeemed != (uint64_t)nspent)
+			fail("redeemed total", 0, 0);
 	}
 	if ((r = ledger_commit(top)) != 0)
 		fail("commit", r, LEDGER_OK);

@@ -55,6 +55,10 @@ static void		 mkkey(uint8_t *, unsigned int);
 static void		 mky(uint8_t *, unsigned int);
 static void		 mkacct(struct ledger_account *, unsigned int,
 			    uint64_t, const char *);
+static int		 ys_pend(struct ledger_txn *, const yarr *, size_t,
+			    const char *);
+static int		 ys_spend(struct ledger_txn *, const yarr *, size_t,
+			    int);
 static struct ledger	*lopen(const char *);
 static struct ledger_txn *tbegin(struct ledger *);
 static int		 tcommit(struct ledger_txn *);
@@ -81,6 +85,10 @@ static void		 test_wallet(void);
 static void		 test_ids(void);
 static void		 test_release_all(void);
 static void		 test_audit_damage(void);
+static void		 test_totals(void);
+static void		 test_totals_damage(void);
+static void		 test_rotate(void);
+static void		 test_upgrade(void);
 static void		 test_uncommitted(void);
 static void		 test_kill(void);
 static void		 test_backup(void);
@@ -146,6 +154,40 @@ mky(uint8_t *y, unsigned int n)
 		y[i] = (uint8_t)(n * 17 + i);
 	y[1] = (uint8_t)(n >> 8);
 	y[2] = (uint8_t)n;
+}
+
+/* The inputs the tests spend: 8 sat each, of keyset TKS. */
+#define TKS_AMOUNT	8
+static const uint8_t	 TKS[8] = { 0x00, 0x7e, 0x57, 1, 2, 3, 4, 5 };
+
+static struct ledger_input *
+mkinputs(const yarr *ys, size_t n)
+{
+	static struct ledger_input	 in[LEDGER_BATCH_MAX + 1];
+	size_t				 i;
+
+	if (ys == NULL)
+		return (NULL);
+	memset(in, 0, sizeof(in));
+	for (i = 0; i < n && i < LEDGER_BATCH_MAX + 1; i++) {
+		memcpy(in[i].lin_y, ys[i], LEDGER_Y_LEN);
+		memcpy(in[i].lin_keyset, TKS, sizeof(TKS));
+		in[i].lin_keyset_len = sizeof(TKS);
+		in[i].lin_amount = TKS_AMOUNT;
+	}
+	return (in);
+}
+
+static int
+ys_pend(struct ledger_txn *t, const yarr *ys, size_t n, const char *q)
+{
+	return (ledger_ys_pend(t, mkinputs(ys, n), n, q));
+}
+
+static int
+ys_spend(struct ledger_txn *t, const yarr *ys, size_t n, int from_pending)
+{
+	return (ledger_ys_spend(t, mkinputs(ys, n), n, from_pending));
 }
 
 static void
@@ -772,36 +814,36 @@ test_ys(void)
 	for (i = 0; i < 10; i++)
 		mky(y[i], i);
 	t = tbegin(l);
-	TR(LEDGER_OK, ledger_ys_pend(t, (const yarr *)&y[1], 2, NULL),
+	TR(LEDGER_OK, ys_pend(t, (const yarr *)&y[1], 2, NULL),
 	    "pend y1 y2");
 	T(strcmp(ystates(t, &y[1], 2), "11") == 0, "both pending");
 	memcpy(b2[0], y[3], LEDGER_Y_LEN);
 	memcpy(b2[1], y[1], LEDGER_Y_LEN);
-	TR(LEDGER_PENDING, ledger_ys_pend(t, (const yarr *)b2, 2, NULL),
+	TR(LEDGER_PENDING, ys_pend(t, (const yarr *)b2, 2, NULL),
 	    "pend y3 y1 -> PENDING");
 	T(strcmp(ystates(t, &y[3], 1), "0") == 0, "y3 untouched");
 	memcpy(b2[0], y[4], LEDGER_Y_LEN);
-	TR(LEDGER_PENDING, ledger_ys_spend(t, (const yarr *)b2, 2, 0),
+	TR(LEDGER_PENDING, ys_spend(t, (const yarr *)b2, 2, 0),
 	    "spend y4 y1 (not from pending) -> PENDING");
 	T(strcmp(ystates(t, &y[4], 1), "0") == 0, "y4 untouched");
-	TR(LEDGER_OK, ledger_ys_spend(t, (const yarr *)&y[1], 2, 1),
+	TR(LEDGER_OK, ys_spend(t, (const yarr *)&y[1], 2, 1),
 	    "spend y1 y2 from pending");
 	T(strcmp(ystates(t, &y[1], 2), "22") == 0, "both spent");
 	memcpy(b2[0], y[5], LEDGER_Y_LEN);
-	TR(LEDGER_SPENT, ledger_ys_pend(t, (const yarr *)b2, 2, NULL),
+	TR(LEDGER_SPENT, ys_pend(t, (const yarr *)b2, 2, NULL),
 	    "pend y5 y1 -> SPENT");
-	TR(LEDGER_SPENT, ledger_ys_spend(t, (const yarr *)b2, 2, 0),
+	TR(LEDGER_SPENT, ys_spend(t, (const yarr *)b2, 2, 0),
 	    "spend y5 y1 -> SPENT");
 	T(strcmp(ystates(t, &y[5], 1), "0") == 0, "y5 untouched");
 	memcpy(b2[1], y[5], LEDGER_Y_LEN);
-	TR(LEDGER_SPENT, ledger_ys_spend(t, (const yarr *)b2, 2, 0),
+	TR(LEDGER_SPENT, ys_spend(t, (const yarr *)b2, 2, 0),
 	    "spend y5 y5 (twice in one batch) -> SPENT");
-	TR(LEDGER_PENDING, ledger_ys_pend(t, (const yarr *)b2, 2, NULL),
+	TR(LEDGER_PENDING, ys_pend(t, (const yarr *)b2, 2, NULL),
 	    "pend y5 y5 (twice in one batch) -> PENDING");
 	T(strcmp(ystates(t, &y[5], 1), "0") == 0, "y5 still untouched");
 	TR(LEDGER_NOTFOUND, ledger_ys_unpend(t, (const yarr *)&y[7], 1),
 	    "unpend of an unspent Y -> NOTFOUND");
-	TR(LEDGER_OK, ledger_ys_pend(t, (const yarr *)&y[7], 1, "melt-q1"),
+	TR(LEDGER_OK, ys_pend(t, (const yarr *)&y[7], 1, "melt-q1"),
 	    "pend y7");
 	TR(LEDGER_NOTFOUND, ledger_ys_unpend(t, (const yarr *)&y[7], 2),
 	    "unpend y7 y8 -> NOTFOUND");
@@ -811,16 +853,16 @@ test_ys(void)
 	TR(LEDGER_NOTFOUND, ledger_ys_unpend(t, (const yarr *)b2, 2),
 	    "unpend y7 y7 -> NOTFOUND");
 	T(strcmp(ystates(t, &y[7], 1), "1") == 0, "y7 still pending");
-	TR(LEDGER_NOTFOUND, ledger_ys_spend(t, (const yarr *)b2, 2, 1),
+	TR(LEDGER_NOTFOUND, ys_spend(t, (const yarr *)b2, 2, 1),
 	    "spend y7 y7 from pending -> NOTFOUND");
 	T(strcmp(ystates(t, &y[7], 1), "1") == 0, "y7 still pending");
 	TR(LEDGER_OK, ledger_ys_unpend(t, (const yarr *)&y[7], 1),
 	    "unpend y7");
-	TR(LEDGER_NOTFOUND, ledger_ys_spend(t, (const yarr *)&y[8], 1, 1),
+	TR(LEDGER_NOTFOUND, ys_spend(t, (const yarr *)&y[8], 1, 1),
 	    "spend from pending of an unspent Y -> NOTFOUND");
-	TR(LEDGER_SPENT, ledger_ys_spend(t, (const yarr *)&y[1], 1, 1),
+	TR(LEDGER_SPENT, ys_spend(t, (const yarr *)&y[1], 1, 1),
 	    "spend from pending of a spent Y -> SPENT");
-	TR(LEDGER_OK, ledger_ys_pend(t, (const yarr *)&y[9], 1, NULL),
+	TR(LEDGER_OK, ys_pend(t, (const yarr *)&y[9], 1, NULL),
 	    "pend y9");
 	memcpy(b2[0], y[1], LEDGER_Y_LEN);
 	{
@@ -834,11 +876,11 @@ test_ys(void)
 	}
 
 	/* arguments */
-	TR(LEDGER_INVALID, ledger_ys_pend(t, (const yarr *)y, 0, NULL),
+	TR(LEDGER_INVALID, ys_pend(t, (const yarr *)y, 0, NULL),
 	    "pend of 0 Ys -> INVALID");
 	TR(LEDGER_INVALID, ledger_ys_spend(t, NULL, 1, 0),
 	    "spend of NULL -> INVALID");
-	TR(LEDGER_INVALID, ledger_ys_spend(t, (const yarr *)y, 1, 2),
+	TR(LEDGER_INVALID, ys_spend(t, (const yarr *)y, 1, 2),
 	    "spend with from_pending 2 -> INVALID");
 	TR(LEDGER_INVALID, ledger_ys_unpend(t, (const yarr *)y, 0),
 	    "unpend of 0 Ys -> INVALID");
@@ -847,16 +889,16 @@ test_ys(void)
 	TR(LEDGER_INVALID, ledger_ys_state(t, (const yarr *)y, 0, st),
 	    "state of 0 Ys -> INVALID");
 	memset(badq, 'q', sizeof(badq));
-	TR(LEDGER_INVALID, ledger_ys_pend(t, (const yarr *)&y[6], 1, badq),
+	TR(LEDGER_INVALID, ys_pend(t, (const yarr *)&y[6], 1, badq),
 	    "pend with an unterminated quote id -> INVALID");
 	for (i = 0; i <= LEDGER_BATCH_MAX; i++)
 		mky(many[i], 1000 + i);
-	TR(LEDGER_INVALID, ledger_ys_spend(t, (const yarr *)many,
+	TR(LEDGER_INVALID, ys_spend(t, (const yarr *)many,
 	    LEDGER_BATCH_MAX + 1, 0), "a batch above LEDGER_BATCH_MAX -> "
 	    "INVALID");
-	TR(LEDGER_OK, ledger_ys_spend(t, (const yarr *)many, LEDGER_BATCH_MAX,
+	TR(LEDGER_OK, ys_spend(t, (const yarr *)many, LEDGER_BATCH_MAX,
 	    0), "spend a full batch of LEDGER_BATCH_MAX");
-	TR(LEDGER_SPENT, ledger_ys_spend(t, (const yarr *)&many[1],
+	TR(LEDGER_SPENT, ys_spend(t, (const yarr *)&many[1],
 	    LEDGER_BATCH_MAX, 0), "again, shifted by one -> SPENT");
 	T(strcmp(ystates(t, &many[LEDGER_BATCH_MAX], 1), "0") == 0,
 	    "the one new Y of that batch untouched");
@@ -1482,7 +1524,7 @@ test_audit_damage(void)
 	TR(LEDGER_OK, ledger_account_credit(t, k, 1000, LEDGER_R_TOPUP, NULL,
 	    NULL), "credit");
 	TR(LEDGER_OK, ledger_reserve(t, k, 700, 0, NULL, &id), "reserve");
-	TR(LEDGER_OK, ledger_ys_spend(t, (const yarr *)y, 1, 0), "spend y");
+	TR(LEDGER_OK, ys_spend(t, (const yarr *)y, 1, 0), "spend y");
 	TR(LEDGER_OK, tcommit(t), "commit");
 	T(audit(l, &rep, 1) == 0, "audit: 0 problems before the damage");
 
@@ -1516,8 +1558,11 @@ test_audit_damage(void)
 
 	/* a Y both spent and pending; a pending Y of a missing quote */
 	memset(&rp, 0, sizeof(rp));
-	rp.rp_version = LEDGER_REC_VERSION;
+	rp.rp_version = LEDGER_REC_YS_VERSION;
 	strlcpy(rp.rp_quote, "melt-gone", sizeof(rp.rp_quote));
+	memcpy(rp.rp_v.rv_keyset, TKS, sizeof(TKS));
+	rp.rp_v.rv_keyset_len = sizeof(TKS);
+	rp.rp_v.rv_amount = TKS_AMOUNT;
 	T(raw_put(l, LDB_PENDING, y[0], LEDGER_Y_LEN, &rp, sizeof(rp)) == 0 &&
 	    raw_put(l, LDB_PENDING, y[1], LEDGER_Y_LEN, &rp, sizeof(rp)) == 0,
 	    "pend a spent Y behind the ledger's back");
@@ -1554,6 +1599,444 @@ test_audit_damage(void)
 	TR(LEDGER_DBERR, ledger_account_get(t, k2, &a),
 	    "reading a damaged record -> DBERR");
 	ledger_abort(t);
+	ledger_close(l);
+}
+
+static int
+raw_del(struct ledger *l, int db, const void *k, size_t klen)
+{
+	struct ledger_txn	*t = tbegin(l);
+	DBT			 key;
+	int			 e;
+
+	memset(&key, 0, sizeof(key));
+	key.data = (void *)k;
+	key.size = klen;
+	if ((e = l->l_db[db]->del(l->l_db[db], t->t_txn, &key, 0)) != 0) {
+		ledger_abort(t);
+		return (-1);
+	}
+	return (ledger_commit(t) == LEDGER_OK ? 0 : -1);
+}
+
+/* The totals of keyset id in one transaction of their own. */
+static int
+total(struct ledger *l, const uint8_t *id, size_t len,
+    struct ledger_keyset_total *kt)
+{
+	struct ledger_txn	*t = tbegin(l);
+	int			 r;
+
+	r = ledger_keyset_total_get(t, id, len, kt);
+	ledger_abort(t);
+	return (r);
+}
+
+static int
+totals_is(struct ledger *l, const uint8_t *id, size_t len, uint64_t issued,
+    uint64_t nissued, uint64_t redeemed, uint64_t nredeemed)
+{
+	struct ledger_keyset_total	 kt;
+
+	if (total(l, id, len, &kt) != LEDGER_OK)
+		return (0);
+	if (kt.kt_issued == issued && kt.kt_nissued == nissued &&
+	    kt.kt_redeemed == redeemed && kt.kt_nredeemed == nredeemed)
+		return (1);
+	printf("#   totals: issued %llu/%llu redeemed %llu/%llu\n",
+	    (unsigned long long)kt.kt_issued,
+	    (unsigned long long)kt.kt_nissued,
+	    (unsigned long long)kt.kt_redeemed,
+	    (unsigned long long)kt.kt_nredeemed);
+	return (0);
+}
+
+static void
+mkissued(struct ledger_issued *li, unsigned int n, const uint8_t *ks,
+    size_t kslen, uint64_t amount)
+{
+	memset(li, 0, sizeof(*li));
+	mky(li->li_b, n);
+	mky(li->li_c, n + 50000);
+	memcpy(li->li_keyset, ks, kslen);
+	li->li_keyset_len = kslen;
+	li->li_amount = amount;
+}
+
+static void
+mkinput(struct ledger_input *in, unsigned int n, const uint8_t *ks,
+    size_t kslen, uint64_t amount)
+{
+	memset(in, 0, sizeof(*in));
+	mky(in->lin_y, n);
+	memcpy(in->lin_keyset, ks, kslen);
+	in->lin_keyset_len = kslen;
+	in->lin_amount = amount;
+}
+
+static int
+count_totals(const struct ledger_keyset_total *kt, void *arg)
+{
+	(*(int *)arg)++;
+	return (0);
+}
+
+/*
+ * What the mint issued and redeemed per keyset: running totals that move
+ * with the records, by batches of mixed keysets, not at all when the
+ * batch fails, across a restart; the audit agrees.
+ */
+static void
+test_totals(void)
+{
+	static const uint8_t	 KA[33] = { 0x01, 0xaa, 0xaa };
+	static const uint8_t	 KB[8] = { 0x00, 0xbb, 0xbb };
+	struct ledger		*l;
+	struct ledger_txn	*t;
+	struct ledger_issued	 li[5];
+	struct ledger_input	 in[4];
+	struct ledger_keyset_total kt;
+	const char		*dir;
+	int			 n;
+
+	if ((l = lopen(dir = newdir("totals"))) == NULL)
+		return;
+	T(totals_is(l, KA, sizeof(KA), 0, 0, 0, 0), "no totals: all zero");
+	mkissued(&li[0], 3000, KA, sizeof(KA), 1);
+	mkissued(&li[1], 3001, KA, sizeof(KA), 4);
+	mkissued(&li[2], 3002, KB, sizeof(KB), 32);
+	mkissued(&li[3], 3003, KA, sizeof(KA), 64);
+	mkissued(&li[4], 3004, KA, sizeof(KA), 2);
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_issued_add(t, li, 5),
+	    "issue 5 outputs of two keysets, interleaved");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(totals_is(l, KA, sizeof(KA), 71, 4, 0, 0) &&
+	    totals_is(l, KB, sizeof(KB), 32, 1, 0, 0),
+	    "issued: A 71 in 4, B 32 in 1");
+
+	/* A batch that fails counts nothing. */
+	mkissued(&li[0], 3010, KA, sizeof(KA), 128);
+	mkissued(&li[1], 3000, KA, sizeof(KA), 1);	/* signed before */
+	t = tbegin(l);
+	TR(LEDGER_EXISTS, ledger_issued_add(t, li, 2),
+	    "a batch with a B_ signed before -> EXISTS");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(totals_is(l, KA, sizeof(KA), 71, 4, 0, 0),
+	    "and A's totals did not move");
+
+	mkinput(&in[0], 3100, KA, sizeof(KA), 4);
+	mkinput(&in[1], 3101, KB, sizeof(KB), 32);
+	mkinput(&in[2], 3102, KA, sizeof(KA), 1);
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_ys_spend(t, in, 3, 0), "spend 3 of two keysets");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(totals_is(l, KA, sizeof(KA), 71, 4, 5, 2) &&
+	    totals_is(l, KB, sizeof(KB), 32, 1, 32, 1),
+	    "redeemed: A 5 in 2, B 32 in 1");
+	mkinput(&in[3], 3103, KA, sizeof(KA), 64);
+	t = tbegin(l);
+	TR(LEDGER_SPENT, ledger_ys_spend(t, &in[2], 2, 0),
+	    "a spend with a spent Y -> SPENT");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(totals_is(l, KA, sizeof(KA), 71, 4, 5, 2),
+	    "and the totals did not move");
+
+	/* Pending counts nothing; spent from pending counts its value. */
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_ys_pend(t, &in[3], 1, "melt-t"), "pend 64");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(totals_is(l, KA, sizeof(KA), 71, 4, 5, 2), "pending is not redeemed");
+	in[3].lin_amount = 128;
+	t = tbegin(l);
+	TR(LEDGER_INVALID, ledger_ys_spend(t, &in[3], 1, 1),
+	    "spent from pending with another amount -> INVALID");
+	in[3].lin_amount = 64;
+	in[3].lin_keyset[1] ^= 1;
+	TR(LEDGER_INVALID, ledger_ys_spend(t, &in[3], 1, 1),
+	    "spent from pending with another keyset -> INVALID");
+	in[3].lin_keyset[1] ^= 1;
+	TR(LEDGER_OK, ledger_ys_spend(t, &in[3], 1, 1),
+	    "spent from pending with its value");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(totals_is(l, KA, sizeof(KA), 71, 4, 69, 3), "A redeemed 69 in 3");
+
+	/* Arguments. */
+	t = tbegin(l);
+	in[0].lin_keyset_len = 0;
+	TR(LEDGER_INVALID, ledger_ys_spend(t, in, 1, 0),
+	    "an input without keyset -> INVALID");
+	in[0].lin_keyset_len = LEDGER_KEYSET_MAX + 1;
+	TR(LEDGER_INVALID, ledger_ys_pend(t, in, 1, NULL),
+	    "an input with a keyset of 34 bytes -> INVALID");
+	TR(LEDGER_INVALID, ledger_keyset_total_get(t, KA, 0, &kt),
+	    "totals of an empty id -> INVALID");
+	n = 0;
+	TR(LEDGER_OK, ledger_keyset_total_walk(t, count_totals, &n), "walk");
+	T(n == 2, "two keysets have totals");
+	ledger_abort(t);
+
+	T(audit(l, NULL, 1) == 0, "audit: the totals agree with the records");
+	ledger_close(l);
+	if ((l = lopen(dir)) == NULL)
+		return;
+	T(totals_is(l, KA, sizeof(KA), 71, 4, 69, 3) &&
+	    totals_is(l, KB, sizeof(KB), 32, 1, 32, 1),
+	    "after a restart, the same totals");
+	ledger_close(l);
+}
+
+/* Totals that do not match their records are the audit's to find. */
+static void
+test_totals_damage(void)
+{
+	static const uint8_t	 KA[33] = { 0x01, 0xda, 0xda };
+	static const uint8_t	 KZ[8] = { 0x00, 0x22 };
+	struct ledger		*l;
+	struct ledger_txn	*t;
+	struct ledger_issued	 li[2];
+	struct ledger_input	 in[1];
+	struct rec_total	 rt, good;
+	struct ledger_report	 rep;
+	struct lines		 ls;
+
+	if ((l = lopen(newdir("totals-damage"))) == NULL)
+		return;
+	mkissued(&li[0], 4000, KA, sizeof(KA), 8);
+	mkissued(&li[1], 4001, KA, sizeof(KA), 16);
+	mkinput(&in[0], 4100, KA, sizeof(KA), 8);
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_issued_add(t, li, 2), "issue 24");
+	TR(LEDGER_OK, ledger_ys_spend(t, in, 1, 0), "redeem 8");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(audit(l, NULL, 1) == 0, "audit: 0 problems before the damage");
+	t = tbegin(l);
+	T(ledger_getrec(t, LDB_TOTALS, KA, sizeof(KA), &good,
+	    sizeof(good)) == 0, "read the raw totals");
+	ledger_abort(t);
+
+	rt = good;
+	rt.rt_issued += 1;
+	T(raw_put(l, LDB_TOTALS, KA, sizeof(KA), &rt, sizeof(rt)) == 0,
+	    "issued 1 more than the outputs");
+	memset(&ls, 0, sizeof(ls));
+	T(ledger_check(l, &rep, lines_cb, &ls) == LEDGER_OK && ls.n == 1 &&
+	    strstr(ls.buf, "issued 25 in 2 outputs, but its outputs sum "
+	    "to 24 in 2") != NULL, "audit: issued 25 but outputs sum to 24");
+	rt = good;
+	rt.rt_nredeemed = 5;
+	T(raw_put(l, LDB_TOTALS, KA, sizeof(KA), &rt, sizeof(rt)) == 0,
+	    "5 proofs redeemed, of 1");
+	memset(&ls, 0, sizeof(ls));
+	T(ledger_check(l, &rep, lines_cb, &ls) ==
+	    LEDGER_OK && ls.n == 1 && strstr(ls.buf, "redeemed 8 in 5 proofs, "
+	    "but its spent proofs sum to 8 in 1") != NULL,
+	    "audit: redeemed in 5 proofs but 1 spent");
+	T(raw_del(l, LDB_TOTALS, KA, sizeof(KA)) == 0, "delete the totals");
+	memset(&ls, 0, sizeof(ls));
+	T(ledger_check(l, &rep, lines_cb, &ls) ==
+	    LEDGER_OK && ls.n == 1 && strstr(ls.buf, "outputs or spent proofs "
+	    "but no totals") != NULL, "audit: records without totals");
+	rt = good;
+	T(raw_put(l, LDB_TOTALS, KA, sizeof(KA), &rt, sizeof(rt)) == 0 &&
+	    raw_put(l, LDB_TOTALS, KZ, sizeof(KZ), &rt, sizeof(rt)) == 0,
+	    "repaired, and totals of a keyset without records");
+	memset(&ls, 0, sizeof(ls));
+	T(ledger_check(l, &rep, lines_cb, &ls) ==
+	    LEDGER_OK && ls.n == 2 && strstr(ls.buf, "keyset 0022") != NULL,
+	    "audit: totals without records, issued and redeemed");
+	T(raw_del(l, LDB_TOTALS, KZ, sizeof(KZ)) == 0 &&
+	    raw_put(l, LDB_TOTALS, KA, sizeof(KA), "junk", 4) == 0,
+	    "a damaged totals record");
+	memset(&ls, 0, sizeof(ls));
+	T(ledger_check(l, &rep, lines_cb, &ls) ==
+	    LEDGER_OK && strstr(ls.buf, "totals.db: a damaged record") !=
+	    NULL, "audit: a damaged totals record");
+
+	/* Totals at the edge of 64 bits: the batch fails whole. */
+	rt = good;
+	rt.rt_issued = UINT64_MAX - 10;
+	T(raw_put(l, LDB_TOTALS, KA, sizeof(KA), &rt, sizeof(rt)) == 0,
+	    "issued 2^64 - 11");
+	mkissued(&li[0], 4002, KA, sizeof(KA), 16);
+	t = tbegin(l);
+	TR(LEDGER_OVERFLOW, ledger_issued_add(t, li, 1),
+	    "16 more -> OVERFLOW");
+	{
+		struct ledger_issued	 got;
+
+		TR(LEDGER_NOTFOUND, ledger_issued_get(t, li[0].li_b, &got),
+		    "and the output was not recorded");
+	}
+	TR(LEDGER_OK, tcommit(t), "commit");
+	ledger_close(l);
+}
+
+static void
+mkks(struct ledger_keyset *k, uint8_t tag, const char *unit, uint32_t index,
+    int active)
+{
+	memset(k, 0, sizeof(*k));
+	k->lk_id[0] = 0x01;
+	k->lk_id[1] = tag;
+	k->lk_idlen = 33;
+	strlcpy(k->lk_unit, unit, sizeof(k->lk_unit));
+	k->lk_index = index;
+	k->lk_version = 1;
+	k->lk_fee_ppk = 100;
+	k->lk_active = active;
+	k->lk_created = 1700000000 + index;
+}
+
+struct kswalk {
+	int	 n;
+	char	 act[16];	/* tag, active: "a1b1c0" */
+};
+
+static int
+kswalk_cb(const struct ledger_keyset *k, void *arg)
+{
+	struct kswalk	*w = arg;
+	size_t		 len = strlen(w->act);
+
+	if (len + 3 < sizeof(w->act))
+		(void)snprintf(w->act + len, sizeof(w->act) - len, "%c%d",
+		    k->lk_id[1], k->lk_active);
+	w->n++;
+	return (0);
+}
+
+static const char *
+keysets(struct ledger *l)
+{
+	static struct kswalk	 w;
+	struct ledger_txn	*t = tbegin(l);
+
+	memset(&w, 0, sizeof(w));
+	if (ledger_keyset_walk(t, kswalk_cb, &w) != LEDGER_OK)
+		(void)strlcpy(w.act, "error", sizeof(w.act));
+	ledger_abort(t);
+	return (w.act);
+}
+
+/* Rotation: one active keyset per unit, in one transaction, durable. */
+static void
+test_rotate(void)
+{
+	struct ledger		*l;
+	struct ledger_txn	*t;
+	struct ledger_keyset	 a, b, c, d;
+	const char		*dir;
+
+	if ((l = lopen(dir = newdir("rotate"))) == NULL)
+		return;
+	mkks(&a, 'a', "sat", 0, 1);
+	mkks(&b, 'b', "usd", 0, 1);
+	mkks(&c, 'c', "sat", 1, 1);
+	mkks(&d, 'd', "sat", 2, 1);
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_keyset_put(t, &a), "put a (sat)");
+	TR(LEDGER_OK, ledger_keyset_put(t, &b), "put b (usd)");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(strcmp(keysets(l), "a1b1") == 0, "a and b active");
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_keyset_rotate(t, &c), "rotate sat to c");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(strcmp(keysets(l), "a0b1c1") == 0,
+	    "a inactive, c active, b (another unit) untouched");
+	t = tbegin(l);
+	TR(LEDGER_EXISTS, ledger_keyset_rotate(t, &a),
+	    "rotate to a keyset that exists -> EXISTS");
+	c.lk_active = 0;
+	TR(LEDGER_INVALID, ledger_keyset_rotate(t, &c),
+	    "rotate to an inactive keyset -> INVALID");
+	TR(LEDGER_INVALID, ledger_keyset_rotate(t, NULL), "NULL -> INVALID");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(strcmp(keysets(l), "a0b1c1") == 0, "nothing changed");
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_keyset_rotate(t, &d), "rotate sat to d");
+	ledger_abort(t);
+	T(strcmp(keysets(l), "a0b1c1") == 0, "an aborted rotation is no "
+	    "rotation");
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_keyset_rotate(t, &d), "rotate sat to d");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	ledger_close(l);
+	if ((l = lopen(dir)) == NULL)
+		return;
+	T(strcmp(keysets(l), "a0b1c0d1") == 0,
+	    "after a restart: d the only active sat keyset");
+	ledger_close(l);
+}
+
+/*
+ * A ledger of format 1: spent and pending Ys without a value, no
+ * totals.  Opened, it becomes format 2 with totals made from its
+ * records, and its old Ys still work.
+ */
+static void
+test_upgrade(void)
+{
+	static const uint8_t	 KA[33] = { 0x01, 0x0d, 0x0d };
+	struct ledger		*l;
+	struct ledger_txn	*t;
+	struct ledger_issued	 li[2];
+	struct ledger_input	 in[2];
+	struct ledger_report	 rep;
+	struct rec_spent	 rs;
+	struct rec_pending	 rp;
+	uint32_t		 meta[2];
+	const char		*dir;
+
+	if ((l = lopen(dir = newdir("upgrade"))) == NULL)
+		return;
+	mkissued(&li[0], 5000, KA, sizeof(KA), 2);
+	mkissued(&li[1], 5001, KA, sizeof(KA), 8);
+	mkinput(&in[0], 5100, KA, sizeof(KA), 2);
+	mkinput(&in[1], 5101, KA, sizeof(KA), 8);
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_issued_add(t, li, 2), "issue 10");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	/* Made old by hand: format 1, no totals, Ys of version 1. */
+	memset(&rs, 0, sizeof(rs));
+	rs.rs_version = LEDGER_REC_VERSION;
+	rs.rs_time = 1700000000;
+	memset(&rp, 0, sizeof(rp));
+	rp.rp_version = LEDGER_REC_VERSION;
+	meta[0] = LEDGER_REC_VERSION;
+	meta[1] = 1;
+	T(raw_put(l, LDB_SPENT, in[0].lin_y, LEDGER_Y_LEN, &rs,
+	    REC_SPENT_V1) == 0 && raw_put(l, LDB_PENDING, in[1].lin_y,
+	    LEDGER_Y_LEN, &rp, REC_PENDING_V1) == 0 &&
+	    raw_del(l, LDB_TOTALS, KA, sizeof(KA)) == 0 &&
+	    raw_put(l, LDB_META, "format", 6, meta, sizeof(meta)) == 0,
+	    "a ledger of format 1");
+	ledger_close(l);
+
+	if ((l = lopen(dir)) == NULL) {
+		T(0, "a format 1 ledger opens");
+		return;
+	}
+	T(totals_is(l, KA, sizeof(KA), 10, 2, 0, 0),
+	    "upgraded: the issued totals from the outputs, nothing redeemed "
+	    "(the old spent Y has no value)");
+	T(audit(l, &rep, 1) == 0 && rep.lr_spent == 1 && rep.lr_pending == 1,
+	    "audit: old records are not damaged ones");
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_ys_spend(t, &in[1], 1, 1),
+	    "an old pending Y is spent with the value given");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(totals_is(l, KA, sizeof(KA), 10, 2, 8, 1), "and redeemed counts it");
+	T(audit(l, NULL, 1) == 0, "audit: 0 problems");
+	t = tbegin(l);
+	T(ledger_getrec(t, LDB_META, "format", 6, meta, sizeof(meta)) == 0 &&
+	    meta[1] == LEDGER_FORMAT, "the format is now 2");
+	ledger_abort(t);
+	ledger_close(l);
+	if ((l = lopen(dir)) == NULL)
+		return;
+	T(totals_is(l, KA, sizeof(KA), 10, 2, 8, 1),
+	    "reopened: not upgraded twice");
 	ledger_close(l);
 }
 
@@ -1630,7 +2113,7 @@ kill_child(const char *d, int fd, uint64_t start)
 		blob[0] = pk.lp_id[0];
 		if (ledger_account_credit(t, k, 1000, LEDGER_R_TOPUP, NULL,
 		    NULL) != 0 ||
-		    ledger_ys_spend(t, (const yarr *)y, 1, 0) != 0 ||
+		    ys_spend(t, (const yarr *)y, 1, 0) != 0 ||
 		    ledger_proof_put(t, &pk, blob, sizeof(blob)) != 0 ||
 		    ledger_commit(t) != 0)
 			_exit(2);
@@ -2092,8 +2575,8 @@ sandbox_child(const char *d)
 	t = tbegin(l);
 	if (ledger_account_create(t, &a, NULL) != 0 ||
 	    ledger_quote_add(t, &q) != 0 ||
-	    ledger_ys_pend(t, (const yarr *)y, 2, "melt-sb") != 0 ||
-	    ledger_ys_spend(t, (const yarr *)y, 2, 1) != 0 ||
+	    ys_pend(t, (const yarr *)y, 2, "melt-sb") != 0 ||
+	    ys_spend(t, (const yarr *)y, 2, 1) != 0 ||
 	    ledger_proof_put(t, &pk, "\001", 1) != 0 ||
 	    ledger_refund_add(t, &rf) != 0 ||
 	    ledger_commit(t) != 0)
@@ -2243,6 +2726,10 @@ main(int argc, char *argv[])
 	test_ids();
 	test_release_all();
 	test_audit_damage();
+	test_totals();
+	test_totals_damage();
+	test_rotate();
+	test_upgrade();
 	test_uncommitted();
 	test_kill();
 	test_backup();

@@ -324,35 +324,57 @@ test_accounts(void)
 	    "a closed account takes nothing and gives nothing");
 }
 
+/* Y i: a point-like 33 bytes, and as an input, worth 2^(i % 8) sat. */
 static void
-ys_fill(unsigned char *buf, struct ipc_ys *ys, int n, int first)
+yfill(uint8_t *y, int i)
 {
-	int	 i;
-
-	memcpy(buf, ys, sizeof(*ys));
-	for (i = 0; i < n; i++) {
-		memset(buf + sizeof(*ys) + i * IPC_Y_LEN, 0, IPC_Y_LEN);
-		buf[sizeof(*ys) + i * IPC_Y_LEN] = 0x02;
-		snprintf((char *)buf + sizeof(*ys) + i * IPC_Y_LEN + 1,
-		    IPC_Y_LEN - 1, "y%d", first + i);
-	}
+	memset(y, 0, IPC_Y_LEN);
+	y[0] = 0x02;
+	snprintf((char *)y + 1, IPC_Y_LEN - 1, "y%d", i);
 }
+
+static void
+input_fill(struct ipc_input *in, int i, const uint8_t *ks, size_t kslen)
+{
+	memset(in, 0, sizeof(*in));
+	yfill(in->in_y, i);
+	memcpy(in->in_keyset, ks, kslen);
+	in->in_keyset_len = kslen;
+	in->in_amount = (uint64_t)1 << (i % 8);
+}
+
+static const uint8_t	 YKS[8] = { 0x00, 0x99, 0x88, 0x77 };
 
 static int
 ys_call(uint32_t type, int n, int first, int flags, uint8_t *states)
 {
-	unsigned char		 buf[sizeof(struct ipc_ys) + 10 * IPC_Y_LEN];
+	unsigned char		 buf[sizeof(struct ipc_ys) +
+				    10 * sizeof(struct ipc_input)];
 	struct ipc_ys		 ys;
 	struct ipc_ledger_reply	 lr;
 	struct imsg		 imsg;
-	int			 rv = -1;
+	size_t			 len = sizeof(ys);
+	int			 i, rv = -1;
 
 	memset(&ys, 0, sizeof(ys));
 	ys.yh_n = n;
 	ys.yh_flags = flags;
-	strlcpy(ys.yh_quote, "q1", sizeof(ys.yh_quote));
-	ys_fill(buf, &ys, n, first);
-	if (call(mint(), type, buf, sizeof(ys) + n * IPC_Y_LEN, &imsg) == -1)
+	if (type == IMSG_LEDGER_YS_PEND)
+		strlcpy(ys.yh_quote, "q1", sizeof(ys.yh_quote));
+	memcpy(buf, &ys, sizeof(ys));
+	/* Pend and spend carry what each proof is worth. */
+	for (i = 0; i < n; i++) {
+		if (type == IMSG_LEDGER_YS_PEND ||
+		    type == IMSG_LEDGER_YS_SPEND) {
+			input_fill((struct ipc_input *)(buf + len), first + i,
+			    YKS, sizeof(YKS));
+			len += sizeof(struct ipc_input);
+		} else {
+			yfill(buf + len, first + i);
+			len += IPC_Y_LEN;
+		}
+	}
+	if (call(mint(), type, buf, len, &imsg) == -1)
 		return (-100);
 	if (imsg_get_type(&imsg) == IMSG_LEDGER_YS_STATES &&
 	    imsg_get_data(&imsg, states, n) == 0)
@@ -569,6 +591,151 @@ test_mint(void)
 	T(call_lr(mint(), IMSG_LEDGER_QUOTE_BY_HASH, q.q_payment_hash,
 	    sizeof(q.q_payment_hash), &lr) == LEDGER_NOTFOUND,
 	    "another hash: NOTFOUND");
+}
+
+static void
+keyset_rec(struct ipc_keyset_rec *kr, uint8_t tag, uint32_t index, int active)
+{
+	memset(kr, 0, sizeof(*kr));
+	kr->kr_id[0] = 0x01;
+	kr->kr_id[1] = tag;
+	kr->kr_idlen = 33;
+	strlcpy(kr->kr_unit, "sat", sizeof(kr->kr_unit));
+	kr->kr_index = index;
+	kr->kr_version = 1;
+	kr->kr_fee_ppk = index * 100;
+	kr->kr_active = active;
+	kr->kr_created = 1700000000 + index;
+}
+
+/* routstrctl mint show through the parent's channel: the keysets. */
+static int
+mint_show(struct ipc_keyset_total *it, int max)
+{
+	struct imsg	 imsg;
+	uint32_t	 id = nextid++;
+	int		 n = 0, type;
+
+	if (harness_send(&h.h_parent, IMSG_CTL_MINT_SHOW, id, -1, NULL,
+	    0) == -1)
+		return (-1);
+	for (;;) {
+		if (harness_recv(&h.h_parent, &imsg, WAIT) == -1)
+			return (-1);
+		type = imsg_get_type(&imsg);
+		if (imsg_get_id(&imsg) != id)
+			type = -1;
+		if (type == IMSG_CTL_MINT_KEYSET && n < max &&
+		    imsg_get_data(&imsg, &it[n], sizeof(it[n])) == 0)
+			n++;
+		else if (type != IMSG_CTL_END)
+			n = -1;
+		harness_free_msg(&imsg);
+		if (type != IMSG_CTL_MINT_KEYSET || n == -1)
+			return (n);
+	}
+}
+
+/*
+ * The mint's operator controls in the ledger: rotation of the registry,
+ * swaps and melts that carry the value of their inputs, and the totals
+ * per keyset that routstrctl mint show reads.
+ */
+static void
+test_mint_ctl(void)
+{
+	struct ipc_keyset_rec	 a, b;
+	struct ipc_keyset_total	 it[4];
+	struct ipc_ledger_reply	 lr;
+	struct ipc_swap_commit	 sc;
+	struct ipc_quote_commit	 qc;
+	struct ipc_quote	 q;
+	struct ipc_issued	 iss;
+	struct ipc_input	 in[2];
+	unsigned char		 buf[sizeof(sc) + sizeof(in) +
+				    sizeof(iss)];
+	unsigned char		 mbuf[sizeof(qc) + sizeof(in[0])];
+	int			 n;
+
+	keyset_rec(&a, 'a', 0, 1);
+	keyset_rec(&b, 'b', 1, 1);
+	T(call_lr(mint(), IMSG_LEDGER_KEYSET_PUT, &a, sizeof(a), &lr) ==
+	    LEDGER_OK, "keyset a, active");
+	T(call_lr(mint(), IMSG_LEDGER_KEYSET_ROTATE, &b, sizeof(b), &lr) ==
+	    LEDGER_OK, "rotate to keyset b");
+	T(call_lr(mint(), IMSG_LEDGER_KEYSET_ROTATE, &b, sizeof(b), &lr) ==
+	    LEDGER_EXISTS, "rotate to b again: EXISTS");
+
+	/* A swap of 2 proofs of a into 1 output of b (1 + 2 = 2 + fee 1). */
+	input_fill(&in[0], 100, a.kr_id, a.kr_idlen);	/* 2^4 = 16 */
+	input_fill(&in[1], 101, a.kr_id, a.kr_idlen);	/* 2^5 = 32 */
+	memset(&iss, 0, sizeof(iss));
+	iss.i_b[0] = 0x03;
+	iss.i_b[1] = 0x77;
+	memcpy(iss.i_keyset, b.kr_id, b.kr_idlen);
+	iss.i_keyset_len = b.kr_idlen;
+	iss.i_amount = 32;
+	sc.sc_nys = 2;
+	sc.sc_nissued = 1;
+	memcpy(buf, &sc, sizeof(sc));
+	memcpy(buf + sizeof(sc), in, sizeof(in));
+	memcpy(buf + sizeof(sc) + sizeof(in), &iss, sizeof(iss));
+	T(call_lr(mint(), IMSG_LEDGER_SWAP, buf, sizeof(buf), &lr) ==
+	    LEDGER_OK, "a swap: 48 of a in, 32 of b out");
+	iss.i_b[1] = 0x78;
+	memcpy(buf + sizeof(sc) + sizeof(in), &iss, sizeof(iss));
+	T(call_lr(mint(), IMSG_LEDGER_SWAP, buf, sizeof(buf), &lr) ==
+	    LEDGER_SPENT, "the same inputs again: SPENT");
+
+	/* A melt of one proof of b: pending, then spent with its value. */
+	memset(&q, 0, sizeof(q));
+	strlcpy(q.q_id, "melt-ctl", sizeof(q.q_id));
+	q.q_melt = 1;
+	q.q_state = LEDGER_QUOTE_UNPAID;
+	q.q_amount = 60;
+	strlcpy(q.q_unit, "sat", sizeof(q.q_unit));
+	memset(q.q_payment_hash, 0x6c, sizeof(q.q_payment_hash));
+	strlcpy(q.q_request, "lnbc600n1fake", sizeof(q.q_request));
+	T(call_lr(mint(), IMSG_LEDGER_QUOTE_ADD, &q, sizeof(q), &lr) ==
+	    LEDGER_OK, "a melt quote");
+	memset(&qc, 0, sizeof(qc));
+	strlcpy(qc.qc_quote, "melt-ctl", sizeof(qc.qc_quote));
+	qc.qc_nys = 1;
+	input_fill(&in[0], 102, b.kr_id, b.kr_idlen);	/* 2^6 = 64 */
+	memcpy(mbuf, &qc, sizeof(qc));
+	memcpy(mbuf + sizeof(qc), &in[0], sizeof(in[0]));
+	T(call_lr(mint(), IMSG_LEDGER_MELT_BEGIN, mbuf, sizeof(mbuf), &lr) ==
+	    LEDGER_OK, "melt begins: 64 of b pending");
+	n = mint_show(it, 4);
+	T(n == 2 && it[1].it_nredeemed == 0,
+	    "mint show: pending is not redeemed");
+	qc.qc_has_preimage = 1;
+	memset(qc.qc_preimage, 0x61, sizeof(qc.qc_preimage));
+	memcpy(mbuf, &qc, sizeof(qc));
+	in[0].in_amount = 128;
+	memcpy(mbuf + sizeof(qc), &in[0], sizeof(in[0]));
+	T(call_lr(mint(), IMSG_LEDGER_MELT_FINISH, mbuf, sizeof(mbuf), &lr) ==
+	    LEDGER_INVALID, "melt finishes with another amount: INVALID");
+	in[0].in_amount = 64;
+	memcpy(mbuf + sizeof(qc), &in[0], sizeof(in[0]));
+	T(call_lr(mint(), IMSG_LEDGER_MELT_FINISH, mbuf, sizeof(mbuf), &lr) ==
+	    LEDGER_OK, "melt finishes: 64 of b spent");
+
+	n = mint_show(it, 4);
+	T(n == 2, "mint show: 2 keysets");
+	if (n == 2) {
+		T(it[0].it_id[1] == 'a' && !it[0].it_active &&
+		    it[0].it_index == 0 && strcmp(it[0].it_unit, "sat") == 0,
+		    "a: inactive, index 0");
+		T(it[1].it_id[1] == 'b' && it[1].it_active &&
+		    it[1].it_index == 1 && it[1].it_fee_ppk == 100,
+		    "b: active, index 1, 100 ppk");
+		T(it[0].it_issued == 0 && it[0].it_redeemed == 48 &&
+		    it[0].it_nredeemed == 2, "a: issued 0, redeemed 48 in 2");
+		T(it[1].it_issued == 32 && it[1].it_nissued == 1 &&
+		    it[1].it_redeemed == 64 && it[1].it_nredeemed == 1,
+		    "b: issued 32 in 1, redeemed 64 in 1");
+	}
 }
 
 /* Each forbidden request stops the ledger, which says who sent it. */
@@ -822,6 +989,7 @@ main(void)
 	if (T(start() == 0, "ledgerd starts with 4 proxies and a mint")) {
 		test_accounts();
 		test_mint();
+		test_mint_ctl();
 		test_group_commit();
 		test_race();
 		T(audit(&rp) == 0 && rp.rp_accounts == 3,
@@ -855,6 +1023,22 @@ main(void)
 		ys.yh_n = IPC_BATCH_MAX + 1;
 		test_bad("too many Ys", 1, IMSG_LEDGER_YS_PEND, &ys,
 		    sizeof(ys));
+	}
+	{
+		unsigned char	 buf[sizeof(struct ipc_swap_commit) +
+				    sizeof(struct ipc_input)];
+		struct ipc_swap_commit	 sc = { 1, 0 };
+		struct ipc_input	 in;
+
+		memset(&in, 0, sizeof(in));	/* no keyset */
+		memcpy(buf, &sc, sizeof(sc));
+		memcpy(buf + sizeof(sc), &in, sizeof(in));
+		test_bad("a swap input without its keyset", 1,
+		    IMSG_LEDGER_SWAP, buf, sizeof(buf));
+		test_bad("a swap of bare Ys", 1, IMSG_LEDGER_SWAP, buf,
+		    sizeof(sc) + IPC_Y_LEN);
+		test_bad("mint show from the mint", 1, IMSG_CTL_MINT_SHOW,
+		    NULL, 0);
 	}
 	test_bad("a message for the parent only", 0, IMSG_CONF_LEDGER, NULL,
 	    0);
