@@ -8,6 +8,8 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <stdint.h>
+
 #include "ipc.h"
 
 struct http_conn;
@@ -41,6 +43,26 @@ struct proxy_model {
 	struct ipc_conf_model		 pm_conf;
 };
 TAILQ_HEAD(proxy_models, proxy_model);
+
+/*
+ * What one request used: the upstream's usage, normalised from its
+ * dialect (OpenAI, OpenRouter, Anthropic, DeepSeek), or, when it
+ * reported none, our estimate from what was sent and received.
+ */
+struct usage {
+	uint64_t	 us_prompt;	/* input tokens, cached ones excluded */
+	uint64_t	 us_completion;	/* output tokens, reasoning included */
+	uint64_t	 us_cache_read;	/* input tokens read from a cache */
+	uint64_t	 us_cache_write;	/* input tokens written to one */
+	int		 us_estimated;	/* 1: the upstream reported none */
+};
+
+/* What a request's reservation is computed from, read from its body. */
+struct request_shape {
+	uint64_t	 rs_prompt_chars;	/* text of the input */
+	uint64_t	 rs_max_tokens;	/* max_tokens, or 0 if not given */
+	int		 rs_stream;	/* "stream": true */
+};
 
 /* What the parent told this proxy, and what it learnt at start. */
 struct proxy_env {
