@@ -153,6 +153,10 @@ enum imsg_type {
 	IMSG_LEDGER_KEYSET_ROTATE,	/* struct ipc_keyset_rec: the new
 					   active keyset; the others of its
 					   unit inactive, in one transaction */
+	IMSG_LEDGER_REDEEM,		/* struct ipc_redeem + inputs: spent
+					   and credited in one transaction */
+	IMSG_LEDGER_CASHOUT,		/* struct ipc_cashout + issued +
+					   token: the balance out as ecash */
 
 	/* ... and the ledger's answers */
 	IMSG_LEDGER_REPLY,		/* struct ipc_ledger_reply */
@@ -191,6 +195,17 @@ enum imsg_type {
 				   MINT_SIGNATURES */
 	IMSG_MINT_MELT,		/* struct ipc_melt_req + inputs + blank
 				   outputs -> MINT_QUOTE */
+
+	/*
+	 * Payments to the node: a token paid into an account, an account
+	 * paid out as a token.  peerid = request id.
+	 */
+	IMSG_MINT_REDEEM,	/* struct ipc_mint_redeem + proofs ->
+				   MINT_REDEEMED or MINT_END (error) */
+	IMSG_MINT_REDEEMED,	/* struct ipc_ledger_reply */
+	IMSG_MINT_CASHOUT,	/* struct ipc_mint_cashout -> MINT_TOKEN
+				   or MINT_END (error) */
+	IMSG_MINT_TOKEN,	/* struct ipc_ledger_reply + the token */
 
 	IMSG_MAX
 };
@@ -585,6 +600,71 @@ struct ipc_swap_commit {
 	uint32_t	sc_nissued;
 };
 
+/*
+ * IMSG_LEDGER_REDEEM: followed by rd_nys struct ipc_input.  The inputs
+ * are spent and rd_amount credited to the account rd_key: a new one
+ * (REDEEM_CREATE; LEDGER_EXISTS if there), an existing open one
+ * (REDEEM_CREDIT), or whichever (REDEEM_ANY; an account that exists
+ * already is left alone and its inputs unspent: LEDGER_EXISTS).
+ */
+#define REDEEM_CREATE		1
+#define REDEEM_CREDIT		2
+#define REDEEM_ANY		3
+struct ipc_redeem {
+	uint8_t		rd_key[IPC_KEY_LEN];
+	uint8_t		rd_reqid[IPC_REQID_LEN];
+	/* With rd_has_record, an X-Cashu payment: its refund record
+	 * (INFLIGHT) is added too, keyed by rd_record. */
+	uint8_t		rd_record[IPC_KEY_LEN];
+	int32_t		rd_has_record;
+	uint64_t	rd_amount;	/* msat */
+	uint64_t	rd_limit;	/* new account: spending limit, 0 none */
+	int64_t		rd_expiry;	/* new account: 0, or time(3) */
+	uint32_t	rd_mode;	/* REDEEM_* */
+	uint32_t	rd_nys;
+	char		rd_unit[IPC_UNIT_MAX];	/* to refund in */
+	char		rd_mint[IPC_URL_MAX];	/* to refund from */
+};
+
+/*
+ * IMSG_LEDGER_CASHOUT: followed by co_nissued struct ipc_issued and
+ * co_bloblen bytes of the token that carries them.  The account is
+ * refunded and closed (LEDGER_STATE unless it held exactly co_expect),
+ * the outputs recorded, and the token kept as the refund record
+ * co_record (READY, or NONE without a token; an INFLIGHT one is
+ * updated), in one transaction.  lr_amount: msat taken.
+ */
+struct ipc_cashout {
+	uint8_t		co_key[IPC_KEY_LEN];
+	uint8_t		co_reqid[IPC_REQID_LEN];
+	uint8_t		co_record[IPC_KEY_LEN];
+	uint64_t	co_expect;	/* msat */
+	uint64_t	co_paid;	/* msat, for the record */
+	uint32_t	co_nissued;
+	uint32_t	co_bloblen;
+};
+
+/* IMSG_MINT_REDEEM: followed by mr_nproofs struct ipc_proof_in. */
+struct ipc_mint_redeem {
+	uint8_t		mr_key[IPC_KEY_LEN];
+	uint8_t		mr_reqid[IPC_REQID_LEN];
+	uint64_t	mr_limit;
+	int64_t		mr_expiry;
+	uint32_t	mr_mode;	/* REDEEM_* */
+	uint32_t	mr_nproofs;
+	char		mr_unit[IPC_UNIT_MAX];	/* the token's */
+	char		mr_mint[IPC_URL_MAX];	/* the token's */
+};
+
+/* IMSG_MINT_CASHOUT: the balance of mc_key out as a token. */
+struct ipc_mint_cashout {
+	uint8_t		mc_key[IPC_KEY_LEN];
+	uint8_t		mc_reqid[IPC_REQID_LEN];
+	uint8_t		mc_record[IPC_KEY_LEN];	/* refund record key */
+	uint64_t	mc_paid;	/* msat, for the record */
+	char		mc_url[IPC_URL_MAX];	/* the mint's URL, in the token */
+};
+
 /* IMSG_CTL_MINT_TOKEN to the mint: a test token (fake Lightning only) */
 struct ipc_mint_token {
 	uint64_t	mt_amount;		/* sat */
@@ -635,6 +715,30 @@ struct ipc_quote_commit {
 };
 
 /* IMSG_MINT_END: 0, or a NUT error code with its detail */
+/* NUT error codes (specs/cashu.md 6), in struct ipc_mint_error */
+#define E_PROOF		10001	/* proof verification failed */
+#define E_SPENT		11001	/* already spent */
+#define E_PENDING	11002	/* pending */
+#define E_SIGNED	11003	/* outputs already signed */
+#define E_UNBALANCED	11005	/* inputs and outputs do not balance */
+#define E_DUP_INPUTS	11007	/* duplicate inputs */
+#define E_DUP_OUTPUTS	11008	/* duplicate outputs */
+#define E_MULTI_UNIT	11010	/* inputs and outputs of other units */
+#define E_KEYSET	12001	/* keyset not known */
+#define E_INACTIVE	12002	/* keyset inactive */
+#define E_REQUEST	10000	/* malformed request */
+#define E_LIMIT		11006	/* amount outside the limits */
+#define E_AMOUNTLESS	11011	/* amountless invoice not supported */
+#define E_UNIT		11013	/* unit not supported */
+#define E_UNPAID	20001	/* quote not paid */
+#define E_ISSUED	20002	/* quote already issued */
+#define E_DISABLED	20003	/* minting disabled */
+#define E_LN_FAILED	20004	/* Lightning payment failed */
+#define E_QUOTE_PENDING	20005	/* quote pending */
+#define E_INVOICE_PAID	20006	/* invoice already paid */
+#define E_EXPIRED	20007	/* quote expired */
+#define E_SIGNATURE	20008	/* NUT-20 signature missing or invalid */
+
 struct ipc_mint_error {
 	int32_t		me_code;
 	char		me_detail[256];
@@ -700,5 +804,6 @@ int		 ipc_resolved_ok(const struct ipc_resolved *);
 /* url.c */
 int		 url_split(const char *, char *, size_t, char *, size_t,
 		    uint16_t *);
+int		 url_query_get(const char *, const char *, char *, size_t);
 
 #endif /* IPC_H */

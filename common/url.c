@@ -1,6 +1,7 @@
 /*
- * The parts of an http(s) or ws(s) URL that a connection needs:
- * scheme, host (brackets of an IPv6 literal removed) and port.
+ * URLs: the parts of an http(s) or ws(s) URL that a connection needs
+ * (scheme, host with the brackets of an IPv6 literal removed, port), and
+ * the parameters of a query string.
  */
 
 #include <sys/types.h>
@@ -66,6 +67,61 @@ url_split(const char *url, char *scheme, size_t slen, char *host,
 		if (errstr != NULL)
 			return (-1);
 		*port = v;
+	}
+	return (0);
+}
+
+static int
+hexdigit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/*
+ * The value of the first parameter called name in a query string
+ * (a=1&b=2), percent-decoded and '+' as a space, into out.  1 if found,
+ * 0 if not, -1 if it is malformed, holds a NUL or does not fit.
+ */
+int
+url_query_get(const char *query, const char *name, char *out, size_t len)
+{
+	const char	*p = query, *end;
+	size_t		 nlen = strlen(name), n;
+	int		 hi, lo;
+
+	while (p != NULL && *p != '\0') {
+		end = p + strcspn(p, "&");
+		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=') {
+			for (p += nlen + 1, n = 0; p < end; p++) {
+				if (n + 1 >= len)
+					return (-1);
+				if (*p == '+')
+					out[n++] = ' ';
+				else if (*p != '%')
+					out[n++] = *p;
+				else if (end - p < 3 ||
+				    (hi = hexdigit(p[1])) == -1 ||
+				    (lo = hexdigit(p[2])) == -1 ||
+				    (hi == 0 && lo == 0))
+					return (-1);
+				else {
+					out[n++] = hi << 4 | lo;
+					p += 2;
+				}
+			}
+			if (len == 0)
+				return (-1);
+			out[n] = '\0';
+			return (1);
+		}
+		p = *end == '&' ? end + 1 : end;
 	}
 	return (0);
 }

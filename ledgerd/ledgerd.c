@@ -24,6 +24,7 @@
 #include "ipc.h"
 #include "ledger.h"
 #include "log.h"
+#include "money.h"
 #include "proc.h"
 
 #define EXPIRE_INTERVAL		5	/* seconds between reservation sweeps */
@@ -64,6 +65,11 @@ static void		 checkpoint_timer(int, short, void *);
 static void		 ctl_check(struct peer *, uint32_t);
 static void		 ctl_backup(struct peer *, uint32_t);
 static int		 quote_commit(struct peer *, struct imsg *);
+static int		 redeem_commit(struct peer *, struct imsg *);
+static int		 cashout_commit(struct peer *, struct imsg *);
+static int		 cashout_record(struct ledger_txn *,
+			    const struct ipc_cashout *, uint64_t,
+			    struct ledger_refund *);
 static int		 keyset_from_ipc(const struct ipc_keyset_rec *,
 			    struct ledger_keyset *);
 static struct ledger_input *inputs_get(struct imsg *, size_t);
@@ -635,7 +641,8 @@ request(struct peer *p, struct imsg *imsg)
 		lr.lr_balance = a.a_balance;
 		break;
 	case IMSG_LEDGER_ACCOUNT_GET:
-		if (!proxy || imsg_get_data(imsg, &k, sizeof(k)) == -1)
+		if ((!proxy && !mint) ||
+		    imsg_get_data(imsg, &k, sizeof(k)) == -1)
 			return (-1);
 		child = batch_child();
 		error = child_end(child, ledger_account_get(child, k.k_key,
@@ -864,7 +871,12 @@ request(struct peer *p, struct imsg *imsg)
 		break;
 	case IMSG_LEDGER_REFUND_ADD:
 	case IMSG_LEDGER_REFUND_CAS:
-		if (!mint || imsg_get_buf(imsg, &rr, sizeof(rr)) == -1 ||
+		/* The proxy only marks a change token handed out. */
+		if ((!mint && !(proxy && type == IMSG_LEDGER_REFUND_CAS)) ||
+		    imsg_get_buf(imsg, &rr, sizeof(rr)) == -1 ||
+		    (proxy && (rr.rf_bloblen != 0 ||
+		    rr.rf_from != LEDGER_REFUND_READY ||
+		    rr.rf_state != LEDGER_REFUND_TAKEN)) ||
 		    rr.rf_bloblen > IPC_BLOB_MAX ||
 		    len != sizeof(rr) + rr.rf_bloblen ||
 		    rr.rf_state < LEDGER_REFUND_INFLIGHT ||
@@ -896,7 +908,8 @@ request(struct peer *p, struct imsg *imsg)
 		reply_error(p, id, child_end(child, error));
 		return (0);
 	case IMSG_LEDGER_REFUND_GET:
-		if (!mint || imsg_get_data(imsg, &k, sizeof(k)) == -1)
+		if ((!mint && !proxy) ||
+		    imsg_get_data(imsg, &k, sizeof(k)) == -1)
 			return (-1);
 		if ((rf = calloc(1, sizeof(*rf))) == NULL)
 			fatal(NULL);
@@ -954,6 +967,10 @@ request(struct peer *p, struct imsg *imsg)
 	case IMSG_LEDGER_MELT_FINISH:
 	case IMSG_LEDGER_MELT_ABORT:
 		return (quote_commit(p, imsg));
+	case IMSG_LEDGER_REDEEM:
+		return (redeem_commit(p, imsg));
+	case IMSG_LEDGER_CASHOUT:
+		return (cashout_commit(p, imsg));
 	case IMSG_LEDGER_KEYSET_ROTATE:
 		if (!mint || imsg_get_data(imsg, &kr, sizeof(kr)) == -1 ||
 		    keyset_from_ipc(&kr, &lk) == -1)
@@ -977,6 +994,184 @@ request(struct peer *p, struct imsg *imsg)
 	reply_queue(p, IMSG_LEDGER_REPLY, id, lr.lr_error, &lr, sizeof(lr),
 	    NULL, 0);
 	return (0);
+}
+
+/*
+ * A token of our own mint paid into an account: its proofs spent and
+ * the account created or credited, in one transaction, so that ecash is
+ * never taken without the credit or credited twice.
+ */
+static int
+redeem_commit(struct peer *p, struct imsg *imsg)
+{
+	struct ipc_redeem	 rd;
+	struct ipc_ledger_reply	 lr;
+	struct ledger_input	*in;
+	struct ledger_account	 la;
+	struct ledger_refund	*rf;
+	struct ledger_txn	*child;
+	size_t			 len = imsg_get_len(imsg);
+	int			 error, create = 0;
+
+	if (p->p_procid != PROC_MINT ||
+	    imsg_get_buf(imsg, &rd, sizeof(rd)) == -1 ||
+	    rd.rd_nys == 0 || rd.rd_nys > IPC_BATCH_MAX ||
+	    len != sizeof(rd) + (size_t)rd.rd_nys * sizeof(struct ipc_input) ||
+	    rd.rd_amount == 0 ||
+	    rd.rd_mode < REDEEM_CREATE || rd.rd_mode > REDEEM_ANY ||
+	    (rd.rd_has_record != 0 && rd.rd_has_record != 1) ||
+	    !str_ok(rd.rd_unit, sizeof(rd.rd_unit)) ||
+	    !str_ok(rd.rd_mint, sizeof(rd.rd_mint)))
+		return (-1);
+	if ((in = inputs_get(imsg, rd.rd_nys)) == NULL)
+		return (-1);
+
+	memset(&lr, 0, sizeof(lr));
+	child = batch_child();
+	error = ledger_account_get(child, rd.rd_key, &la);
+	if (error == LEDGER_OK && rd.rd_mode != REDEEM_CREDIT)
+		error = LEDGER_EXISTS;
+	else if (error == LEDGER_NOTFOUND && rd.rd_mode != REDEEM_CREDIT) {
+		error = LEDGER_OK;
+		create = 1;
+	}
+	if (error == LEDGER_OK)
+		error = ledger_ys_spend(child, in, rd.rd_nys, 0);
+	if (error == LEDGER_OK && create) {
+		memset(&la, 0, sizeof(la));
+		memcpy(la.la_key, rd.rd_key, sizeof(la.la_key));
+		la.la_balance = rd.rd_amount;
+		la.la_limit = rd.rd_limit;
+		la.la_expiry = rd.rd_expiry;
+		memcpy(la.la_unit, rd.rd_unit, sizeof(la.la_unit));
+		memcpy(la.la_mint, rd.rd_mint, sizeof(la.la_mint));
+		error = ledger_account_create(child, &la, rd.rd_reqid);
+		lr.lr_balance = rd.rd_amount;
+	} else if (error == LEDGER_OK)
+		error = ledger_account_credit(child, rd.rd_key, rd.rd_amount,
+		    LEDGER_R_TOPUP, rd.rd_reqid, &lr.lr_balance);
+	if (error == LEDGER_OK && rd.rd_has_record) {
+		if ((rf = calloc(1, sizeof(*rf))) == NULL)
+			fatal(NULL);
+		memcpy(rf->lr_token, rd.rd_record, sizeof(rf->lr_token));
+		rf->lr_state = LEDGER_REFUND_INFLIGHT;
+		rf->lr_paid = rd.rd_amount;
+		rf->lr_time = time(NULL);
+		memcpy(rf->lr_reqid, rd.rd_reqid, sizeof(rf->lr_reqid));
+		error = ledger_refund_add(child, rf);
+		free(rf);
+	}
+	lr.lr_error = child_end(child, error);
+	lr.lr_amount = rd.rd_amount;
+	free(in);
+	reply_queue(p, IMSG_LEDGER_REPLY, imsg_get_id(imsg), lr.lr_error,
+	    &lr, sizeof(lr), NULL, 0);
+	return (0);
+}
+
+/*
+ * An account's balance paid out as a token of our own mint: the account
+ * refunded and closed, the token's outputs recorded as issued and the
+ * token kept for whoever asks again, in one transaction.  The outputs
+ * may not be worth more than the balance.
+ */
+static int
+cashout_commit(struct peer *p, struct imsg *imsg)
+{
+	struct ipc_cashout	 co;
+	struct ipc_ledger_reply	 lr;
+	struct ledger_issued	*li = NULL;
+	struct ledger_account	 la;
+	struct ledger_refund	*rf;
+	struct ledger_txn	*child;
+	uint64_t		 value = 0, msat;
+	size_t			 len = imsg_get_len(imsg), i;
+	int			 error;
+
+	if (p->p_procid != PROC_MINT ||
+	    imsg_get_buf(imsg, &co, sizeof(co)) == -1 ||
+	    co.co_nissued > IPC_BATCH_MAX || co.co_bloblen > IPC_BLOB_MAX ||
+	    (co.co_nissued == 0) != (co.co_bloblen == 0) ||
+	    len != sizeof(co) + (size_t)co.co_nissued *
+	    sizeof(struct ipc_issued) + co.co_bloblen)
+		return (-1);
+	if (co.co_nissued > 0 &&
+	    (li = issued_get(imsg, co.co_nissued)) == NULL)
+		return (-1);
+	if ((rf = calloc(1, sizeof(*rf))) == NULL)
+		fatal(NULL);
+	if (co.co_bloblen > 0 &&
+	    imsg_get_buf(imsg, rf->lr_blob, co.co_bloblen) == -1) {
+		free(li);
+		freezero(rf, sizeof(*rf));
+		return (-1);
+	}
+	rf->lr_bloblen = co.co_bloblen;
+	for (i = 0; i < co.co_nissued; i++)
+		if (money_add(&value, value, li[i].li_amount) == -1) {
+			free(li);
+			freezero(rf, sizeof(*rf));
+			return (-1);
+		}
+	/* Outputs are in sats; never more than the balance taken. */
+	if (money_mul(&msat, value, MSAT_PER_SAT) == -1 ||
+	    msat > co.co_expect) {
+		log_warnx("cashout: outputs worth more than the balance");
+		free(li);
+		freezero(rf, sizeof(*rf));
+		return (-1);
+	}
+
+	memset(&lr, 0, sizeof(lr));
+	child = batch_child();
+	error = ledger_account_get(child, co.co_key, &la);
+	if (error == LEDGER_OK && (la.la_flags & LEDGER_ACCOUNT_CLOSED))
+		error = LEDGER_CLOSED;
+	else if (error == LEDGER_OK && la.la_balance != co.co_expect)
+		error = LEDGER_STATE;
+	if (error == LEDGER_OK)
+		error = ledger_account_refund(child, co.co_key, co.co_reqid,
+		    &lr.lr_amount);
+	if (error == LEDGER_OK && co.co_nissued > 0)
+		error = ledger_issued_add(child, li, co.co_nissued);
+	if (error == LEDGER_OK)
+		error = cashout_record(child, &co, lr.lr_amount, rf);
+	lr.lr_error = child_end(child, error);
+	free(li);
+	freezero(rf, sizeof(*rf));
+	reply_queue(p, IMSG_LEDGER_REPLY, imsg_get_id(imsg), lr.lr_error,
+	    &lr, sizeof(lr), NULL, 0);
+	return (0);
+}
+
+/* The refund record of a cashout: new, or the INFLIGHT one of X-Cashu. */
+static int
+cashout_record(struct ledger_txn *child, const struct ipc_cashout *co,
+    uint64_t taken, struct ledger_refund *rf)
+{
+	struct ledger_refund	*old;
+	uint32_t		 state;
+	int			 error;
+
+	state = rf->lr_bloblen > 0 ? LEDGER_REFUND_READY :
+	    LEDGER_REFUND_NONE;
+	if ((old = calloc(1, sizeof(*old))) == NULL)
+		fatal(NULL);
+	error = ledger_refund_get(child, co->co_record, old);
+	freezero(old, sizeof(*old));
+	if (error == LEDGER_OK)
+		return (ledger_refund_cas(child, co->co_record,
+		    LEDGER_REFUND_INFLIGHT, state,
+		    rf->lr_bloblen > 0 ? rf->lr_blob : NULL, rf->lr_bloblen));
+	if (error != LEDGER_NOTFOUND)
+		return (error);
+	memcpy(rf->lr_token, co->co_record, sizeof(rf->lr_token));
+	rf->lr_state = state;
+	rf->lr_paid = co->co_paid;
+	rf->lr_refund = taken;
+	rf->lr_time = time(NULL);
+	memcpy(rf->lr_reqid, co->co_reqid, sizeof(rf->lr_reqid));
+	return (ledger_refund_add(child, rf));
 }
 
 /*

@@ -280,6 +280,14 @@ mint_dispatch(struct peer *p, struct imsg *imsg)
 		if (p->p_procid != PROC_PROXY || !mintd->m_local)
 			return (-1);
 		return (mint_melt_request(p, imsg));
+	case IMSG_MINT_REDEEM:
+		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+			return (-1);
+		return (mint_redeem_request(p, imsg));
+	case IMSG_MINT_CASHOUT:
+		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+			return (-1);
+		return (mint_cashout_request(p, imsg));
 	default:
 		return (-1);
 	}

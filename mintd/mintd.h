@@ -21,30 +21,6 @@ struct imsg;
 #define MINT_SEED_MAX		256
 #define MINT_UNIT		"sat"	/* the unit our keysets are in */
 
-/* NUT error codes (specs/cashu.md 6) */
-#define E_PROOF		10001	/* proof verification failed */
-#define E_SPENT		11001	/* already spent */
-#define E_PENDING	11002	/* pending */
-#define E_SIGNED	11003	/* outputs already signed */
-#define E_UNBALANCED	11005	/* inputs and outputs do not balance */
-#define E_DUP_INPUTS	11007	/* duplicate inputs */
-#define E_DUP_OUTPUTS	11008	/* duplicate outputs */
-#define E_MULTI_UNIT	11010	/* inputs and outputs of other units */
-#define E_KEYSET	12001	/* keyset not known */
-#define E_INACTIVE	12002	/* keyset inactive */
-#define E_REQUEST	10000	/* malformed request */
-#define E_LIMIT		11006	/* amount outside the limits */
-#define E_AMOUNTLESS	11011	/* amountless invoice not supported */
-#define E_UNIT		11013	/* unit not supported */
-#define E_UNPAID	20001	/* quote not paid */
-#define E_ISSUED	20002	/* quote already issued */
-#define E_DISABLED	20003	/* minting disabled */
-#define E_LN_FAILED	20004	/* Lightning payment failed */
-#define E_QUOTE_PENDING	20005	/* quote pending */
-#define E_INVOICE_PAID	20006	/* invoice already paid */
-#define E_EXPIRED	20007	/* quote expired */
-#define E_SIGNATURE	20008	/* NUT-20 signature missing or invalid */
-
 /* A keyset of our mint: its keys (from the seed) and its registry. */
 struct mint_keyset {
 	TAILQ_ENTRY(mint_keyset) mk_entry;
@@ -99,7 +75,13 @@ int	 mint_melt_quote_request(struct peer *, struct imsg *);
 int	 mint_melt_request(struct peer *, struct imsg *);
 
 /* mint_token.c */
+int	 mint_token_make(uint64_t, const char *, int, struct ipc_issued *,
+	    uint32_t *, char **, char *, size_t);
 int	 mint_token_request(struct peer *, struct imsg *);
+
+/* mint_redeem.c */
+int	 mint_redeem_request(struct peer *, struct imsg *);
+int	 mint_cashout_request(struct peer *, struct imsg *);
 
 /* nostr_key.c */
 int	 nostr_key_load(int);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <tls.h>
 
 #include "http.h"
@@ -196,6 +197,9 @@ proxy_configured(void)
 		fatalx("no proxy configuration from the parent");
 	if (TAILQ_EMPTY(&env->pe_listeners))
 		fatalx("no listener from the parent");
+	/* libcrypto reads its configuration at first use: now, not later. */
+	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1)
+		fatalx("cannot set up libcrypto");
 
 	TAILQ_FOREACH(pl, &env->pe_listeners, pl_entry) {
 		if (!pl->pl_conf.cl_tls)
@@ -337,8 +341,12 @@ proxy_dispatch(struct peer *p, struct imsg *imsg)
 static void
 proxy_request(struct http_conn *conn, struct http_request *req)
 {
+	char	 rid[PROXY_REQID_LEN];
 	int	 get = strcmp(req->method, "GET") == 0 ||
 		    strcmp(req->method, "HEAD") == 0;
+
+	proxy_request_id(req, rid, sizeof(rid));
+	http_reply_header(conn, "x-routstr-request-id", rid);
 
 	if (strcmp(req->path, "/v1/info") == 0 ||
 	    strcmp(req->path, "/v1/info/") == 0) {
@@ -356,6 +364,8 @@ proxy_request(struct http_conn *conn, struct http_request *req)
 	if (strncmp(req->path, "/v1/", 4) == 0 && proxy_env->pe_mint.mi_local &&
 	    mint_route(conn, req) == 0)
 		return;
+	if (strncmp(req->path, "/v1/", 4) == 0 && balance_route(conn, req) == 0)
+		return;
 	proxy_reply_json(conn, 404, "{\"detail\":\"Not Found\"}");
 }
 
@@ -363,4 +373,85 @@ void
 proxy_reply_json(struct http_conn *conn, int status, const char *json)
 {
 	http_reply(conn, status, "application/json", json, strlen(json));
+}
+
+/* A JSON reply of j, which it takes. */
+void
+proxy_reply_jt(struct http_conn *conn, int status, json_t *j)
+{
+	char	*s;
+
+	if ((s = json_dumps(j, JSON_COMPACT)) == NULL)
+		fatal("json_dumps");
+	json_decref(j);
+	http_reply(conn, status, "application/json", s, strlen(s));
+	free(s);
+}
+
+/*
+ * The request's id, as Routstr Core's x-routstr-request-id: a UUID, from
+ * this process's random base and the request's number, so that it is
+ * the same each time it is asked for and unique across processes.
+ */
+void
+proxy_request_id(const struct http_request *req, char *buf, size_t len)
+{
+	static uint8_t	 base[16];
+	static int	 init;
+	uint8_t		 u[16];
+	uint64_t	 n = req != NULL ? req->id : 0;
+	int		 i;
+
+	if (!init) {
+		arc4random_buf(base, sizeof(base));
+		init = 1;
+	}
+	memcpy(u, base, sizeof(u));
+	for (i = 0; i < 8; i++)
+		u[15 - i] ^= (n >> (8 * i)) & 0xff;
+	u[6] = (u[6] & 0x0f) | 0x40;	/* version 4 */
+	u[8] = (u[8] & 0x3f) | 0x80;	/* variant 10 */
+	(void)snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3],
+	    u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+	    u[14], u[15]);
+}
+
+/*
+ * The URL of our own mint, for the tokens it makes: the node's http url,
+ * else the name the client reached us by.
+ */
+void
+proxy_mint_url(const struct http_request *req, char *buf, size_t len)
+{
+	const char	*host;
+
+	if (proxy_env->pe_conf.cp_http_url[0] != '\0') {
+		(void)strlcpy(buf, proxy_env->pe_conf.cp_http_url, len);
+		return;
+	}
+	host = req != NULL ? http_request_header(req, "Host") : NULL;
+	if (host == NULL || host[0] == '\0' || strlen(host) > 255 ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(host))
+		host = "localhost";
+	(void)snprintf(buf, len, "http://%s", host);
+}
+
+/* The request's body as a JSON object, or NULL. */
+json_t *
+proxy_body_json(const struct http_request *req)
+{
+	json_error_t	 err;
+	json_t		*j;
+
+	if (req->body == NULL || req->bodylen == 0 ||
+	    (j = json_loadb(req->body, req->bodylen,
+	    JSON_REJECT_DUPLICATES, &err)) == NULL)
+		return (NULL);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return (NULL);
+	}
+	return (j);
 }

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "ipc.h"
@@ -78,8 +79,55 @@ struct proxy_env {
 
 extern struct proxy_env	*proxy_env;
 
+/* A client's credential (proxy_pay.c). */
+#define CRED_NONE	0
+#define CRED_KEY	1	/* Authorization: Bearer sk-... */
+#define CRED_TOKEN	2	/* Authorization: Bearer cashuA/B... */
+#define CRED_XCASHU	3	/* X-Cashu: cashuA/B..., one request */
+#define CRED_SECRET_LEN	32
+
+struct credential {
+	int		 cr_kind;
+	uint8_t		 cr_secret[CRED_SECRET_LEN];	/* K */
+	uint8_t		 cr_account[IPC_KEY_LEN];	/* SHA-256(K) */
+	const char	*cr_token;	/* TOKEN, XCASHU: as sent */
+};
+
+struct ipc_account;
+struct ipc_ledger_reply;
+typedef void	(*pay_account_cb)(struct http_conn *, void *,
+		    const struct ipc_account *);
+typedef void	(*pay_redeem_cb)(struct http_conn *, void *, int,
+		    const struct ipc_ledger_reply *, const char *);
+typedef void	(*pay_token_cb)(struct http_conn *, void *, int,
+		    const struct ipc_ledger_reply *, const char *);
+
+#define PROXY_REQID_LEN	37	/* a UUID and its NUL */
+
 /* proxy.c */
 void	 proxy_reply_json(struct http_conn *, int, const char *);
+void	 proxy_reply_jt(struct http_conn *, int, json_t *);
+void	 proxy_request_id(const struct http_request *, char *, size_t);
+void	 proxy_mint_url(const struct http_request *, char *, size_t);
+json_t	*proxy_body_json(const struct http_request *);
+
+/* proxy_pay.c */
+int	 pay_credential(const struct http_request *, struct credential *,
+	    const char **);
+void	 pay_api_key(const struct credential *, char *, size_t);
+void	 pay_new_key(struct credential *);
+void	 pay_error(struct http_conn *, int, const char *, const char *,
+	    const char *);
+void	 pay_redeem_error(struct http_conn *, int, const char *);
+void	 pay_account(struct http_conn *, const struct credential *,
+	    pay_account_cb, void *);
+void	 pay_redeem(struct http_conn *, const struct credential *,
+	    const char *, int, uint64_t, int64_t, pay_redeem_cb, void *);
+void	 pay_cashout(struct http_conn *, const struct credential *,
+	    const uint8_t *, uint64_t, pay_token_cb, void *);
+
+/* proxy_balance.c: /v1/balance/..., /v1/wallet/...; -1: not its route */
+int	 balance_route(struct http_conn *, struct http_request *);
 
 /* proxy_mint.c: the mint's HTTP API; -1 if the route is not its own */
 int	 mint_route(struct http_conn *, struct http_request *);

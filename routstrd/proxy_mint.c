@@ -41,7 +41,6 @@ struct mint_call {
 #define MC_MINT		8	/* POST /v1/mint/bolt11 */
 
 /* NUT error codes the proxy gives itself */
-#define E_REQUEST	10000	/* malformed request */
 #define E_MAX_INPUTS	11014
 #define E_MAX_OUTPUTS	11015
 
@@ -74,7 +73,6 @@ static const char *parse_outputs(json_t *, struct ipc_output *, size_t,
 		    uint32_t *);
 static json_t	*signature_json(const struct ipc_signature *);
 static json_t	*output_json(const struct ipc_output *);
-static void	 reply_json(struct http_conn *, int, json_t *);
 
 /* The NUT error shape: 400 {"detail": ..., "code": ...} */
 void
@@ -85,20 +83,9 @@ mint_error(struct http_conn *conn, int code, const char *detail)
 	if ((j = json_pack("{s:s, s:i}", "detail", detail, "code", code)) ==
 	    NULL)
 		fatalx("json_pack");
-	reply_json(conn, 400, j);
+	proxy_reply_jt(conn, 400, j);
 }
 
-static void
-reply_json(struct http_conn *conn, int status, json_t *j)
-{
-	char	*s;
-
-	if ((s = json_dumps(j, JSON_COMPACT)) == NULL)
-		fatal("json_dumps");
-	json_decref(j);
-	http_reply(conn, status, "application/json", s, strlen(s));
-	free(s);
-}
 
 /*
  * The routes of the mint; -1 when the path is not one of them.
@@ -371,7 +358,7 @@ call_done(struct imsg *imsg, void *arg)
 		if ((j = quote_answer(mc, imsg)) == NULL)
 			goto bad;
 		http_conn_set_closecb(mc->mc_conn, NULL, NULL);
-		reply_json(mc->mc_conn, 200, j);
+		proxy_reply_jt(mc->mc_conn, 200, j);
 		call_free(mc);
 		return;
 	case IMSG_MINT_SIGNATURES:
@@ -380,7 +367,7 @@ call_done(struct imsg *imsg, void *arg)
 		if ((j = mint_answer(mc, imsg)) == NULL)
 			goto bad;
 		http_conn_set_closecb(mc->mc_conn, NULL, NULL);
-		reply_json(mc->mc_conn, 200, j);
+		proxy_reply_jt(mc->mc_conn, 200, j);
 		call_free(mc);
 		return;
 	case IMSG_MINT_END:
@@ -394,7 +381,7 @@ call_done(struct imsg *imsg, void *arg)
 			if ((j = json_pack("{s:O}", "keysets",
 			    mc->mc_keysets)) == NULL)
 				fatal(NULL);
-			reply_json(mc->mc_conn, 200, j);
+			proxy_reply_jt(mc->mc_conn, 200, j);
 		}
 		call_free(mc);
 		return;
@@ -409,20 +396,10 @@ call_done(struct imsg *imsg, void *arg)
 static json_t *
 body_json(struct http_conn *conn, struct http_request *req)
 {
-	json_error_t	 err;
-	json_t		*j;
+	json_t	*j;
 
-	if (req->body == NULL || req->bodylen == 0 ||
-	    (j = json_loadb(req->body, req->bodylen,
-	    JSON_REJECT_DUPLICATES, &err)) == NULL) {
-		mint_error(conn, E_REQUEST, "the body is not JSON");
-		return (NULL);
-	}
-	if (!json_is_object(j)) {
-		json_decref(j);
+	if ((j = proxy_body_json(req)) == NULL)
 		mint_error(conn, E_REQUEST, "the body is not a JSON object");
-		return (NULL);
-	}
 	return (j);
 }
 

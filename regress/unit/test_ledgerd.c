@@ -738,6 +738,180 @@ test_mint_ctl(void)
 	}
 }
 
+/* An IMSG_LEDGER_REDEEM of inputs first .. first + n - 1 into account. */
+static int
+redeem(int account, int mode, int first, int n, uint64_t msat,
+    const uint8_t *record, struct ipc_ledger_reply *lr)
+{
+	unsigned char		 buf[sizeof(struct ipc_redeem) +
+				    4 * sizeof(struct ipc_input)];
+	struct ipc_redeem	 rd;
+	struct ipc_input	 in;
+	int			 i;
+
+	memset(&rd, 0, sizeof(rd));
+	key(rd.rd_key, account);
+	rd.rd_amount = msat;
+	rd.rd_mode = mode;
+	rd.rd_nys = n;
+	if (record != NULL) {
+		memcpy(rd.rd_record, record, sizeof(rd.rd_record));
+		rd.rd_has_record = 1;
+	}
+	strlcpy(rd.rd_unit, "sat", sizeof(rd.rd_unit));
+	strlcpy(rd.rd_mint, "http://node.example", sizeof(rd.rd_mint));
+	memcpy(buf, &rd, sizeof(rd));
+	for (i = 0; i < n; i++) {
+		input_fill(&in, first + i, YKS, sizeof(YKS));
+		memcpy(buf + sizeof(rd) + i * sizeof(in), &in, sizeof(in));
+	}
+	return (call_lr(mint(), IMSG_LEDGER_REDEEM, buf,
+	    sizeof(rd) + n * sizeof(in), lr));
+}
+
+/* An IMSG_LEDGER_CASHOUT of account with one output of sat and a token. */
+static int
+cashout(int account, uint64_t expect, uint64_t sat, const uint8_t *record,
+    int b, struct ipc_ledger_reply *lr)
+{
+	unsigned char		 buf[sizeof(struct ipc_cashout) +
+				    sizeof(struct ipc_issued) + 64];
+	struct ipc_cashout	 co;
+	struct ipc_issued	 iss;
+	const char		*tok = "cashuBtoken-of-the-test";
+	size_t			 len = sizeof(co);
+
+	memset(&co, 0, sizeof(co));
+	key(co.co_key, account);
+	memcpy(co.co_record, record, sizeof(co.co_record));
+	co.co_expect = expect;
+	co.co_paid = expect;
+	if (sat > 0) {
+		co.co_nissued = 1;
+		co.co_bloblen = strlen(tok);
+	}
+	memcpy(buf, &co, sizeof(co));
+	if (sat > 0) {
+		memset(&iss, 0, sizeof(iss));
+		iss.i_b[0] = 0x02;
+		iss.i_b[1] = b;
+		iss.i_b[2] = 0xca;	/* not an output of the other tests */
+		memcpy(iss.i_keyset, YKS, sizeof(YKS));
+		iss.i_keyset_len = sizeof(YKS);
+		iss.i_amount = sat;
+		memcpy(buf + len, &iss, sizeof(iss));
+		len += sizeof(iss);
+		memcpy(buf + len, tok, strlen(tok));
+		len += strlen(tok);
+	}
+	return (call_lr(mint(), IMSG_LEDGER_CASHOUT, buf, len, lr));
+}
+
+/* The refund record's state, asked by proxy 0, or -error. */
+static int
+record_state(const uint8_t *record, char *blob, size_t bloblen)
+{
+	struct ipc_key		 k;
+	struct ipc_refund	 rr;
+	struct ipc_ledger_reply	 lr;
+	struct imsg		 imsg;
+	int			 rv = -100;
+
+	memcpy(k.k_key, record, sizeof(k.k_key));
+	if (call(proxy(0), IMSG_LEDGER_REFUND_GET, &k, sizeof(k), &imsg) ==
+	    -1)
+		return (-100);
+	if (imsg_get_type(&imsg) == IMSG_LEDGER_REFUND_RECORD &&
+	    imsg_get_buf(&imsg, &rr, sizeof(rr)) == 0) {
+		rv = rr.rf_state;
+		memset(blob, 0, bloblen);
+		if (rr.rf_bloblen < bloblen)
+			(void)imsg_get_buf(&imsg, blob, rr.rf_bloblen);
+	} else if (imsg_get_type(&imsg) == IMSG_LEDGER_REPLY &&
+	    imsg_get_data(&imsg, &lr, sizeof(lr)) == 0)
+		rv = -lr.lr_error;
+	harness_free_msg(&imsg);
+	return (rv);
+}
+
+/*
+ * Payments: a token's proofs spent and its account credited in one
+ * transaction (REDEEM), an account paid out as a token, closed and the
+ * token kept (CASHOUT), and the X-Cashu refund record between the two.
+ */
+static void
+test_payments(void)
+{
+	struct ipc_ledger_reply	 lr;
+	struct ipc_account	 a;
+	struct ipc_refund	 rr;
+	uint8_t			 rec[IPC_KEY_LEN], rec2[IPC_KEY_LEN];
+	char			 blob[128];
+	int			 n;
+
+	T(redeem(40, REDEEM_CREATE, 200, 2, 3000, NULL, &lr) == LEDGER_OK &&
+	    lr.lr_balance == 3000, "redeem into a new account: 3000");
+	T(get(proxy(1), 40, &a) == 0 && a.a_balance == 3000,
+	    "... which a proxy sees");
+	T(redeem(41, REDEEM_CREATE, 201, 2, 5000, NULL, &lr) == LEDGER_SPENT &&
+	    get(proxy(1), 41, &a) == LEDGER_NOTFOUND,
+	    "a spent input: SPENT, and no account made");
+	T(redeem(40, REDEEM_CREATE, 210, 1, 1000, NULL, &lr) == LEDGER_EXISTS,
+	    "create an account that exists: EXISTS");
+	T(redeem(40, REDEEM_ANY, 210, 1, 1000, NULL, &lr) == LEDGER_EXISTS,
+	    "any, for an account that exists: EXISTS ...");
+	T(redeem(40, REDEEM_CREDIT, 210, 1, 1000, NULL, &lr) == LEDGER_OK &&
+	    lr.lr_balance == 4000,
+	    "... and its input was left unspent: credited now, 4000");
+	T(redeem(42, REDEEM_CREDIT, 211, 1, 1000, NULL, &lr) ==
+	    LEDGER_NOTFOUND, "credit an account that is not there: NOTFOUND");
+	T(redeem(42, REDEEM_ANY, 211, 1, 1000, NULL, &lr) == LEDGER_OK &&
+	    lr.lr_balance == 1000, "any, for a new account: made");
+
+	memset(rec, 0x40, sizeof(rec));
+	T(cashout(40, 3999, 3, rec, 1, &lr) == LEDGER_STATE &&
+	    get(proxy(1), 40, &a) == 0 && a.a_balance == 4000 &&
+	    !(a.a_flags & LEDGER_ACCOUNT_CLOSED),
+	    "cashout expecting another balance: STATE, nothing taken");
+	n = cashout(40, 4000, 4, rec, 1, &lr);
+	T(n == LEDGER_OK &&
+	    lr.lr_amount == 4000, "cashout of 4000 msat as 4 sat: taken (%s)", ledger_strerror(n));
+	T(get(proxy(1), 40, &a) == 0 && a.a_balance == 0 &&
+	    (a.a_flags & LEDGER_ACCOUNT_CLOSED), "the account is closed");
+	T(record_state(rec, blob, sizeof(blob)) == LEDGER_REFUND_READY &&
+	    strcmp(blob, "cashuBtoken-of-the-test") == 0,
+	    "the token is kept, READY, for the proxy to read");
+	T(cashout(40, 0, 0, rec, 2, &lr) == LEDGER_CLOSED,
+	    "cash out again: CLOSED");
+	T(redeem(40, REDEEM_CREDIT, 212, 1, 1000, NULL, &lr) ==
+	    LEDGER_CLOSED, "redeem into the closed account: CLOSED");
+
+	memset(&rr, 0, sizeof(rr));
+	memcpy(rr.rf_token, rec, sizeof(rr.rf_token));
+	rr.rf_from = LEDGER_REFUND_READY;
+	rr.rf_state = LEDGER_REFUND_TAKEN;
+	T(call_lr(proxy(2), IMSG_LEDGER_REFUND_CAS, &rr, sizeof(rr), &lr) ==
+	    LEDGER_OK && record_state(rec, blob, sizeof(blob)) ==
+	    LEDGER_REFUND_TAKEN, "a proxy marks it TAKEN");
+
+	/* X-Cashu: the record is INFLIGHT from the redemption on. */
+	memset(rec2, 0x41, sizeof(rec2));
+	T(redeem(43, REDEEM_ANY, 220, 1, 2500, rec2, &lr) == LEDGER_OK &&
+	    record_state(rec2, blob, sizeof(blob)) == LEDGER_REFUND_INFLIGHT,
+	    "X-Cashu: redeemed, its record INFLIGHT");
+	T(cashout(43, 2500, 2, rec2, 3, &lr) == LEDGER_OK &&
+	    record_state(rec2, blob, sizeof(blob)) == LEDGER_REFUND_READY,
+	    "its change: the record READY with the token");
+	T(redeem(44, REDEEM_ANY, 221, 1, 500, rec2, &lr) == LEDGER_EXISTS &&
+	    get(proxy(1), 44, &a) == LEDGER_NOTFOUND,
+	    "a record that exists: EXISTS, nothing spent or made");
+	memset(rec2, 0x42, sizeof(rec2));
+	T(redeem(45, REDEEM_ANY, 222, 1, 900, rec2, &lr) == LEDGER_OK &&
+	    cashout(45, 900, 0, rec2, 4, &lr) == LEDGER_OK &&
+	    record_state(rec2, blob, sizeof(blob)) == LEDGER_REFUND_NONE,
+	    "change under a sat: no token, the record NONE");
+}
+
 /* Each forbidden request stops the ledger, which says who sent it. */
 static void
 test_bad(const char *what, int from_mint, uint32_t type, const void *d,
@@ -994,6 +1168,8 @@ main(void)
 		test_race();
 		T(audit(&rp) == 0 && rp.rp_accounts == 3,
 		    "the audit: 3 accounts, no problem");
+		test_payments();
+		T(audit(&rp) == 0, "the audit after payments: no problem");
 		stop();
 	}
 
@@ -1039,6 +1215,38 @@ main(void)
 		    sizeof(sc) + IPC_Y_LEN);
 		test_bad("mint show from the mint", 1, IMSG_CTL_MINT_SHOW,
 		    NULL, 0);
+	}
+	{
+		unsigned char	 buf[sizeof(struct ipc_cashout) +
+				    sizeof(struct ipc_issued) + 8];
+		struct ipc_cashout	 co;
+		struct ipc_issued	 iss;
+		struct ipc_redeem	 rd;
+		struct ipc_refund	 rr;
+
+		memset(&rd, 0, sizeof(rd));
+		rd.rd_mode = REDEEM_ANY;
+		test_bad("a redeem from a proxy", 0, IMSG_LEDGER_REDEEM, &rd,
+		    sizeof(rd));
+		test_bad("a redeem of no inputs", 1, IMSG_LEDGER_REDEEM, &rd,
+		    sizeof(rd));
+		memset(&co, 0, sizeof(co));
+		co.co_expect = 1999;
+		co.co_nissued = 1;
+		co.co_bloblen = 8;
+		memset(&iss, 0, sizeof(iss));
+		iss.i_keyset_len = 1;
+		iss.i_amount = 2;
+		memcpy(buf, &co, sizeof(co));
+		memcpy(buf + sizeof(co), &iss, sizeof(iss));
+		memcpy(buf + sizeof(co) + sizeof(iss), "cashuBxx", 8);
+		test_bad("a cashout worth more than the balance", 1,
+		    IMSG_LEDGER_CASHOUT, buf, sizeof(buf));
+		memset(&rr, 0, sizeof(rr));
+		rr.rf_from = LEDGER_REFUND_INFLIGHT;
+		rr.rf_state = LEDGER_REFUND_READY;
+		test_bad("a proxy sets a refund record READY", 0,
+		    IMSG_LEDGER_REFUND_CAS, &rr, sizeof(rr));
 	}
 	test_bad("a message for the parent only", 0, IMSG_CONF_LEDGER, NULL,
 	    0);
