@@ -84,5 +84,30 @@ main(void)
 	T(!ipc_host_ok(big, sizeof(big)), "a 64-byte label refused");
 	big[63] = '\0';
 	T(ipc_host_ok(big, sizeof(big)), "a 63-byte label is fine");
+
+	/* Query parameters. */
+	{
+		char	 v[16];
+
+		T(url_query_get("a=1&token=cashuBxy&b=2", "token", v,
+		    sizeof(v)) == 1 && strcmp(v, "cashuBxy") == 0,
+		    "query: the parameter among others");
+		T(url_query_get("xtoken=1&token=2", "token", v, sizeof(v)) ==
+		    1 && strcmp(v, "2") == 0, "query: not a longer name");
+		T(url_query_get("t=a%2Bb+c%3d", "t", v, sizeof(v)) == 1 &&
+		    strcmp(v, "a+b c=") == 0, "query: %%XX and + decoded");
+		T(url_query_get("t=", "t", v, sizeof(v)) == 1 && v[0] == '\0',
+		    "query: an empty value");
+		T(url_query_get("a=1&t", "t", v, sizeof(v)) == 0 &&
+		    url_query_get("", "t", v, sizeof(v)) == 0,
+		    "query: absent, or a name without '='");
+		T(url_query_get("t=%4", "t", v, sizeof(v)) == -1 &&
+		    url_query_get("t=%zz", "t", v, sizeof(v)) == -1 &&
+		    url_query_get("t=%00", "t", v, sizeof(v)) == -1,
+		    "query: a broken escape or a NUL refused");
+		T(url_query_get("t=0123456789abcdef", "t", v, sizeof(v)) ==
+		    -1 && url_query_get("t=0123456789abcde", "t", v,
+		    sizeof(v)) == 1, "query: a value that does not fit refused");
+	}
 	return (test_done());
 }
