@@ -648,6 +648,8 @@ struct ipc_cashout {
 struct ipc_mint_redeem {
 	uint8_t		mr_key[IPC_KEY_LEN];
 	uint8_t		mr_reqid[IPC_REQID_LEN];
+	uint8_t		mr_record[IPC_KEY_LEN];	/* see ipc_redeem */
+	int32_t		mr_has_record;
 	uint64_t	mr_limit;
 	int64_t		mr_expiry;
 	uint32_t	mr_mode;	/* REDEEM_* */

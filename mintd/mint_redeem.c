@@ -109,6 +109,7 @@ mint_redeem_request(struct peer *p, struct imsg *imsg)
 	    mr.mr_nproofs == 0 || mr.mr_nproofs > IPC_INPUTS_MAX ||
 	    len != sizeof(mr) + mr.mr_nproofs * sizeof(*in) ||
 	    mr.mr_mode < REDEEM_CREATE || mr.mr_mode > REDEEM_ANY ||
+	    (mr.mr_has_record != 0 && mr.mr_has_record != 1) ||
 	    !ipc_str_ok(mr.mr_unit, sizeof(mr.mr_unit)) ||
 	    !ipc_str_ok(mr.mr_mint, sizeof(mr.mr_mint)))
 		return (-1);
@@ -149,6 +150,8 @@ mint_redeem_request(struct peer *p, struct imsg *imsg)
 	rd.rd_limit = mr.mr_limit;
 	rd.rd_expiry = mr.mr_expiry;
 	rd.rd_mode = mr.mr_mode;
+	memcpy(rd.rd_record, mr.mr_record, sizeof(rd.rd_record));
+	rd.rd_has_record = mr.mr_has_record;
 	rd.rd_nys = mr.mr_nproofs;
 	(void)strlcpy(rd.rd_unit, MINT_UNIT, sizeof(rd.rd_unit));
 	memcpy(rd.rd_mint, mr.mr_mint, sizeof(rd.rd_mint));

@@ -101,6 +101,7 @@ typedef void	(*pay_redeem_cb)(struct http_conn *, void *, int,
 		    const struct ipc_ledger_reply *, const char *);
 typedef void	(*pay_token_cb)(struct http_conn *, void *, int,
 		    const struct ipc_ledger_reply *, const char *);
+typedef void	(*pay_ledger_cb)(void *, int, const struct ipc_ledger_reply *);
 
 #define PROXY_REQID_LEN	37	/* a UUID and its NUL */
 
@@ -122,9 +123,15 @@ void	 pay_redeem_error(struct http_conn *, int, const char *);
 void	 pay_account(struct http_conn *, const struct credential *,
 	    pay_account_cb, void *);
 void	 pay_redeem(struct http_conn *, const struct credential *,
-	    const char *, int, uint64_t, int64_t, pay_redeem_cb, void *);
+	    const char *, int, const uint8_t *, uint64_t, int64_t,
+	    pay_redeem_cb, void *);
 void	 pay_cashout(struct http_conn *, const struct credential *,
 	    const uint8_t *, uint64_t, pay_token_cb, void *);
+int	 pay_reserve(const uint8_t *, const uint8_t *, uint64_t, uint32_t,
+	    pay_ledger_cb, void *);
+int	 pay_settle(uint64_t, const uint8_t *, uint64_t, pay_ledger_cb,
+	    void *);
+int	 pay_release(uint64_t, pay_ledger_cb, void *);
 
 /* proxy_balance.c: /v1/balance/..., /v1/wallet/...; -1: not its route */
 int	 balance_route(struct http_conn *, struct http_request *);

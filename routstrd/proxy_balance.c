@@ -174,7 +174,7 @@ create(struct http_conn *conn, struct http_request *req)
 		    "token is needed");
 		return;
 	}
-	pay_redeem(conn, &br->br_cred, br->br_token, REDEEM_CREATE, 0, 0,
+	pay_redeem(conn, &br->br_cred, br->br_token, REDEEM_CREATE, NULL, 0, 0,
 	    created, br);
 }
 
@@ -286,7 +286,7 @@ topup(struct http_conn *conn, struct http_request *req)
 		    "needed");
 		return;
 	}
-	pay_redeem(conn, &br->br_cred, br->br_token, REDEEM_CREDIT, 0, 0,
+	pay_redeem(conn, &br->br_cred, br->br_token, REDEEM_CREDIT, NULL, 0, 0,
 	    topped_up, br);
 }
 

@@ -315,7 +315,7 @@ account_got(struct imsg *imsg, void *arg)
 	if (error == LEDGER_NOTFOUND && pc->pc_cred.cr_kind == CRED_TOKEN &&
 	    pc->pc_cred.cr_token != NULL) {
 		pay_redeem(conn, &pc->pc_cred, pc->pc_cred.cr_token,
-		    REDEEM_ANY, 0, 0, account_redeemed, pc);
+		    REDEEM_ANY, NULL, 0, 0, account_redeemed, pc);
 		return;
 	}
 	call_free(pc);
@@ -351,14 +351,15 @@ account_redeemed(struct http_conn *conn, void *arg, int code,
 
 /*
  * Pay the token into the credential's account (mode REDEEM_*; limit and
- * expiry for a new one).  cb gets 0 and the ledger's reply, or the
+ * expiry for a new one; record: the X-Cashu refund record to open, or
+ * NULL).  cb gets 0 and the ledger's reply, or the
  * ledger's error (LEDGER_*) or a NUT code (>= 10000) with its detail.
  * The token's text is copied.
  */
 void
 pay_redeem(struct http_conn *conn, const struct credential *cr,
-    const char *token, int mode, uint64_t limit, int64_t expiry,
-    pay_redeem_cb cb, void *arg)
+    const char *token, int mode, const uint8_t *record, uint64_t limit,
+    int64_t expiry, pay_redeem_cb cb, void *arg)
 {
 	struct pay_call		*pc;
 	struct ipc_mint_redeem	 mr;
@@ -373,6 +374,10 @@ pay_redeem(struct http_conn *conn, const struct credential *cr,
 	mr.mr_limit = limit;
 	mr.mr_expiry = expiry;
 	mr.mr_mode = mode;
+	if (record != NULL) {
+		memcpy(mr.mr_record, record, sizeof(mr.mr_record));
+		mr.mr_has_record = 1;
+	}
 	if (token_proofs(token, &mr, &in, &why) == -1) {
 		cb(conn, arg, E_REQUEST, NULL, why);
 		return;
@@ -541,4 +546,95 @@ token_proofs(const char *text, struct ipc_mint_redeem *mr,
 	token_free(tok);
 	*inp = in;
 	return (0);
+}
+
+/*
+ * Reservations, for the requests that spend from a balance.  Their
+ * callbacks always come (with LEDGER_DBERR when the ledger did not
+ * answer in time), whether or not the client is still there: money
+ * moved for a request is settled or released by whoever started it.
+ */
+struct pay_ledger {
+	pay_ledger_cb	 pl_cb;
+	void		*pl_arg;
+};
+
+static void
+ledger_done(struct imsg *imsg, void *arg)
+{
+	struct pay_ledger	*pl = arg;
+	struct ipc_ledger_reply	 lr;
+
+	memset(&lr, 0, sizeof(lr));
+	if (imsg == NULL || imsg_get_type(imsg) != IMSG_LEDGER_REPLY ||
+	    imsg_get_data(imsg, &lr, sizeof(lr)) == -1 ||
+	    lr.lr_error < 0 || lr.lr_error >= LEDGER_ERROR_MAX)
+		lr.lr_error = LEDGER_DBERR;
+	if (pl->pl_cb != NULL)
+		pl->pl_cb(pl->pl_arg, lr.lr_error, &lr);
+	free(pl);
+}
+
+static int
+ledger_send(uint32_t type, const void *data, size_t len, pay_ledger_cb cb,
+    void *arg)
+{
+	struct pay_ledger	*pl;
+	struct peer		*p;
+
+	if ((pl = calloc(1, sizeof(*pl))) == NULL)
+		fatal(NULL);
+	pl->pl_cb = cb;
+	pl->pl_arg = arg;
+	if ((p = peer_of(PROC_LEDGER)) == NULL ||
+	    proc_request(p, type, data, len, IPC_TIMEOUT_MS, ledger_done,
+	    pl) == 0) {
+		free(pl);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Hold msat of the account's spendable balance for `seconds' at most
+ * (then the ledger releases it by itself).  The reservation's id in
+ * lr_id; LEDGER_INSUFFICIENT with lr_balance and lr_reserved unknown.
+ * -1: the ledger is not there (no callback).
+ */
+int
+pay_reserve(const uint8_t *account, const uint8_t *reqid, uint64_t msat,
+    uint32_t seconds, pay_ledger_cb cb, void *arg)
+{
+	struct ipc_reserve	 rs;
+
+	memset(&rs, 0, sizeof(rs));
+	memcpy(rs.r_key, account, sizeof(rs.r_key));
+	memcpy(rs.r_reqid, reqid, sizeof(rs.r_reqid));
+	rs.r_amount = msat;
+	rs.r_deadline = time(NULL) + seconds;
+	return (ledger_send(IMSG_LEDGER_RESERVE, &rs, sizeof(rs), cb, arg));
+}
+
+/* Charge actual (lr_amount: what was charged) and release the rest. */
+int
+pay_settle(uint64_t id, const uint8_t *reqid, uint64_t actual,
+    pay_ledger_cb cb, void *arg)
+{
+	struct ipc_settle	 st;
+
+	memset(&st, 0, sizeof(st));
+	st.s_id = id;
+	st.s_actual = actual;
+	memcpy(st.s_reqid, reqid, sizeof(st.s_reqid));
+	return (ledger_send(IMSG_LEDGER_SETTLE, &st, sizeof(st), cb, arg));
+}
+
+int
+pay_release(uint64_t id, pay_ledger_cb cb, void *arg)
+{
+	struct ipc_settle	 st;
+
+	memset(&st, 0, sizeof(st));
+	st.s_id = id;
+	return (ledger_send(IMSG_LEDGER_RELEASE, &st, sizeof(st), cb, arg));
 }
