@@ -157,6 +157,8 @@ enum imsg_type {
 					   and credited in one transaction */
 	IMSG_LEDGER_CASHOUT,		/* struct ipc_cashout + issued +
 					   token: the balance out as ecash */
+	IMSG_LEDGER_MELT_INPUTS,	/* struct ipc_quote_ref -> INPUTS:
+					   the pending inputs of a melt */
 
 	/* ... and the ledger's answers */
 	IMSG_LEDGER_REPLY,		/* struct ipc_ledger_reply */
@@ -167,6 +169,7 @@ enum imsg_type {
 	IMSG_LEDGER_PROOF,		/* struct ipc_proof + blob: one of a walk */
 	IMSG_LEDGER_REFUND_RECORD,	/* struct ipc_refund + blob */
 	IMSG_LEDGER_KEYSET,		/* struct ipc_keyset_rec: one of a walk */
+	IMSG_LEDGER_INPUTS,		/* uint32 n + n * struct ipc_input */
 
 	/*
 	 * The mint's HTTP API (NUTs), parsed and checked in the proxy,

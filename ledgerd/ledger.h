@@ -184,6 +184,9 @@ int	 ledger_ys_spend(struct ledger_txn *, const struct ledger_input *,
 	    size_t, int);
 int	 ledger_ys_state(struct ledger_txn *, const uint8_t (*)[LEDGER_Y_LEN],
 	    size_t, uint8_t *);
+/* The pending Ys of a melt quote, with their values. */
+int	 ledger_ys_pending_walk(struct ledger_txn *, const char *,
+	    int (*)(const struct ledger_input *, void *), void *);
 
 /* Issued outputs, keyed by B_: a B_ is never signed twice. */
 struct ledger_issued {

@@ -435,6 +435,55 @@ ledger_issued_walk(struct ledger_txn *t,
 	return (ledger_cursor_close(t->t_l, c, r));
 }
 
+/*
+ * The pending Ys of one melt quote, with their values, so that a melt
+ * still pending after a restart can be finished or undone.  A record of
+ * format 1 (no value) is reported with keyset length 0.
+ */
+int
+ledger_ys_pending_walk(struct ledger_txn *t, const char *quote,
+    int (*cb)(const struct ledger_input *, void *), void *arg)
+{
+	struct rec_pending	 rp;
+	struct rec_value	 v;
+	struct ledger_input	 in;
+	DBC			*c;
+	uint8_t			 k[LEDGER_Y_LEN];
+	size_t			 klen, dlen;
+	int			 r;
+
+	if (t == NULL || cb == NULL || quote == NULL || quote[0] == '\0' ||
+	    !ipc_str_ok(quote, LEDGER_QUOTE_ID_MAX))
+		return (LEDGER_INVALID);
+	if ((r = ledger_cursor(t, LDB_PENDING, &c)) != LEDGER_OK)
+		return (r);
+	for (;;) {
+		klen = 0;
+		memset(&rp, 0, sizeof(rp));
+		r = ledger_cget(t->t_l, c, k, sizeof(k), &klen, &rp,
+		    sizeof(rp), &dlen, DB_NEXT);
+		if (r != LEDGER_OK)
+			break;
+		if (klen != LEDGER_Y_LEN || dlen < REC_PENDING_V1 ||
+		    (r = ledger_ys_value(&rp, dlen, 1, &v)) != LEDGER_OK) {
+			r = LEDGER_DBERR;
+			break;
+		}
+		if (strncmp(rp.rp_quote, quote, sizeof(rp.rp_quote)) != 0)
+			continue;
+		memset(&in, 0, sizeof(in));
+		memcpy(in.lin_y, k, sizeof(in.lin_y));
+		memcpy(in.lin_keyset, v.rv_keyset, sizeof(in.lin_keyset));
+		in.lin_keyset_len = v.rv_keyset_len;
+		in.lin_amount = v.rv_amount;
+		if (cb(&in, arg) != 0)
+			break;
+	}
+	if (r == LEDGER_NOTFOUND)
+		r = LEDGER_OK;
+	return (ledger_cursor_close(t->t_l, c, r));
+}
+
 /* kind (0 mint, 1 melt) then the id without its NUL */
 int
 ledger_quote_key(uint8_t *k, int melt, const char *id, size_t *len)

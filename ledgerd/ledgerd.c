@@ -66,6 +66,8 @@ static void		 ctl_check(struct peer *, uint32_t);
 static void		 ctl_backup(struct peer *, uint32_t);
 static int		 quote_commit(struct peer *, struct imsg *);
 static int		 redeem_commit(struct peer *, struct imsg *);
+static int		 melt_inputs(struct peer *, uint32_t, const char *);
+static int		 melt_input_cb(const struct ledger_input *, void *);
 static int		 cashout_commit(struct peer *, struct imsg *);
 static int		 cashout_record(struct ledger_txn *,
 			    const struct ipc_cashout *, uint64_t,
@@ -967,6 +969,11 @@ request(struct peer *p, struct imsg *imsg)
 	case IMSG_LEDGER_MELT_FINISH:
 	case IMSG_LEDGER_MELT_ABORT:
 		return (quote_commit(p, imsg));
+	case IMSG_LEDGER_MELT_INPUTS:
+		if (!mint || imsg_get_data(imsg, &qr, sizeof(qr)) == -1 ||
+		    !str_ok(qr.qr_id, sizeof(qr.qr_id)) || qr.qr_id[0] == '\0')
+			return (-1);
+		return (melt_inputs(p, id, qr.qr_id));
 	case IMSG_LEDGER_REDEEM:
 		return (redeem_commit(p, imsg));
 	case IMSG_LEDGER_CASHOUT:
@@ -993,6 +1000,56 @@ request(struct peer *p, struct imsg *imsg)
 	}
 	reply_queue(p, IMSG_LEDGER_REPLY, id, lr.lr_error, &lr, sizeof(lr),
 	    NULL, 0);
+	return (0);
+}
+
+struct inputs_ctx {
+	struct ipc_input	*ic_in;
+	uint32_t		 ic_n;
+	int			 ic_full;
+};
+
+static int
+melt_input_cb(const struct ledger_input *li, void *arg)
+{
+	struct inputs_ctx	*ic = arg;
+	struct ipc_input	*in;
+
+	if (ic->ic_n == IPC_INPUTS_MAX) {
+		ic->ic_full = 1;
+		return (1);
+	}
+	in = &ic->ic_in[ic->ic_n++];
+	memset(in, 0, sizeof(*in));
+	memcpy(in->in_y, li->lin_y, sizeof(in->in_y));
+	memcpy(in->in_keyset, li->lin_keyset, sizeof(in->in_keyset));
+	in->in_keyset_len = li->lin_keyset_len;
+	in->in_amount = li->lin_amount;
+	return (0);
+}
+
+/* The pending inputs of a melt quote, for mintd to finish it. */
+static int
+melt_inputs(struct peer *p, uint32_t id, const char *quote)
+{
+	struct inputs_ctx	 ic;
+	struct ledger_txn	*child;
+	int			 error;
+
+	memset(&ic, 0, sizeof(ic));
+	if ((ic.ic_in = calloc(IPC_INPUTS_MAX, sizeof(*ic.ic_in))) == NULL)
+		fatal(NULL);
+	child = batch_child();
+	error = ledger_ys_pending_walk(child, quote, melt_input_cb, &ic);
+	if (error == LEDGER_OK && ic.ic_full)
+		error = LEDGER_INVALID;
+	error = child_end(child, error);
+	if (error == LEDGER_OK)
+		reply_queue(p, IMSG_LEDGER_INPUTS, id, LEDGER_OK, &ic.ic_n,
+		    sizeof(ic.ic_n), ic.ic_in, ic.ic_n * sizeof(*ic.ic_in));
+	else
+		reply_error(p, id, error);
+	free(ic.ic_in);
 	return (0);
 }
 

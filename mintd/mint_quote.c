@@ -63,6 +63,9 @@ struct op {
 	int			 o_settling;	/* the payment's outcome is in */
 	struct event		 o_wait;	/* MELT_ANSWER_MS */
 	int			 o_waiting;
+	int			 o_listed;	/* in melts */
+	uint64_t		 o_pay_id;	/* the backend's requests */
+	uint64_t		 o_status_id;
 	TAILQ_ENTRY(op)		 o_entry;	/* melts in flight */
 };
 TAILQ_HEAD(, op)		 melts = TAILQ_HEAD_INITIALIZER(melts);
@@ -94,6 +97,9 @@ static void		 melt_pending(struct imsg *, void *);
 static void		 melt_paid(const struct ln_payment *, void *);
 static void		 melt_settle(struct op *, const struct ln_payment *);
 static void		 melt_answer(int, short, void *);
+static void		 melt_status(const struct ln_payment *, void *);
+static void		 melt_recover(const struct ipc_quote *);
+static void		 melt_recovered(struct imsg *, void *);
 static void		 melt_reply_pending(struct op *);
 static void		 melt_finished(struct imsg *, void *);
 static void		 melt_aborted(struct imsg *, void *);
@@ -169,6 +175,13 @@ op_free(struct op *o)
 {
 	if (o->o_waiting)
 		evtimer_del(&o->o_wait);
+	if (o->o_listed)
+		TAILQ_REMOVE(&melts, o, o_entry);
+	/* No answer of the backend may come for it any more. */
+	if (o->o_pay_id != 0)
+		ln_cancel(ln, o->o_pay_id);
+	if (o->o_status_id != 0)
+		ln_cancel(ln, o->o_status_id);
 	free(o->o_out);
 	free(o->o_sig);
 	free(o->o_ys);
@@ -181,7 +194,7 @@ op_end(struct op *o, int code, const char *detail)
 {
 	struct peer	*p;
 
-	if ((p = peer_find(PROC_PROXY, o->o_instance)) != NULL)
+	if (o->o_id != 0 && (p = peer_find(PROC_PROXY, o->o_instance)) != NULL)
 		mint_end(p, o->o_id, code, detail);
 	op_free(o);
 }
@@ -379,10 +392,13 @@ quote_got(struct imsg *imsg, void *arg)
 	if (o->o_q.q_melt && o->o_q.q_state == LEDGER_QUOTE_PENDING) {
 		/* A melt in flight here: its payment may have settled. */
 		TAILQ_FOREACH(m, &melts, o_entry)
-			if (strcmp(m->o_q.q_id, o->o_q.q_id) == 0 &&
-			    ln_payment_status(ln, m->o_q.q_payment_hash,
-			    melt_paid, m) != 0)
+			if (strcmp(m->o_q.q_id, o->o_q.q_id) == 0)
 				break;
+		if (m == NULL)
+			melt_recover(&o->o_q);	/* from before a restart */
+		else if (!m->o_settling && m->o_status_id == 0)
+			m->o_status_id = ln_payment_status(ln,
+			    m->o_q.q_payment_hash, melt_status, m);
 	}
 	op_reply_quote(o, NULL, 0);
 }
@@ -867,6 +883,7 @@ melt_pending(struct imsg *imsg, void *arg)
 		return;
 	}
 	TAILQ_INSERT_TAIL(&melts, o, o_entry);
+	o->o_listed = 1;
 	o->o_q.q_state = LEDGER_QUOTE_PENDING;
 	evtimer_set(&o->o_wait, melt_answer, o);
 	tv.tv_sec = MELT_ANSWER_MS / 1000;
@@ -878,8 +895,8 @@ melt_pending(struct imsg *imsg, void *arg)
 		msat = 0;
 	else
 		msat = o->o_q.q_amount * MSAT_PER_SAT;
-	if (ln_pay_invoice(ln, o->o_q.q_request, msat, o->o_q.q_fee_reserve *
-	    MSAT_PER_SAT, melt_paid, o) == 0) {
+	if ((o->o_pay_id = ln_pay_invoice(ln, o->o_q.q_request, msat,
+	    o->o_q.q_fee_reserve * MSAT_PER_SAT, melt_paid, o)) == 0) {
 		struct ln_payment	 fail;
 
 		memset(&fail, 0, sizeof(fail));
@@ -892,7 +909,75 @@ melt_pending(struct imsg *imsg, void *arg)
 static void
 melt_paid(const struct ln_payment *pay, void *arg)
 {
-	melt_settle(arg, pay);
+	struct op	*o = arg;
+
+	o->o_pay_id = 0;
+	melt_settle(o, pay);
+}
+
+/* A status check answered. */
+static void
+melt_status(const struct ln_payment *pay, void *arg)
+{
+	struct op	*o = arg;
+
+	o->o_status_id = 0;
+	melt_settle(o, pay);
+}
+
+/*
+ * A melt pending since before a restart: its inputs from the ledger,
+ * then the backend's word on its payment.  Its blank outputs are gone
+ * with the old process: it gives no change.
+ */
+static void
+melt_recover(const struct ipc_quote *q)
+{
+	struct ipc_quote_ref	 qr;
+	struct op		*o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		fatal(NULL);
+	o->o_q = *q;
+	memset(&qr, 0, sizeof(qr));
+	memcpy(qr.qr_id, q->q_id, sizeof(qr.qr_id));
+	qr.qr_melt = 1;
+	ledger_call(IMSG_LEDGER_MELT_INPUTS, &qr, sizeof(qr), melt_recovered,
+	    o);
+}
+
+static void
+melt_recovered(struct imsg *imsg, void *arg)
+{
+	struct op	*o = arg, *m;
+	uint32_t	 n;
+	size_t		 len;
+
+	if (imsg == NULL || imsg_get_type(imsg) != IMSG_LEDGER_INPUTS ||
+	    imsg_get_buf(imsg, &n, sizeof(n)) == -1 || n == 0 ||
+	    n > IPC_INPUTS_MAX ||
+	    (len = imsg_get_len(imsg)) != n * sizeof(*o->o_ys)) {
+		op_free(o);	/* finished meanwhile, or no answer */
+		return;
+	}
+	TAILQ_FOREACH(m, &melts, o_entry)
+		if (strcmp(m->o_q.q_id, o->o_q.q_id) == 0) {
+			op_free(o);	/* another GET was first */
+			return;
+		}
+	if ((o->o_ys = calloc(n, sizeof(*o->o_ys))) == NULL)
+		fatal(NULL);
+	if (imsg_get_buf(imsg, o->o_ys, n * sizeof(*o->o_ys)) == -1) {
+		op_free(o);
+		return;
+	}
+	o->o_nys = n;
+	log_info("melt: a payment pending since before the restart: asking "
+	    "the %s backend", ln_name(ln));
+	TAILQ_INSERT_TAIL(&melts, o, o_entry);
+	o->o_listed = 1;
+	o->o_status_id = ln_payment_status(ln, o->o_q.q_payment_hash,
+	    melt_status, o);
 }
 
 static void
@@ -932,7 +1017,6 @@ melt_settle(struct op *o, const struct ln_payment *pay)
 		for (i = 0; i < o->o_nys; i++)
 			memcpy(buf + sizeof(qc) + i * IPC_Y_LEN,
 			    o->o_ys[i].in_y, IPC_Y_LEN);
-		TAILQ_REMOVE(&melts, o, o_entry);
 		ledger_call(IMSG_LEDGER_MELT_ABORT, buf, len, melt_aborted, o);
 		free(buf);
 		return;
@@ -983,7 +1067,6 @@ melt_settle(struct op *o, const struct ln_payment *pay)
 	memcpy(buf + sizeof(qc) + o->o_nys * sizeof(*o->o_ys), iss,
 	    nparts * sizeof(*iss));
 	free(iss);
-	TAILQ_REMOVE(&melts, o, o_entry);
 	ledger_call(IMSG_LEDGER_MELT_FINISH, buf, len, melt_finished, o);
 	free(buf);
 }

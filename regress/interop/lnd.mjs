@@ -13,7 +13,7 @@
 import { Wallet, MintQuoteState, MeltQuoteState, CheckStateEnum }
     from '@cashu/cashu-ts';
 
-const [url, mock, macaroon] = process.argv.slice(2);
+const [url, mock, macaroon, phase, state] = process.argv.slice(2);
 const sleep = (ms) => new Promise(r => setTimeout(r, ms));
 let failed = 0;
 
@@ -54,8 +54,65 @@ async function invoice(sat, memo) {
 	    hash: Buffer.from(j.r_hash, 'base64').toString('hex') };
 }
 
-await main();
+if (phase === 'restart-1')
+	await restart1();
+else if (phase === 'restart-2')
+	await restart2();
+else
+	await main();
 process.exitCode = failed ? 1 : 0;
+
+// A melt in flight when the node stops: PENDING before, and after the
+// restart the mint asks LND about it (its inputs come from the ledger).
+async function restart1() {
+	const w = new Wallet(url, { unit: 'sat' });
+	await w.loadMint();
+	await knobs({ settle_after: 0, pay: 'inflight' });
+	const q = await w.createMintQuoteBolt11(64);
+	await w.checkMintQuoteBolt11(q.quote);
+	const proofs = await attempt('mint 64 sat',
+	    () => w.mintProofsBolt11(64, q.quote));
+	if (proofs === undefined)
+		return;
+	const inv = await invoice(40, 'across a restart');
+	const mq = await w.createMeltQuoteBolt11(inv.request);
+	const r = await w.send(n(mq.amount) + n(mq.fee_reserve), proofs,
+	    { includeFees: true });
+	let res;
+	try {
+		res = await w.meltProofsBolt11(mq, r.send);
+	} catch (e) {
+		res = { error: e };
+	}
+	ok(res.quote && res.quote.state === MeltQuoteState.PENDING,
+	    'a melt in flight before the restart: PENDING');
+	const fs = await import('node:fs');
+	fs.writeFileSync(state, JSON.stringify({ quote: mq.quote,
+	    hash: inv.hash, send: r.send }));
+}
+
+async function restart2() {
+	const fs = await import('node:fs');
+	const st = JSON.parse(fs.readFileSync(state));
+	const w = new Wallet(url, { unit: 'sat' });
+	await w.loadMint();
+	let s = (await w.checkMeltQuoteBolt11(st.quote)).state;
+	ok(s === MeltQuoteState.PENDING,
+	    'after the restart, still PENDING while LND pays (' + s + ')');
+	await fetch(mock + '/mock/finish/' + st.hash, { method: 'POST',
+	    body: JSON.stringify({ status: 'SUCCEEDED' }) });
+	for (let i = 0; i < 50; i++) {
+		s = (await w.checkMeltQuoteBolt11(st.quote)).state;
+		if (s !== MeltQuoteState.PENDING)
+			break;
+		await sleep(200);
+	}
+	ok(s === MeltQuoteState.PAID,
+	    'once LND is done, the recovered melt is PAID (' + s + ')');
+	const ps = await w.checkProofsStates(st.send);
+	ok(ps.every(p => p.state === CheckStateEnum.SPENT),
+	    'and its inputs, found in the ledger, SPENT');
+}
 
 async function main() {
 	const w = new Wallet(url, { unit: 'sat' });

@@ -2,7 +2,8 @@
 # regress/lnd-mock.py (LND's REST shapes over HTTPS with its own
 # self-signed tls.cert and a macaroon), driven by cashu-ts: minting on a
 # SETTLED invoice, melting with LND's fee and the change, a payment LND
-# fails, one that stays in flight.  The macaroon and the certificate
+# fails, one that stays in flight, and one still in flight when the
+# suite stops, finished after the restart.  The macaroon and the certificate
 # reach mintd as descriptors from the parent, and LND's name (localhost)
 # is resolved by the parent: mintd's sandbox has neither files nor DNS.
 
@@ -63,6 +64,20 @@ fi
 check "mintd says it uses LND" grep -q "local mint, lnd lightning" "$T/log"
 (cd "$INTEROP" && NODE_EXTRA_CA_CERTS="$T/tls.cert" timeout 120 \
     node lnd.mjs "http://127.0.0.1:$PORT" "$MOCK" "$MAC") 2>&1
+(cd "$INTEROP" && NODE_EXTRA_CA_CERTS="$T/tls.cert" timeout 120 \
+    node lnd.mjs "http://127.0.0.1:$PORT" "$MOCK" "$MAC" restart-1 \
+    "$T/melt.json") 2>&1
+kill -TERM "$SUITE_PID"
+wait_exit 20
+if ! start "$T/conf"; then
+	notok "the suite starts again"
+	exit 1
+fi
+(cd "$INTEROP" && NODE_EXTRA_CA_CERTS="$T/tls.cert" timeout 120 \
+    node lnd.mjs "http://127.0.0.1:$PORT" "$MOCK" "$MAC" restart-2 \
+    "$T/melt.json") 2>&1
+check "mintd says it recovered the melt" grep -q "pending since before" \
+    "$T/log"
 stats=$(curl -s --cacert "$T/tls.cert" "$MOCK/mock/stats")
 check "every call carried the macaroon" sh -c \
     "echo '$stats' | grep -q '\"unauthorized\": 0'"

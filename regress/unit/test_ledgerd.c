@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -636,6 +637,40 @@ mint_show(struct ipc_keyset_total *it, int max)
 	}
 }
 
+/* IMSG_LEDGER_MELT_INPUTS: the number of pending inputs, the first in *in. */
+static int
+melt_inputs(const char *quote, struct ipc_input *in)
+{
+	struct ipc_quote_ref	 qr;
+	struct imsg		 imsg;
+	uint32_t		 n;
+	size_t			 len;
+	int			 rv = -1;
+
+	memset(&qr, 0, sizeof(qr));
+	strlcpy(qr.qr_id, quote, sizeof(qr.qr_id));
+	if (call(mint(), IMSG_LEDGER_MELT_INPUTS, &qr, sizeof(qr), &imsg) == -1)
+		return (-1);
+	len = imsg_get_len(&imsg);
+	if (imsg_get_type(&imsg) == IMSG_LEDGER_INPUTS && len >= sizeof(n)) {
+		unsigned char	*buf;
+
+		if ((buf = malloc(len)) == NULL)
+			err(1, NULL);
+		if (imsg_get_data(&imsg, buf, len) == 0) {
+			memcpy(&n, buf, sizeof(n));
+			if (len == sizeof(n) + n * sizeof(*in)) {
+				rv = n;
+				if (n > 0)
+					memcpy(in, buf + sizeof(n), sizeof(*in));
+			}
+		}
+		free(buf);
+	}
+	harness_free_msg(&imsg);
+	return (rv);
+}
+
 /*
  * The mint's operator controls in the ledger: rotation of the registry,
  * swaps and melts that carry the value of their inputs, and the totals
@@ -709,6 +744,11 @@ test_mint_ctl(void)
 	n = mint_show(it, 4);
 	T(n == 2 && it[1].it_nredeemed == 0,
 	    "mint show: pending is not redeemed");
+	T(melt_inputs("melt-ctl", &in[1]) == 1 && in[1].in_amount == 64 &&
+	    memcmp(in[1].in_y, in[0].in_y, sizeof(in[0].in_y)) == 0,
+	    "melt inputs: the pending proof, found by its quote");
+	T(melt_inputs("no-such-quote", &in[1]) == 0,
+	    "melt inputs of another quote: none");
 	qc.qc_has_preimage = 1;
 	memset(qc.qc_preimage, 0x61, sizeof(qc.qc_preimage));
 	memcpy(mbuf, &qc, sizeof(qc));
@@ -721,6 +761,8 @@ test_mint_ctl(void)
 	T(call_lr(mint(), IMSG_LEDGER_MELT_FINISH, mbuf, sizeof(mbuf), &lr) ==
 	    LEDGER_OK, "melt finishes: 64 of b spent");
 
+	T(melt_inputs("melt-ctl", &in[1]) == 0,
+	    "melt inputs once spent: none pending");
 	n = mint_show(it, 4);
 	T(n == 2, "mint show: 2 keysets");
 	if (n == 2) {
