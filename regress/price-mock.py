@@ -4,9 +4,10 @@
 # Binance), on 127.0.0.1 over plain HTTP, with the shapes they answer in,
 # for regress/unit/test_price and regress/integration/t-models.sh.
 #
-#	price-mock.py [--port N]
+#	price-mock.py [--port N] [--forever]
 #
-# prints "port N" then "ready", and serves until its stdin closes.
+# prints "port N" then "ready", and serves until its stdin closes, or
+# with --forever until it is killed.
 #
 # The sources, at the paths of the real ones (any query string):
 #	GET /0/public/Ticker		Kraken
@@ -141,10 +142,15 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 def main():
     port = 0
-    if len(sys.argv) == 3 and sys.argv[1] == "--port":
-        port = int(sys.argv[2])
+    forever = "--forever" in sys.argv
+    if "--port" in sys.argv:
+        port = int(sys.argv[sys.argv.index("--port") + 1])
     srv = Server(("127.0.0.1", port), Handler)
     print("port %d" % srv.server_address[1], flush=True)
+    if forever:
+        print("ready", flush=True)
+        srv.serve_forever()
+        return
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     print("ready", flush=True)
     # Until the test closes our stdin (or dies).
