@@ -230,6 +230,13 @@ struct ipc_conf_start {
 	char		cs_user[IPC_NAME_MAX];
 };
 
+/* The BTC/USD price sources, by their index in cp_price_url. */
+#define PRICE_KRAKEN		0
+#define PRICE_COINBASE		1
+#define PRICE_BINANCE		2
+#define PRICE_SOURCES		3
+#define PRICE_SOURCE_NAMES	{ "kraken", "coinbase", "binance" }
+
 /* IMSG_CONF_PROXY */
 struct ipc_conf_proxy {
 	char		cp_name[IPC_NAME_MAX];
@@ -243,6 +250,9 @@ struct ipc_conf_proxy {
 	uint64_t	cp_max_body_size;	/* bytes */
 	uint32_t	cp_timeout_idle;	/* seconds between requests */
 	uint32_t	cp_timeout_read;	/* seconds to read one request */
+	uint32_t	cp_price_refresh;	/* seconds between BTC/USD fetches */
+	uint32_t	cp_price_max_age;	/* seconds a BTC/USD rate is good */
+	char		cp_price_url[PRICE_SOURCES][IPC_URL_MAX]; /* "": unused */
 };
 
 #define LISTEN_TCP	1
@@ -279,7 +289,10 @@ struct ipc_conf_upstream {
 	uint32_t	cu_timeout;		/* seconds */
 };
 
-/* IMSG_CONF_MODEL: prices are msat (or micro-USD) per million tokens */
+/*
+ * IMSG_CONF_MODEL: prices are msat (or micro-USD) per million tokens,
+ * the request price per request, all before the markup.
+ */
 struct ipc_conf_model {
 	char		cm_id[IPC_MODEL_MAX];
 	char		cm_upstream[IPC_NAME_MAX];
@@ -288,7 +301,15 @@ struct ipc_conf_model {
 	uint64_t	cm_prompt;
 	uint64_t	cm_completion;
 	uint64_t	cm_request;
+	uint64_t	cm_cache_read;	/* input tokens read from a cache */
+	uint64_t	cm_cache_write;	/* input tokens written to one */
+	uint64_t	cm_context_length;	/* tokens, 0: unknown */
+	uint64_t	cm_max_completion;	/* tokens, 0: unknown */
+	uint32_t	cm_markup;	/* hundredths of a percent, 0..MAX */
 };
+
+#define MARKUP_MAX		100000	/* 1000% */
+#define CONTEXT_MAX		1000000000	/* tokens */
 
 /* IMSG_CONF_LEDGER */
 struct ipc_conf_ledger {

@@ -29,6 +29,7 @@ static void	 print_listener(FILE *, struct listener *);
 static void	 print_mint(FILE *, struct mint *);
 static void	 print_upstream(FILE *, struct upstream *);
 static void	 print_model(FILE *, struct model *);
+static void	 print_pricing(FILE *, struct routstrd_conf *);
 
 static const char *const user_kw[PROC_MAX] = {
 	[PROC_PROXY] = "proxy",
@@ -71,6 +72,9 @@ config_new(void)
 	conf->c_max_body_size = HTTP_MAX_BODY_SIZE;
 	conf->c_timeout_idle = HTTP_TIMEOUT_IDLE;
 	conf->c_timeout_read = HTTP_TIMEOUT_READ;
+	conf->c_markup = 0;
+	conf->c_price_refresh = PRICE_REFRESH;
+	conf->c_price_max_age = PRICE_MAX_AGE;
 	TAILQ_INIT(&conf->c_listeners);
 	TAILQ_INIT(&conf->c_mints);
 	TAILQ_INIT(&conf->c_upstreams);
@@ -139,6 +143,8 @@ config_free(struct routstrd_conf *conf)
 	free(conf->c_nostr_key);
 	for (i = 0; i < PROC_MAX; i++)
 		free(conf->c_user[i]);
+	for (i = 0; i < PRICE_SOURCES; i++)
+		free(conf->c_price_url[i]);
 	free(conf);
 }
 
@@ -290,7 +296,45 @@ print_model(FILE *fp, struct model *m)
 	print_decimal(fp, m->m_completion, scale);
 	fprintf(fp, " request ");
 	print_decimal(fp, m->m_request, scale);
+	/* By default a cache costs what the prompt does. */
+	if (m->m_cache_read != m->m_prompt) {
+		fprintf(fp, " cache read ");
+		print_decimal(fp, m->m_cache_read, scale);
+	}
+	if (m->m_cache_write != m->m_prompt) {
+		fprintf(fp, " cache write ");
+		print_decimal(fp, m->m_cache_write, scale);
+	}
+	if (m->m_context_length != 0)
+		fprintf(fp, " context length %llu",
+		    (unsigned long long)m->m_context_length);
+	if (m->m_max_completion != 0)
+		fprintf(fp, " max completion %llu",
+		    (unsigned long long)m->m_max_completion);
+	if (m->m_markup != -1) {
+		fprintf(fp, " markup ");
+		print_decimal(fp, m->m_markup, 2);
+	}
 	fputc('\n', fp);
+}
+
+static void
+print_pricing(FILE *fp, struct routstrd_conf *conf)
+{
+	static const char *const names[PRICE_SOURCES] = PRICE_SOURCE_NAMES;
+	int			 i;
+
+	fprintf(fp, "markup ");
+	print_decimal(fp, conf->c_markup, 2);
+	fprintf(fp, "\nprice refresh %u\n", conf->c_price_refresh);
+	fprintf(fp, "price max age %u\n", conf->c_price_max_age);
+	for (i = 0; i < PRICE_SOURCES; i++) {
+		if (conf->c_price_url[i] == NULL)
+			continue;
+		fprintf(fp, "price source %s url ", names[i]);
+		print_str(fp, conf->c_price_url[i]);
+		fputc('\n', fp);
+	}
 }
 
 void
@@ -358,6 +402,8 @@ config_print(FILE *fp, struct routstrd_conf *conf)
 		fputc('\n', fp);
 		print_upstream(fp, u);
 	}
+	fputc('\n', fp);
+	print_pricing(fp, conf);
 	if (!TAILQ_EMPTY(&conf->c_models))
 		fputc('\n', fp);
 	TAILQ_FOREACH(mo, &conf->c_models, m_entry)

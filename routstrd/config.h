@@ -34,6 +34,14 @@
 #define UPSTREAM_TIMEOUT	300
 #define FAKE_INVOICE_DELAY	1
 
+/* BTC/USD: how often it is fetched, how long a rate is used for. */
+#define PRICE_REFRESH		120
+#define PRICE_MAX_AGE		600
+#define PRICE_URL_KRAKEN	"https://api.kraken.com/0/public/Ticker?pair=XBTUSD"
+#define PRICE_URL_COINBASE	"https://api.coinbase.com/v2/prices/BTC-USD/spot"
+#define PRICE_URL_BINANCE	\
+	"https://api.binance.com/api/v3/ticker/price?symbol=BTCUSDT"
+
 struct listener {
 	TAILQ_ENTRY(listener)	 l_entry;
 	uint32_t		 l_id;
@@ -83,6 +91,11 @@ struct model {
 	uint64_t		 m_prompt;	/* msat or micro-USD per Mtok */
 	uint64_t		 m_completion;
 	uint64_t		 m_request;	/* per request */
+	uint64_t		 m_cache_read;	/* default: m_prompt */
+	uint64_t		 m_cache_write;	/* default: m_prompt */
+	uint64_t		 m_context_length;	/* tokens, 0: unknown */
+	uint64_t		 m_max_completion;	/* tokens, 0: unknown */
+	int64_t			 m_markup;	/* 1/100 %, -1: c_markup */
 };
 TAILQ_HEAD(modellist, model);
 
@@ -110,6 +123,10 @@ struct routstrd_conf {
 	uint64_t		 c_max_body_size;
 	uint32_t		 c_timeout_idle;
 	uint32_t		 c_timeout_read;
+	uint32_t		 c_markup;	/* hundredths of a percent */
+	uint32_t		 c_price_refresh;	/* seconds */
+	uint32_t		 c_price_max_age;	/* seconds */
+	char			*c_price_url[PRICE_SOURCES];	/* NULL: unused */
 	struct listenerlist	 c_listeners;
 	struct mintlist		 c_mints;
 	struct upstreamlist	 c_upstreams;

@@ -491,6 +491,11 @@ send_proxy(struct child *c)
 	cp.cp_max_body_size = conf->c_max_body_size;
 	cp.cp_timeout_idle = conf->c_timeout_idle;
 	cp.cp_timeout_read = conf->c_timeout_read;
+	cp.cp_price_refresh = conf->c_price_refresh;
+	cp.cp_price_max_age = conf->c_price_max_age;
+	for (i = 0; i < PRICE_SOURCES; i++)
+		copy_str(cp.cp_price_url[i], sizeof(cp.cp_price_url[i]),
+		    conf->c_price_url[i], "price source url");
 	compose(c, IMSG_CONF_PROXY, -1, &cp, sizeof(cp));
 
 	i = 0;
@@ -553,6 +558,11 @@ send_proxy(struct child *c)
 		cm.cm_prompt = m->m_prompt;
 		cm.cm_completion = m->m_completion;
 		cm.cm_request = m->m_request;
+		cm.cm_cache_read = m->m_cache_read;
+		cm.cm_cache_write = m->m_cache_write;
+		cm.cm_context_length = m->m_context_length;
+		cm.cm_max_completion = m->m_max_completion;
+		cm.cm_markup = m->m_markup != -1 ? m->m_markup : conf->c_markup;
 		compose(c, IMSG_CONF_MODEL, -1, &cm, sizeof(cm));
 	}
 }

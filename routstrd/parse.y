@@ -96,6 +96,30 @@ struct modelref {
 };
 static TAILQ_HEAD(, modelref)	 modelrefs = TAILQ_HEAD_INITIALIZER(modelrefs);
 
+/* The options of the model statement being read, checked at its end. */
+static struct {
+	int		 opts;		/* MOPT_*: given */
+	int		 dups;		/* MOPT_*: given twice */
+	char		*request;
+	char		*cache_read;
+	char		*cache_write;
+	char		*markup;
+	int64_t		 context_length;
+	int64_t		 max_completion;
+} mopts;
+
+#define MOPT_REQUEST		0x01
+#define MOPT_CACHE_READ		0x02
+#define MOPT_CACHE_WRITE	0x04
+#define MOPT_CONTEXT		0x08
+#define MOPT_MAX_COMPLETION	0x10
+#define MOPT_MARKUP		0x20
+
+static const char *const mopt_names[] = {
+	"request", "cache read", "cache write", "context length",
+	"max completion", "markup"
+};
+
 /* The options of the listen statement being read. */
 static struct {
 	int		 tls;
@@ -113,7 +137,8 @@ enum {
 	ONCE_USER, ONCE_USER_PROXY, ONCE_USER_LEDGER, ONCE_USER_MINT,
 	ONCE_USER_RELAY, ONCE_MAX_CONNECTIONS, ONCE_MAX_HEADER_SIZE,
 	ONCE_MAX_HEADERS, ONCE_MAX_BODY_SIZE, ONCE_TIMEOUT_IDLE,
-	ONCE_TIMEOUT_READ, ONCE_NOSTR_KEY
+	ONCE_TIMEOUT_READ, ONCE_NOSTR_KEY, ONCE_MARKUP, ONCE_PRICE_REFRESH,
+	ONCE_PRICE_MAX_AGE
 };
 
 /* Options of a block seen so far. */
@@ -176,9 +201,13 @@ static void	 mint_local_end(void);
 static void	 mint_trusted(char *);
 static void	 upstream_begin(char *);
 static void	 upstream_end(void);
-static void	 model_add(char *, char *, char *, int, char *, char *, char *);
+static void	 mopts_clear(void);
+static void	 mopt(int, char **, char *);
+static void	 model_add(char *, char *, char *, int, char *, char *);
 static int	 price(const char *, const char *, int, const char *,
 		    uint64_t *);
+static int	 markup(const char *, const char *, uint64_t *);
+static void	 price_source(char *, char *);
 static void	 relay_add(char *);
 static void	 include_file(char *);
 static void	 end_checks(void);
@@ -201,10 +230,11 @@ typedef struct {
 %token	PREFORK PRICE PROMPT PROXY READ RELAY REQUEST SEED SIZE SOCKET
 %token	STATE TIMEOUT TLS TRUSTED TYPE UPSTREAM URL USD USER
 %token	FEE INPUT
+%token	AGE CACHE CONTEXT LENGTH MARKUP REFRESH SOURCE WRITE
 %token	ERROR
 %token	<v.string>	STRING
 %token	<v.number>	NUMBER
-%type	<v.string>	string upname modelas modelreq decimal
+%type	<v.string>	string upname modelas priceurl decimal
 %type	<v.number>	num size usd proc uptype
 %destructor { free($$); } <v.string>
 
@@ -363,9 +393,28 @@ main		: listenon STRING PORT num tls	{ listen_tcp($2, $4); }
 			curopts = 0;
 			yyerrok;
 		}
-		| MODEL string UPSTREAM upname modelas PRICE usd
-		    PROMPT decimal COMPLETION decimal modelreq {
-			model_add($2, $4, $5, $7, $9, $11, $12);
+		| modelhead string UPSTREAM upname modelas PRICE usd
+		    PROMPT decimal COMPLETION decimal modelopts {
+			model_add($2, $4, $5, $7, $9, $11);
+		}
+		| MARKUP decimal {
+			uint64_t	 v;
+
+			if (once(ONCE_MARKUP, "markup",
+			    markup(NULL, $2, &v)) == 0)
+				conf->c_markup = v;
+			free($2);
+		}
+		| PRICE SOURCE string priceurl	{ price_source($3, $4); }
+		| PRICE REFRESH num {
+			if (once(ONCE_PRICE_REFRESH, "price refresh",
+			    range($3, 1, 86400, "price refresh")) == 0)
+				conf->c_price_refresh = $3;
+		}
+		| PRICE MAX AGE num {
+			if (once(ONCE_PRICE_MAX_AGE, "price max age",
+			    range($4, 1, 7 * 86400, "price max age")) == 0)
+				conf->c_price_max_age = $4;
 		}
 		| RELAY string			{ relay_add($2); }
 		| NOSTR KEY FILENAME string {
@@ -565,8 +614,37 @@ usd		: /* empty */			{ $$ = 0; }
 		| USD				{ $$ = 1; }
 		;
 
-modelreq	: /* empty */			{ $$ = NULL; }
-		| REQUEST decimal		{ $$ = $2; }
+modelhead	: MODEL				{ mopts_clear(); }
+		;
+
+modelopts	: /* empty */
+		| modelopts modelopt
+		;
+
+modelopt	: REQUEST decimal {
+			mopt(MOPT_REQUEST, &mopts.request, $2);
+		}
+		| CACHE READ decimal {
+			mopt(MOPT_CACHE_READ, &mopts.cache_read, $3);
+		}
+		| CACHE WRITE decimal {
+			mopt(MOPT_CACHE_WRITE, &mopts.cache_write, $3);
+		}
+		| MARKUP decimal {
+			mopt(MOPT_MARKUP, &mopts.markup, $2);
+		}
+		| CONTEXT LENGTH num {
+			mopt(MOPT_CONTEXT, NULL, NULL);
+			mopts.context_length = $3;
+		}
+		| MAX COMPLETION num {
+			mopt(MOPT_MAX_COMPLETION, NULL, NULL);
+			mopts.max_completion = $3;
+		}
+		;
+
+priceurl	: /* empty */			{ $$ = NULL; }
+		| URL string			{ $$ = $2; }
 		;
 
 %%
@@ -577,14 +655,17 @@ static const struct keywords {
 	int		 k_val;
 } keywords[] = {
 	{ "about",		ABOUT },
+	{ "age",		AGE },
 	{ "anthropic",		ANTHROPIC },
 	{ "as",			AS },
 	{ "body",		BODY },
+	{ "cache",		CACHE },
 	{ "certificate",	CERTIFICATE },
 	{ "child",		CHILD },
 	{ "chroot",		CHROOT },
 	{ "completion",		COMPLETION },
 	{ "connections",	CONNECTIONS },
+	{ "context",		CONTEXT },
 	{ "control",		CONTROL },
 	{ "cost",		COST },
 	{ "delay",		DELAY },
@@ -602,11 +683,13 @@ static const struct keywords {
 	{ "input",		INPUT },
 	{ "key",		KEY },
 	{ "ledger",		LEDGER },
+	{ "length",		LENGTH },
 	{ "lightning",		LIGHTNING },
 	{ "listen",		LISTEN },
 	{ "lnd",		LND },
 	{ "local",		LOCAL },
 	{ "macaroon",		MACAROON },
+	{ "markup",		MARKUP },
 	{ "max",		MAX },
 	{ "mint",		MINT },
 	{ "mode",		MODE },
@@ -622,11 +705,13 @@ static const struct keywords {
 	{ "prompt",		PROMPT },
 	{ "proxy",		PROXY },
 	{ "read",		READ },
+	{ "refresh",		REFRESH },
 	{ "relay",		RELAY },
 	{ "request",		REQUEST },
 	{ "seed",		SEED },
 	{ "size",		SIZE },
 	{ "socket",		SOCKET },
+	{ "source",		SOURCE },
 	{ "state",		STATE },
 	{ "timeout",		TIMEOUT },
 	{ "tls",		TLS },
@@ -636,6 +721,7 @@ static const struct keywords {
 	{ "url",		URL },
 	{ "usd",		USD },
 	{ "user",		USER },
+	{ "write",		WRITE },
 };
 
 int
@@ -1120,6 +1206,7 @@ parse_reset(void)
 		free(mr);
 	}
 	lopts_clear();
+	mopts_clear();
 	free(user_all);
 	user_all = NULL;
 	curmint = NULL;
@@ -1152,6 +1239,20 @@ end_checks(void)
 	}
 	if (TAILQ_EMPTY(&conf->c_listeners))
 		yyerror("no listener configured");
+
+	/* Without "price source", all of them. */
+	for (i = 0; i < PRICE_SOURCES; i++)
+		if (conf->c_price_url[i] != NULL)
+			break;
+	if (i == PRICE_SOURCES) {
+		conf->c_price_url[PRICE_KRAKEN] = xstrdup(PRICE_URL_KRAKEN);
+		conf->c_price_url[PRICE_COINBASE] =
+		    xstrdup(PRICE_URL_COINBASE);
+		conf->c_price_url[PRICE_BINANCE] = xstrdup(PRICE_URL_BINANCE);
+	}
+	if (conf->c_price_max_age < conf->c_price_refresh)
+		yyerror("price max age %u is shorter than price refresh %u",
+		    conf->c_price_max_age, conf->c_price_refresh);
 
 	/* "user NAME" is for every process not named on its own. */
 	if (user_all != NULL)
@@ -1858,12 +1959,68 @@ price(const char *id, const char *what, int usd, const char *s,
 	return (-1);
 }
 
+/* Percent with at most 2 decimals, as hundredths of a percent. */
+static int
+markup(const char *id, const char *s, uint64_t *res)
+{
+	char	 what[IPC_MODEL_MAX + 16];
+
+	if (id != NULL)
+		(void)snprintf(what, sizeof(what), "model \"%s\": markup", id);
+	else
+		(void)strlcpy(what, "markup", sizeof(what));
+	switch (parse_decimal(s, 2, res)) {
+	case 0:
+		if (*res <= MARKUP_MAX)
+			return (0);
+		/* FALLTHROUGH */
+	case DECIMAL_RANGE:
+		yyerror("%s %s%% out of range (0..%d%%)", what, s,
+		    MARKUP_MAX / 100);
+		break;
+	case DECIMAL_PRECISION:
+		yyerror("%s %s has more than 2 decimals", what, s);
+		break;
+	default:
+		yyerror("%s: invalid percentage \"%s\"", what, s);
+		break;
+	}
+	return (-1);
+}
+
+static void
+mopts_clear(void)
+{
+	free(mopts.request);
+	free(mopts.cache_read);
+	free(mopts.cache_write);
+	free(mopts.markup);
+	memset(&mopts, 0, sizeof(mopts));
+}
+
+/* An option of the model line: the first one of each kind is kept. */
+static void
+mopt(int opt, char **dst, char *value)
+{
+	if (mopts.opts & opt) {
+		mopts.dups |= opt;
+		free(value);
+		return;
+	}
+	mopts.opts |= opt;
+	if (dst != NULL)
+		*dst = value;
+}
+
 static void
 model_add(char *id, char *upstream, char *as, int usd, char *prompt,
-    char *completion, char *request)
+    char *completion)
 {
 	struct model	*m;
 	struct modelref	*mr;
+	char		 what[IPC_MODEL_MAX + 32];
+	uint64_t	 v;
+	size_t		 i;
 	int		 bad = 0;
 
 	if (check_word(id, IPC_MODEL_MAX, "model id") == -1)
@@ -1876,19 +2033,63 @@ model_add(char *id, char *upstream, char *as, int usd, char *prompt,
 			bad = 1;
 			break;
 		}
+	for (i = 0; i < sizeof(mopt_names) / sizeof(mopt_names[0]); i++)
+		if (mopts.dups & (1 << i)) {
+			yyerror("model \"%s\": duplicate %s", id,
+			    mopt_names[i]);
+			bad = 1;
+		}
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		fatal("%s", __func__);
 	m->m_usd = usd;
+	m->m_markup = -1;
 	if (price(id, "prompt", usd, prompt, &m->m_prompt) == -1)
 		bad = 1;
 	if (price(id, "completion", usd, completion, &m->m_completion) == -1)
 		bad = 1;
-	if (request != NULL &&
-	    price(id, "request", usd, request, &m->m_request) == -1)
+	if (mopts.request != NULL &&
+	    price(id, "request", usd, mopts.request, &m->m_request) == -1)
 		bad = 1;
+	/* A cache is billed as the prompt unless said otherwise. */
+	m->m_cache_read = m->m_cache_write = m->m_prompt;
+	if (mopts.cache_read != NULL && price(id, "cache read", usd,
+	    mopts.cache_read, &m->m_cache_read) == -1)
+		bad = 1;
+	if (mopts.cache_write != NULL && price(id, "cache write", usd,
+	    mopts.cache_write, &m->m_cache_write) == -1)
+		bad = 1;
+	if (mopts.markup != NULL) {
+		if (markup(id, mopts.markup, &v) == -1)
+			bad = 1;
+		else
+			m->m_markup = v;
+	}
+	if (mopts.opts & MOPT_CONTEXT) {
+		(void)snprintf(what, sizeof(what), "model \"%s\": context "
+		    "length", id);
+		if (range(mopts.context_length, 1, CONTEXT_MAX, what) == -1)
+			bad = 1;
+		else
+			m->m_context_length = mopts.context_length;
+	}
+	if (mopts.opts & MOPT_MAX_COMPLETION) {
+		(void)snprintf(what, sizeof(what), "model \"%s\": max "
+		    "completion", id);
+		if (range(mopts.max_completion, 1, CONTEXT_MAX, what) == -1)
+			bad = 1;
+		else
+			m->m_max_completion = mopts.max_completion;
+	}
+	if (m->m_context_length != 0 &&
+	    m->m_max_completion > m->m_context_length) {
+		yyerror("model \"%s\": max completion %llu exceeds context "
+		    "length %llu", id, (unsigned long long)m->m_max_completion,
+		    (unsigned long long)m->m_context_length);
+		bad = 1;
+	}
 	free(prompt);
 	free(completion);
-	free(request);
+	mopts_clear();
 	m->m_id = id;
 	m->m_upstream = upstream;
 	m->m_upstream_id = as;
@@ -1907,6 +2108,34 @@ model_add(char *id, char *upstream, char *as, int usd, char *prompt,
 	mr->file = xstrdup(file->name);
 	mr->lineno = file->lineno;
 	TAILQ_INSERT_TAIL(&modelrefs, mr, entry);
+}
+
+/* "price source NAME [url URL]": the public URL unless told another. */
+static void
+price_source(char *name, char *url)
+{
+	static const char *const names[PRICE_SOURCES] = PRICE_SOURCE_NAMES;
+	static const char *const urls[PRICE_SOURCES] = {
+		PRICE_URL_KRAKEN, PRICE_URL_COINBASE, PRICE_URL_BINANCE
+	};
+	int	 i;
+
+	for (i = 0; i < PRICE_SOURCES; i++)
+		if (strcmp(name, names[i]) == 0)
+			break;
+	if (i == PRICE_SOURCES)
+		yyerror("unknown price source \"%s\" (kraken, coinbase or "
+		    "binance)", name);
+	else if (conf->c_price_url[i] != NULL)
+		yyerror("price source %s already defined", name);
+	else if (url == NULL)
+		conf->c_price_url[i] = xstrdup(urls[i]);
+	else if (check_url(url, "http", "https", "price source url") == 0) {
+		conf->c_price_url[i] = url;
+		url = NULL;
+	}
+	free(name);
+	free(url);
 }
 
 static void

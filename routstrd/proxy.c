@@ -15,10 +15,12 @@
 #include <openssl/crypto.h>
 #include <tls.h>
 
+#include "curlev.h"
 #include "http.h"
 #include "imsg.h"
 #include "ipc.h"
 #include "log.h"
+#include "pricing.h"
 #include "proc.h"
 #include "proxy.h"
 #include "routstrd.h"
@@ -100,7 +102,12 @@ proxy_conf(struct imsg *imsg)
 		    cp->cp_max_connections == 0 ||
 		    cp->cp_max_header_size == 0 || cp->cp_max_headers == 0 ||
 		    cp->cp_max_body_size == 0 || cp->cp_timeout_idle == 0 ||
-		    cp->cp_timeout_read == 0)
+		    cp->cp_timeout_read == 0 || cp->cp_price_refresh == 0 ||
+		    cp->cp_price_max_age == 0 ||
+		    !ipc_str_ok(cp->cp_price_url[PRICE_KRAKEN], IPC_URL_MAX) ||
+		    !ipc_str_ok(cp->cp_price_url[PRICE_COINBASE],
+		    IPC_URL_MAX) ||
+		    !ipc_str_ok(cp->cp_price_url[PRICE_BINANCE], IPC_URL_MAX))
 			return (-1);
 		env->pe_have_conf = 1;
 		break;
@@ -171,7 +178,10 @@ proxy_conf(struct imsg *imsg)
 		    !ipc_str_ok(pm->pm_conf.cm_upstream,
 		    sizeof(pm->pm_conf.cm_upstream)) ||
 		    !ipc_str_ok(pm->pm_conf.cm_upstream_id,
-		    sizeof(pm->pm_conf.cm_upstream_id))) {
+		    sizeof(pm->pm_conf.cm_upstream_id)) ||
+		    pm->pm_conf.cm_markup > MARKUP_MAX ||
+		    pm->pm_conf.cm_context_length > CONTEXT_MAX ||
+		    pm->pm_conf.cm_max_completion > CONTEXT_MAX) {
 			free(pm);
 			return (-1);
 		}
@@ -226,6 +236,11 @@ proxy_configured(void)
 	http_limits_from_conf(&limits, &env->pe_conf);
 	server_init(&limits, proxy_request);
 	info_build();
+
+	/* The CA bundle before the sandbox; the BTC/USD rate once it runs. */
+	if (curlev_init(NULL) == -1)
+		fatalx("cannot set up libcurl");
+	price_init(&env->pe_conf, !TAILQ_EMPTY(&env->pe_models));
 }
 
 /* All channels proven: ask the mint who we are, then serve. */
@@ -361,6 +376,8 @@ proxy_request(struct http_conn *conn, struct http_request *req)
 		info_root(conn, req);
 		return;
 	}
+	if (models_route(conn, req) == 0)
+		return;
 	if (strncmp(req->path, "/v1/", 4) == 0 && proxy_env->pe_mint.mi_local &&
 	    mint_route(conn, req) == 0)
 		return;
