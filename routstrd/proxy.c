@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <tls.h>
 
 #include "http.h"
@@ -21,6 +22,7 @@
 #include "proc.h"
 #include "proxy.h"
 #include "routstrd.h"
+#include "upstream.h"
 
 #define TLS_FILE_MAX	(1024 * 1024)	/* certificate chain or key */
 #define DRAIN_TIMEOUT	5	/* seconds for replies in flight at exit */
@@ -218,6 +220,15 @@ proxy_configured(void)
 		close(pl->pl_keyfd);
 		pl->pl_certfd = pl->pl_keyfd = -1;
 	}
+
+	/*
+	 * jansson seeds its hash tables from /dev/urandom at the first
+	 * object, libcurl reads the CA bundle, the keys are in files: all
+	 * before the sandbox, which has no files.
+	 */
+	json_object_seed(0);
+	if (upstream_init(&env->pe_upstreams) == -1)
+		fatalx("cannot set up the upstreams");
 
 	http_limits_from_conf(&limits, &env->pe_conf);
 	server_init(&limits, proxy_request);
