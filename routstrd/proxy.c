@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 #include <tls.h>
 
@@ -24,6 +25,7 @@
 #include "proc.h"
 #include "proxy.h"
 #include "routstrd.h"
+#include "upstream.h"
 
 #define TLS_FILE_MAX	(1024 * 1024)	/* certificate chain or key */
 #define DRAIN_TIMEOUT	5	/* seconds for replies in flight at exit */
@@ -233,13 +235,20 @@ proxy_configured(void)
 		pl->pl_certfd = pl->pl_keyfd = -1;
 	}
 
+	/*
+	 * jansson seeds its hash tables from /dev/urandom at the first
+	 * object, libcurl reads the CA bundle, the keys are in files: all
+	 * before the sandbox, which has no files.
+	 */
+	json_object_seed(0);
+	if (upstream_init(&env->pe_upstreams) == -1)
+		fatalx("cannot set up the upstreams");
+
 	http_limits_from_conf(&limits, &env->pe_conf);
 	server_init(&limits, proxy_request);
 	info_build();
 
-	/* The CA bundle before the sandbox; the BTC/USD rate once it runs. */
-	if (curlev_init(NULL) == -1)
-		fatalx("cannot set up libcurl");
+	/* The BTC/USD rate, asked for once the sandbox runs. */
 	price_init(&env->pe_conf, !TAILQ_EMPTY(&env->pe_models));
 }
 

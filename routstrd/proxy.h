@@ -36,6 +36,7 @@ struct proxy_upstream {
 	TAILQ_ENTRY(proxy_upstream)	 pu_entry;
 	struct ipc_conf_upstream	 pu_conf;
 	int				 pu_keyfd;
+	char				*pu_key;	/* from pu_keyfd, or NULL */
 };
 TAILQ_HEAD(proxy_upstreams, proxy_upstream);
 

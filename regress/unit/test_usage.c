@@ -1,0 +1,349 @@
+/*
+ * test_usage: routstrd/upstream_usage.c, with each dialect's usage as
+ * its documentation shows it (OpenAI chat and Responses, OpenRouter,
+ * litellm, DeepSeek, Anthropic), bad values, the estimate, the shapes
+ * written back, a request's shape; and the small helpers of upstream.c
+ * (paths, failover statuses, the body rewritten for the upstream).
+ */
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "log.h"
+#include "proxy.h"
+#include "upstream.h"
+#include "test.h"
+
+/* usage_from_json() of a JSON text: 0 or -1, and the counts. */
+static int
+parse(const char *s, struct usage *u)
+{
+	json_error_t	 err;
+	json_t		*j;
+	int		 r;
+
+	memset(u, 0xff, sizeof(*u));
+	if ((j = json_loads(s, JSON_DECODE_ANY, &err)) == NULL)
+		return (-2);
+	r = usage_from_json(j, u);
+	json_decref(j);
+	return (r);
+}
+
+static int
+is(const struct usage *u, uint64_t p, uint64_t c, uint64_t rd, uint64_t wr)
+{
+	return (u->us_prompt == p && u->us_completion == c &&
+	    u->us_cache_read == rd && u->us_cache_write == wr &&
+	    u->us_estimated == 0);
+}
+
+static void
+test_dialects(void)
+{
+	struct usage	 u;
+
+	/* platform.openai.com, the chat completion object */
+	T(parse("{\"prompt_tokens\": 19, \"completion_tokens\": 10, "
+	    "\"total_tokens\": 29, \"prompt_tokens_details\": "
+	    "{\"cached_tokens\": 0, \"audio_tokens\": 0}, "
+	    "\"completion_tokens_details\": {\"reasoning_tokens\": 0, "
+	    "\"audio_tokens\": 0, \"accepted_prediction_tokens\": 0, "
+	    "\"rejected_prediction_tokens\": 0}}", &u) == 0 &&
+	    is(&u, 19, 10, 0, 0), "openai");
+	/* the prompt caching guide: cached tokens are part of the prompt */
+	T(parse("{\"prompt_tokens\": 2006, \"completion_tokens\": 300, "
+	    "\"total_tokens\": 2306, \"prompt_tokens_details\": "
+	    "{\"cached_tokens\": 1920}, \"completion_tokens_details\": "
+	    "{\"reasoning_tokens\": 0}}", &u) == 0 &&
+	    is(&u, 86, 300, 1920, 0), "openai, cached");
+	/* reasoning tokens are part of completion_tokens */
+	T(parse("{\"prompt_tokens\": 75, \"completion_tokens\": 1186, "
+	    "\"total_tokens\": 1261, \"completion_tokens_details\": "
+	    "{\"reasoning_tokens\": 1024}}", &u) == 0 &&
+	    is(&u, 75, 1186, 0, 0), "openai, reasoning");
+	/* openrouter.ai/docs, usage accounting: costs are ignored */
+	T(parse("{\"completion_tokens\": 2, \"completion_tokens_details\": "
+	    "{\"reasoning_tokens\": 0}, \"cost\": 0.95, \"cost_details\": "
+	    "{\"upstream_inference_cost\": 19}, \"prompt_tokens\": 194, "
+	    "\"prompt_tokens_details\": {\"cached_tokens\": 0, "
+	    "\"audio_tokens\": 0}, \"total_tokens\": 196, \"is_byok\": false}",
+	    &u) == 0 && is(&u, 194, 2, 0, 0), "openrouter");
+	T(parse("{\"prompt_tokens\": 1000, \"completion_tokens\": 20, "
+	    "\"cost\": 0.001, \"prompt_tokens_details\": {\"cached_tokens\": "
+	    "600, \"cache_write_tokens\": 300}}", &u) == 0 &&
+	    is(&u, 100, 20, 600, 300), "openrouter, cache reads and writes");
+	/* litellm mirrors Anthropic's names: counted once */
+	T(parse("{\"prompt_tokens\": 2100, \"completion_tokens\": 50, "
+	    "\"total_tokens\": 2150, \"cache_read_input_tokens\": 1000, "
+	    "\"cache_creation_input_tokens\": 100, \"prompt_tokens_details\": "
+	    "{\"cached_tokens\": 1000, \"cache_creation_tokens\": 100}}",
+	    &u) == 0 && is(&u, 1000, 50, 1000, 100), "litellm");
+	/* api-docs.deepseek.com: prompt = hit + miss */
+	T(parse("{\"prompt_tokens\": 100, \"completion_tokens\": 20, "
+	    "\"total_tokens\": 120, \"prompt_cache_hit_tokens\": 64, "
+	    "\"prompt_cache_miss_tokens\": 36, \"completion_tokens_details\": "
+	    "{\"reasoning_tokens\": 0}}", &u) == 0 && is(&u, 36, 20, 64, 0),
+	    "deepseek");
+	/* docs.anthropic.com: cache counts in addition to input_tokens */
+	T(parse("{\"input_tokens\": 2095, \"output_tokens\": 503, "
+	    "\"cache_creation_input_tokens\": 2051, "
+	    "\"cache_read_input_tokens\": 0}", &u) == 0 &&
+	    is(&u, 2095, 503, 0, 2051), "anthropic, cache write");
+	T(parse("{\"input_tokens\": 50, \"cache_creation_input_tokens\": 248, "
+	    "\"cache_read_input_tokens\": 1800, \"cache_creation\": "
+	    "{\"ephemeral_5m_input_tokens\": 248, "
+	    "\"ephemeral_1h_input_tokens\": 0}, \"output_tokens\": 503, "
+	    "\"service_tier\": \"standard\"}", &u) == 0 &&
+	    is(&u, 50, 503, 1800, 248), "anthropic, cache read and write");
+	T(parse("{\"output_tokens\": 15}", &u) == 0 && is(&u, 0, 15, 0, 0),
+	    "anthropic, message_delta alone");
+	/* platform.openai.com, the response object */
+	T(parse("{\"input_tokens\": 36, \"input_tokens_details\": "
+	    "{\"cached_tokens\": 0}, \"output_tokens\": 87, "
+	    "\"output_tokens_details\": {\"reasoning_tokens\": 0}, "
+	    "\"total_tokens\": 123}", &u) == 0 && is(&u, 36, 87, 0, 0),
+	    "responses");
+	T(parse("{\"input_tokens\": 5000, \"input_tokens_details\": "
+	    "{\"cached_tokens\": 4096}, \"output_tokens\": 10, "
+	    "\"total_tokens\": 5010}", &u) == 0 && is(&u, 904, 10, 4096, 0),
+	    "responses, cached: part of input_tokens");
+	T(parse("{\"prompt_tokens\": 5, \"completion_tokens\": null}",
+	    &u) == 0 && is(&u, 5, 0, 0, 0), "null is absent");
+	T(parse("{\"prompt_tokens\": 10, \"prompt_tokens_details\": "
+	    "{\"cached_tokens\": 50}}", &u) == 0 && is(&u, 0, 0, 50, 0),
+	    "cache larger than the prompt: prompt 0");
+	T(parse("{\"prompt_tokens\": 1000000000, \"completion_tokens\": "
+	    "1000000000}", &u) == 0 && is(&u, 1000000000, 1000000000, 0, 0),
+	    "the largest counts");
+}
+
+static void
+test_bad(void)
+{
+	struct usage	 u;
+	static const char *bad[] = {
+		"{\"prompt_tokens\": -1, \"completion_tokens\": 5}",
+		"{\"prompt_tokens\": 12.5, \"completion_tokens\": 5}",
+		"{\"prompt_tokens\": 12.0, \"completion_tokens\": 5}",
+		"{\"prompt_tokens\": \"12\", \"completion_tokens\": 5}",
+		"{\"prompt_tokens\": true, \"completion_tokens\": 5}",
+		"{\"prompt_tokens\": 1000000001, \"completion_tokens\": 5}",
+		"{\"prompt_tokens\": 9223372036854775807, "
+		    "\"completion_tokens\": 5}",
+		"{\"prompt_tokens\": 5, \"completion_tokens\": [1]}",
+		"{\"prompt_tokens\": 5, \"prompt_tokens_details\": "
+		    "{\"cached_tokens\": -3}}",
+		"{\"prompt_tokens\": 5, \"prompt_cache_hit_tokens\": 1e3}",
+		"{\"input_tokens\": 5, \"cache_read_input_tokens\": \"x\"}",
+		"{\"input_tokens\": 5, \"output_tokens\": -1}",
+		"{\"input_tokens\": 5, \"input_tokens_details\": "
+		    "{\"cached_tokens\": {}}}",
+		"{\"prompt_tokens\": 0, \"completion_tokens\": 0}",
+		"{\"input_tokens\": 0, \"output_tokens\": 0}",
+		"{\"total_tokens\": 12}",
+		"{\"cost\": 0.5}",
+		"{}",
+		"[]",
+		"7",
+		NULL
+	};
+	const char	**s;
+	int		 n = 0, ok = 0;
+
+	for (s = bad; *s != NULL; s++, n++) {
+		if (parse(*s, &u) == -1 && u.us_prompt == 0 &&
+		    u.us_completion == 0)
+			ok++;
+		else
+			printf("# not refused: %s\n", *s);
+	}
+	T(ok == n, "%d bad or empty usages are missing", n);
+	T(usage_from_json(NULL, &u) == -1, "NULL is missing");
+	T(parse("{\"prompt_tokens\": 99999999999999999999999}", &u) == -2,
+	    "beyond 64 bits: jansson refuses the body itself");
+}
+
+static void
+test_estimate(void)
+{
+	struct usage	 u;
+
+	T(usage_tokens_from_chars(0) == 0 && usage_tokens_from_chars(1) == 1 &&
+	    usage_tokens_from_chars(4) == 1 && usage_tokens_from_chars(5) == 2 &&
+	    usage_tokens_from_chars(400) == 100 &&
+	    usage_tokens_from_chars(UINT64_MAX) == UINT64_MAX / 4 + 1,
+	    "a token per %d characters, rounded up", USAGE_CHARS_PER_TOKEN);
+	usage_estimate(&u, 10, 3);
+	T(u.us_prompt == 3 && u.us_completion == 1 && u.us_cache_read == 0 &&
+	    u.us_estimated == 1, "estimate: 10 and 3 characters");
+	usage_estimate(&u, 0, 0);
+	T(u.us_prompt == 0 && u.us_completion == 0 && u.us_estimated == 1,
+	    "estimate: nothing is nothing");
+}
+
+static void
+test_to_json(void)
+{
+	struct usage	 u, back;
+	json_t		*j;
+	int		 api, ok = 1;
+	static const int apis[] = { UPSTREAM_API_CHAT, UPSTREAM_API_MESSAGES,
+	    UPSTREAM_API_RESPONSES, UPSTREAM_API_COMPLETIONS, -1 };
+
+	memset(&u, 0, sizeof(u));
+	u.us_prompt = 100;
+	u.us_completion = 20;
+	u.us_cache_read = 30;
+	u.us_cache_write = 7;
+	for (api = 0; apis[api] != -1; api++) {
+		j = usage_to_json(&u, apis[api]);
+		if (j == NULL || usage_from_json(j, &back) == -1 ||
+		    memcmp(&u, &back, sizeof(u)) != 0)
+			ok = 0;
+		json_decref(j);
+	}
+	T(ok, "usage_to_json() in each shape reads back the same");
+	j = usage_to_json(&u, UPSTREAM_API_CHAT);
+	T(json_integer_value(json_object_get(j, "prompt_tokens")) == 137 &&
+	    json_integer_value(json_object_get(j, "total_tokens")) == 157 &&
+	    json_object_get(j, "estimated") == NULL,
+	    "openai shape: prompt_tokens includes the cache");
+	json_decref(j);
+	u.us_estimated = 1;
+	j = usage_to_json(&u, UPSTREAM_API_MESSAGES);
+	T(json_integer_value(json_object_get(j, "input_tokens")) == 100 &&
+	    json_is_true(json_object_get(j, "estimated")),
+	    "anthropic shape, estimated");
+	json_decref(j);
+}
+
+static int
+shape(const char *s, struct request_shape *rs)
+{
+	json_error_t	 err;
+	json_t		*j;
+	int		 r;
+
+	if ((j = json_loads(s, 0, &err)) == NULL)
+		return (-2);
+	r = request_shape_parse(j, rs);
+	json_decref(j);
+	return (r);
+}
+
+static void
+test_shape(void)
+{
+	struct request_shape	 rs;
+
+	T(shape("{\"model\":\"m\",\"messages\":[{\"role\":\"system\","
+	    "\"content\":\"abc\"},{\"role\":\"user\",\"content\":[{\"type\":"
+	    "\"text\",\"text\":\"defg\"},{\"type\":\"image_url\",\"image_url\":"
+	    "{\"url\":\"http://x/y.png\"}}]}],\"max_tokens\":50,"
+	    "\"stream\":true}", &rs) == 0 && rs.rs_prompt_chars == 7 &&
+	    rs.rs_max_tokens == 50 && rs.rs_stream == 1,
+	    "chat: strings and text parts; max_tokens; stream");
+	T(shape("{\"messages\":[],\"max_completion_tokens\":7}", &rs) == 0 &&
+	    rs.rs_prompt_chars == 0 && rs.rs_max_tokens == 7 && !rs.rs_stream,
+	    "max_completion_tokens");
+	T(shape("{\"input\":[{\"role\":\"user\",\"content\":[{\"type\":"
+	    "\"input_text\",\"text\":\"hello\"}]}],\"instructions\":\"be\","
+	    "\"max_output_tokens\":9,\"stream\":false}", &rs) == 0 &&
+	    rs.rs_prompt_chars == 7 && rs.rs_max_tokens == 9 && !rs.rs_stream,
+	    "responses: input items, instructions, max_output_tokens");
+	T(shape("{\"system\":[{\"type\":\"text\",\"text\":\"sys\"}],"
+	    "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+	    "\"max_tokens\":1024}", &rs) == 0 && rs.rs_prompt_chars == 5 &&
+	    rs.rs_max_tokens == 1024, "anthropic: system blocks");
+	T(shape("{\"prompt\":[\"ab\",\"cd\"],\"max_tokens\":0}", &rs) == 0 &&
+	    rs.rs_prompt_chars == 4 && rs.rs_max_tokens == 0,
+	    "completions: prompts; max_tokens 0 is none");
+	T(shape("{\"prompt\":[1,2,3],\"max_tokens\":-5,"
+	    "\"max_completion_tokens\":3.5,\"max_output_tokens\":\"9\"}",
+	    &rs) == 0 && rs.rs_prompt_chars == 12 && rs.rs_max_tokens == 0,
+	    "token ids a token each; bad limits ignored");
+	T(shape("{\"input\":\"embed me\"}", &rs) == 0 &&
+	    rs.rs_prompt_chars == 8, "embeddings: input");
+	T(shape("[1]", &rs) == -1 && rs.rs_prompt_chars == 0,
+	    "not an object: -1");
+	T(request_shape_parse(NULL, &rs) == -1, "NULL: -1");
+}
+
+static void
+test_helpers(void)
+{
+	json_error_t	 err;
+	json_t		*j;
+	char		*s = NULL;
+
+	T(upstream_api("/chat/completions") == UPSTREAM_API_CHAT &&
+	    upstream_api("/v1/chat/completions") == UPSTREAM_API_CHAT &&
+	    upstream_api("/completions") == UPSTREAM_API_COMPLETIONS &&
+	    upstream_api("/embeddings") == UPSTREAM_API_EMBEDDINGS &&
+	    upstream_api("/responses") == UPSTREAM_API_RESPONSES &&
+	    upstream_api("/messages") == UPSTREAM_API_MESSAGES &&
+	    upstream_api("/messages/count_tokens") == UPSTREAM_API_OTHER &&
+	    upstream_api("/models") == UPSTREAM_API_OTHER &&
+	    upstream_api(NULL) == UPSTREAM_API_OTHER, "upstream_api()");
+	T(upstream_failover(502) && upstream_failover(429) &&
+	    upstream_failover(400) && upstream_failover(401) &&
+	    upstream_failover(403) && upstream_failover(404) &&
+	    !upstream_failover(500) && !upstream_failover(503) &&
+	    !upstream_failover(200) && !upstream_failover(0),
+	    "failover on 502, 429, 400, 401, 403, 404 only");
+
+	j = json_loads("{\"model\":\"gpt\",\"stream\":true,\"stream_options\":"
+	    "{\"x\":1},\"messages\":[]}", 0, &err);
+	T(upstream_body_prepare(j, "openai/gpt-4o", UPSTREAM_API_CHAT, 1) ==
+	    0 && strcmp(json_string_value(json_object_get(j, "model")),
+	    "openai/gpt-4o") == 0 && json_is_true(json_object_get(
+	    json_object_get(j, "stream_options"), "include_usage")) &&
+	    json_integer_value(json_object_get(json_object_get(j,
+	    "stream_options"), "x")) == 1,
+	    "prepare: model rewritten, include_usage forced, the rest kept");
+	json_decref(j);
+	j = json_loads("{\"model\":\"a\",\"stream_options\":false}", 0, &err);
+	T(upstream_body_prepare(j, NULL, UPSTREAM_API_COMPLETIONS, 1) == 0 &&
+	    strcmp(json_string_value(json_object_get(j, "model")), "a") ==
+	    0 && json_is_true(json_object_get(json_object_get(j,
+	    "stream_options"), "include_usage")),
+	    "prepare: a bad stream_options replaced, model kept");
+	json_decref(j);
+	j = json_loads("{\"model\":\"a\"}", 0, &err);
+	T(upstream_body_prepare(j, "b", UPSTREAM_API_CHAT, 0) == 0 &&
+	    upstream_body_prepare(j, "b", UPSTREAM_API_MESSAGES, 1) == 0 &&
+	    upstream_body_prepare(j, "b", UPSTREAM_API_RESPONSES, 1) == 0 &&
+	    (s = json_dumps(j, JSON_COMPACT)) != NULL &&
+	    strcmp(s, "{\"model\":\"b\"}") == 0,
+	    "prepare: no stream_options unless an OpenAI stream");
+	free(s);
+	json_decref(j);
+	j = json_loads("[]", 0, &err);
+	T(upstream_body_prepare(j, "b", UPSTREAM_API_CHAT, 1) == -1,
+	    "prepare: not an object");
+	json_decref(j);
+
+	T(echo_tokens("", 0) == 0 && echo_tokens(" ", 1) == 1 &&
+	    echo_tokens("a", 1) == 1 && echo_tokens("echo: a b\n c", 12) == 4,
+	    "echo_tokens(): words");
+}
+
+int
+main(void)
+{
+	log_init(1, LOG_DAEMON);
+	log_setverbose(0);
+	test_dialects();
+	test_bad();
+	test_estimate();
+	test_to_json();
+	test_shape();
+	test_helpers();
+	return (test_done());
+}

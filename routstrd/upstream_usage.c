@@ -1,0 +1,321 @@
+/*
+ * Usage: what an upstream says a request used, in its dialect, brought
+ * to struct usage; and, when it says nothing usable, our estimate from
+ * the characters sent and received (upstream.h has the rules).
+ */
+
+#include <sys/types.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "log.h"
+#include "proxy.h"
+#include "upstream.h"
+
+#define TEXT_DEPTH_MAX	32	/* nesting of parts looked into */
+
+/* usage_get() */
+#define GET_ABSENT	0
+#define GET_OK		1
+#define GET_BAD		(-1)
+
+static int	 usage_get(const json_t *, const char *, uint64_t *);
+static int	 usage_first(const json_t *, const char * const *, uint64_t *);
+static int	 usage_sub(uint64_t *, uint64_t, uint64_t);
+static uint64_t	 add_sat(uint64_t, uint64_t);
+static json_t	*jint(uint64_t);
+static uint64_t	 text_chars(const json_t *, int);
+
+/*
+ * One count: absent (or null), a JSON integer in [0, USAGE_TOKENS_MAX],
+ * or bad.
+ */
+static int
+usage_get(const json_t *obj, const char *key, uint64_t *v)
+{
+	json_t		*j;
+	json_int_t	 n;
+
+	if (obj == NULL || !json_is_object(obj) ||
+	    (j = json_object_get(obj, key)) == NULL || json_is_null(j))
+		return (GET_ABSENT);
+	if (!json_is_integer(j)) {
+		log_debug("usage: %s is not an integer", key);
+		return (GET_BAD);
+	}
+	n = json_integer_value(j);
+	if (n < 0 || (unsigned long long)n > USAGE_TOKENS_MAX) {
+		log_debug("usage: %s out of range", key);
+		return (GET_BAD);
+	}
+	*v = (uint64_t)n;
+	return (GET_OK);
+}
+
+/*
+ * The first nonzero of several names for one count (dialects mirror
+ * each other's fields, litellm most of all); 0 if none.
+ */
+static int
+usage_first(const json_t *obj, const char * const *keys, uint64_t *v)
+{
+	uint64_t	 n;
+	int		 r;
+
+	*v = 0;
+	for (; *keys != NULL; keys++) {
+		if ((r = usage_get(obj, *keys, &n)) == GET_BAD)
+			return (GET_BAD);
+		if (r == GET_OK && n > 0 && *v == 0)
+			*v = n;
+	}
+	return (GET_OK);
+}
+
+/* *total -= a + b, clamped at 0 (said at debug level). */
+static int
+usage_sub(uint64_t *total, uint64_t a, uint64_t b)
+{
+	uint64_t	 cached = a + b;	/* both <= USAGE_TOKENS_MAX */
+
+	if (cached > *total) {
+		log_debug("usage: cached tokens exceed the prompt");
+		*total = 0;
+		return (-1);
+	}
+	*total -= cached;
+	return (0);
+}
+
+int
+usage_from_json(const json_t *u, struct usage *out)
+{
+	static const char * const read_top[] = { "cache_read_input_tokens",
+	    NULL };
+	static const char * const write_top[] = {
+	    "cache_creation_input_tokens", NULL };
+	static const char * const read_ptd[] = { "cached_tokens", NULL };
+	static const char * const write_ptd[] = { "cache_write_tokens",
+	    "cache_creation_tokens", NULL };
+	static const char * const read_ds[] = { "prompt_cache_hit_tokens",
+	    NULL };
+	const json_t	*details;
+	struct usage	 us;
+	uint64_t	 in = 0, outt = 0, rd = 0, wr = 0, v;
+	int		 hp, hc, hi, ho;
+
+	memset(out, 0, sizeof(*out));
+	if (u == NULL || !json_is_object(u))
+		return (-1);
+	memset(&us, 0, sizeof(us));
+
+	if ((hp = usage_get(u, "prompt_tokens", &in)) == GET_BAD ||
+	    (hc = usage_get(u, "completion_tokens", &outt)) == GET_BAD ||
+	    (hi = usage_get(u, "input_tokens", &v)) == GET_BAD ||
+	    (ho = usage_get(u, "output_tokens", &v)) == GET_BAD)
+		return (-1);
+
+	if (hp == GET_OK || hc == GET_OK) {
+		/* OpenAI, OpenRouter, litellm, DeepSeek: inclusive */
+		details = json_object_get(u, "prompt_tokens_details");
+		if (usage_first(u, read_top, &rd) == GET_BAD ||
+		    usage_first(u, write_top, &wr) == GET_BAD)
+			return (-1);
+		if (rd == 0 && usage_first(details, read_ptd, &rd) == GET_BAD)
+			return (-1);
+		if (wr == 0 && usage_first(details, write_ptd, &wr) ==
+		    GET_BAD)
+			return (-1);
+		if (rd == 0 && usage_first(u, read_ds, &rd) == GET_BAD)
+			return (-1);
+		(void)usage_sub(&in, rd, wr);
+	} else if (hi == GET_OK || ho == GET_OK) {
+		(void)usage_get(u, "input_tokens", &in);
+		(void)usage_get(u, "output_tokens", &outt);
+		details = json_object_get(u, "input_tokens_details");
+		if (details != NULL && json_is_object(details)) {
+			/* the Responses API: inclusive too */
+			if (usage_first(details, read_ptd, &rd) == GET_BAD ||
+			    usage_first(details, write_ptd, &wr) == GET_BAD)
+				return (-1);
+			(void)usage_sub(&in, rd, wr);
+		} else if (usage_first(u, read_top, &rd) == GET_BAD ||
+		    usage_first(u, write_top, &wr) == GET_BAD)
+			return (-1);	/* Anthropic: additive */
+	} else
+		return (-1);
+
+	if (in == 0 && outt == 0 && rd == 0 && wr == 0) {
+		log_debug("usage: all zero");
+		return (-1);
+	}
+	us.us_prompt = in;
+	us.us_completion = outt;
+	us.us_cache_read = rd;
+	us.us_cache_write = wr;
+	*out = us;
+	return (0);
+}
+
+uint64_t
+usage_tokens_from_chars(uint64_t chars)
+{
+	return (chars / USAGE_CHARS_PER_TOKEN +
+	    (chars % USAGE_CHARS_PER_TOKEN != 0));
+}
+
+void
+usage_estimate(struct usage *u, uint64_t prompt_chars,
+    uint64_t completion_chars)
+{
+	memset(u, 0, sizeof(*u));
+	u->us_prompt = usage_tokens_from_chars(prompt_chars);
+	u->us_completion = usage_tokens_from_chars(completion_chars);
+	u->us_estimated = 1;
+}
+
+static uint64_t
+add_sat(uint64_t a, uint64_t b)
+{
+	return (a > UINT64_MAX - b ? UINT64_MAX : a + b);
+}
+
+static json_t *
+jint(uint64_t v)
+{
+	if (v > (uint64_t)INT64_MAX)
+		v = INT64_MAX;
+	return (json_integer((json_int_t)v));
+}
+
+json_t *
+usage_to_json(const struct usage *u, int api)
+{
+	json_t		*o;
+	uint64_t	 in, total;
+	int		 bad = 0;
+
+	in = add_sat(add_sat(u->us_prompt, u->us_cache_read),
+	    u->us_cache_write);
+	total = add_sat(in, u->us_completion);
+	if ((o = json_object()) == NULL)
+		return (NULL);
+	switch (api) {
+	case UPSTREAM_API_MESSAGES:
+		bad |= json_object_set_new(o, "input_tokens",
+		    jint(u->us_prompt));
+		bad |= json_object_set_new(o, "output_tokens",
+		    jint(u->us_completion));
+		bad |= json_object_set_new(o, "cache_read_input_tokens",
+		    jint(u->us_cache_read));
+		bad |= json_object_set_new(o, "cache_creation_input_tokens",
+		    jint(u->us_cache_write));
+		break;
+	case UPSTREAM_API_RESPONSES:
+		bad |= json_object_set_new(o, "input_tokens", jint(in));
+		bad |= json_object_set_new(o, "input_tokens_details",
+		    u->us_cache_write > 0 ?
+		    json_pack("{s:o,s:o}", "cached_tokens",
+		    jint(u->us_cache_read), "cache_write_tokens",
+		    jint(u->us_cache_write)) :
+		    json_pack("{s:o}", "cached_tokens",
+		    jint(u->us_cache_read)));
+		bad |= json_object_set_new(o, "output_tokens",
+		    jint(u->us_completion));
+		bad |= json_object_set_new(o, "output_tokens_details",
+		    json_pack("{s:i}", "reasoning_tokens", 0));
+		bad |= json_object_set_new(o, "total_tokens", jint(total));
+		break;
+	default:
+		bad |= json_object_set_new(o, "prompt_tokens", jint(in));
+		bad |= json_object_set_new(o, "completion_tokens",
+		    jint(u->us_completion));
+		bad |= json_object_set_new(o, "total_tokens", jint(total));
+		bad |= json_object_set_new(o, "prompt_tokens_details",
+		    u->us_cache_write > 0 ?
+		    json_pack("{s:o,s:o}", "cached_tokens",
+		    jint(u->us_cache_read), "cache_write_tokens",
+		    jint(u->us_cache_write)) :
+		    json_pack("{s:o}", "cached_tokens",
+		    jint(u->us_cache_read)));
+		break;
+	}
+	if (u->us_estimated)
+		bad |= json_object_set_new(o, "estimated", json_true());
+	if (bad) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
+}
+
+/*
+ * The text of a value as a model reads it: a string; an array of
+ * strings, of token ids (a token each), of parts ({"type":"text",
+ * "text":...}) or of items ({"role":...,"content":...}).  Images and
+ * audio are not counted.
+ */
+static uint64_t
+text_chars(const json_t *v, int depth)
+{
+	const json_t	*e;
+	uint64_t	 n = 0;
+	size_t		 i;
+
+	if (v == NULL || depth > TEXT_DEPTH_MAX)
+		return (0);
+	if (json_is_string(v))
+		return (json_string_length(v));
+	if (json_is_integer(v))
+		return (USAGE_CHARS_PER_TOKEN);
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			n = add_sat(n, text_chars(e, depth + 1));
+		return (n);
+	}
+	if (json_is_object(v)) {
+		if ((e = json_object_get(v, "text")) != NULL &&
+		    json_is_string(e))
+			n = add_sat(n, json_string_length(e));
+		if ((e = json_object_get(v, "content")) != NULL)
+			n = add_sat(n, text_chars(e, depth + 1));
+	}
+	return (n);
+}
+
+uint64_t
+usage_text_chars(const json_t *v)
+{
+	return (text_chars(v, 0));
+}
+
+int
+request_shape_parse(const json_t *body, struct request_shape *rs)
+{
+	static const char * const texts[] = { "messages", "system", "prompt",
+	    "input", "instructions", NULL };
+	static const char * const maxes[] = { "max_tokens",
+	    "max_completion_tokens", "max_output_tokens", NULL };
+	const char * const	*k;
+	json_t			*v;
+
+	memset(rs, 0, sizeof(*rs));
+	if (body == NULL || !json_is_object(body))
+		return (-1);
+	for (k = texts; *k != NULL; k++)
+		rs->rs_prompt_chars = add_sat(rs->rs_prompt_chars,
+		    text_chars(json_object_get(body, *k), 0));
+	for (k = maxes; *k != NULL; k++) {
+		v = json_object_get(body, *k);
+		if (v != NULL && json_is_integer(v) &&
+		    json_integer_value(v) > 0) {
+			rs->rs_max_tokens = (uint64_t)json_integer_value(v);
+			break;
+		}
+	}
+	rs->rs_stream = json_is_true(json_object_get(body, "stream"));
+	return (0);
+}
