@@ -186,6 +186,11 @@ created(struct http_conn *conn, void *arg, int code,
 	char			 key[3 + 2 * CRED_SECRET_LEN + 1];
 	json_t			*j;
 
+	if (conn == NULL) {	/* the client left */
+		req_free(br);
+		return;
+	}
+
 	if (code != LEDGER_OK) {
 		req_free(br);
 		pay_redeem_error(conn, code, detail);
@@ -228,6 +233,11 @@ info_account(struct http_conn *conn, void *arg, const struct ipc_account *a)
 	char			 key[3 + 2 * CRED_SECRET_LEN + 1];
 	uint64_t		 spendable;
 	json_t			*j;
+
+	if (conn == NULL) {	/* the client left */
+		req_free(br);
+		return;
+	}
 
 	if (a == NULL) {
 		req_free(br);
@@ -297,6 +307,11 @@ topped_up(struct http_conn *conn, void *arg, int code,
 	struct balance_req	*br = arg;
 	json_t			*j;
 
+	if (conn == NULL) {	/* the client left */
+		req_free(br);
+		return;
+	}
+
 	req_free(br);
 	if (code != LEDGER_OK) {
 		pay_redeem_error(conn, code, detail);
@@ -334,8 +349,8 @@ refund(struct http_conn *conn, struct http_request *req)
 		refund_record(conn, br);
 		return;
 	}
-	pay_cashout(conn, &br->br_cred, br->br_cred.cr_account, 0, refunded,
-	    br);
+	pay_cashout(conn, NULL, &br->br_cred, br->br_cred.cr_account, 0,
+	    refunded, br);
 }
 
 static void
@@ -345,6 +360,11 @@ refunded(struct http_conn *conn, void *arg, int code,
 	struct balance_req	*br = arg;
 	char			 sats[24];
 	json_t			*j;
+
+	if (conn == NULL) {	/* the client left */
+		req_free(br);
+		return;
+	}
 
 	switch (code) {
 	case LEDGER_OK:
