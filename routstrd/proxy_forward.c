@@ -33,6 +33,7 @@
 #include <imsg.h>
 #include <jansson.h>
 
+#include "hex.h"
 #include "http.h"
 #include "ipc.h"
 #include "log.h"
@@ -236,7 +237,10 @@ forward_route(struct http_conn *conn, struct http_request *req)
 	const struct proxy_model *pm;
 	const char		*why = NULL;
 	char			 path[64], msg[IPC_MODEL_MAX + 64];
+	char			 rid[PROXY_REQID_LEN];
+	char			 hex[2 * IPC_REQID_LEN + 1];
 	json_t			*body, *st;
+	size_t			 i, n;
 	int			 api, r;
 
 	if ((api = forward_api(req->path, path, sizeof(path))) == -1)
@@ -305,7 +309,14 @@ forward_route(struct http_conn *conn, struct http_request *req)
 	}
 	fw->fw_xcashu = fw->fw_cred.cr_kind == CRED_XCASHU;
 	proxy_mint_url(req, fw->fw_mint, sizeof(fw->fw_mint));
-	arc4random_buf(fw->fw_reqid, sizeof(fw->fw_reqid));
+	/* The ledger's journal knows the request by its UUID. */
+	proxy_request_id(req, rid, sizeof(rid));
+	for (i = 0, n = 0; rid[i] != '\0' && n < sizeof(hex) - 1; i++)
+		if (rid[i] != '-')
+			hex[n++] = rid[i];
+	hex[n] = '\0';
+	if (hex_decode(fw->fw_reqid, sizeof(fw->fw_reqid), hex) == -1)
+		arc4random_buf(fw->fw_reqid, sizeof(fw->fw_reqid));
 
 	if (forward_candidates(fw) == 0) {
 		if (!pricing_available(&pm->pm_conf, &why)) {
