@@ -2,27 +2,31 @@
 #
 # bench/proxy.sh: POST /v1/chat/completions, plain and streamed, through
 # routstrd billing every request against an sk- balance (durable ledger
-# commits), against nginx as a plain reverse proxy to the same mock
-# upstream, and against the mock itself, with the same client (wrk), on
-# this machine, in the same run.  Prints requests per second, p50 and
-# p99 latency, the time to the first streamed byte (obj/bench/proxy,
-# which wrk cannot measure), the ratios and the goals of the paid proxy:
-# at least 70% of nginx's requests per second, at most 1 ms added at p99
-# and to the first streamed byte over the direct path.  Then checks that
-# the balance went down by exactly the requests times their cost.
+# commits), through nginx as a plain reverse proxy to the same mock
+# upstream (obj/bench/upstream), and to the mock itself, with the same
+# client (wrk), on this machine, in the same run.
 #
-# The mock (obj/bench/upstream) answers 10 prompt and 5 completion
-# tokens; the model costs 1000 and 2000 sat per million of them: 20 msat
-# a request.  wrk sends the billed key until a second before the end and
-# a second key after, so that every request on the first has been
-# answered when wrk stops: the first balance must have gone down by
-# exactly the requests sent with it times 20 msat.
+# It prints, for each: requests per second, p50 and p99 latency and the
+# CPU each process used per request under wrk; p50 and p99 one request
+# at a time, and for streams the time to the first byte of the body
+# (obj/bench/proxy: wrk cannot tell), the mock sending an event every
+# EVENT_MS; then the goals of the paid proxy, met or not: at least 70%
+# of nginx's requests per second, at most 1 ms added to the direct
+# path's p99 and to its first streamed byte.  It fails if the billing
+# was not exact.
 #
-# Environment: DURATION (seconds per run, default 10), CONNECTIONS
-# (default 64), THREADS (wrk threads, default 2), ROUNDS (of the wrk
-# runs, interleaved, the best reported, default 1), PREFORK (proxies,
-# default: the number of cores), FIRSTBYTE (requests timed one at a
-# time, default 200), OBJ (default obj).
+# The mock answers 10 prompt and 5 completion tokens; the model costs
+# 1000 and 2000 sat per million of them: 20 msat a request.  wrk sends
+# the billed key until a second before its end and a second key after,
+# so that every request on the first was answered when wrk stops: its
+# balance must have gone down by exactly the requests sent with it times
+# 20 msat (and, one at a time, by what the answers said they cost).
+#
+# Environment: DURATION (seconds per wrk run, at least 3, default 10),
+# CONNECTIONS (default 64), THREADS (wrk threads, default 2), ROUNDS (of
+# the wrk runs, interleaved, the best of each figure reported, default
+# 1), PREFORK (proxies, default: the number of cores), FIRSTBYTE
+# (requests timed one at a time, default 200), OBJ (default obj).
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 OBJ=${OBJ:-obj}
@@ -264,6 +268,7 @@ local threads = {}
 sent = 0
 
 function setup(thread)
+	thread:set("id", #threads)
 	table.insert(threads, thread)
 end
 
@@ -277,6 +282,10 @@ function init(args)
 	h["Authorization"] = "Bearer " .. args[2]
 	b = wrk.format("POST", nil, h, body)
 	deadline = os.time() + tonumber(args[3]) - 1
+	-- wrk calls request() once on the first thread to check it
+	if id == 0 then
+		sent = -1
+	end
 end
 
 function request()
@@ -300,34 +309,49 @@ function done(summary, latency, requests)
 end
 EOL
 
-# CPU ticks of each process of a tree: "pid title ticks" lines
+# cpu PID...: "pid ticks name" of these processes and their children,
+# the name without a trailing number (the proxies: one name)
 cpu() {
-	for p in $1 $(pgrep -P "$1"); do
-		t=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-24)
-		awk -v p="$p" -v t="$t" '{ sub(/^.*\) /, "");
-		    printf "%s %s %d\n", p, t, $12 + $13 }' "/proc/$p/stat" \
-		    2>/dev/null | awk '{ $NF = $NF; print }'
+	for p in "$@" $(for q in "$@"; do pgrep -P "$q"; done); do
+		t=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)
+		awk -v p="$p" -v t="$t" '{ sub(/^.*\) /, "")
+		    if (t ~ /bench\/upstream/) t = "mock"
+		    else if (t ~ /^nginx: master/) t = "nginx: master"
+		    sub(/ +$/, "", t); sub(/ [0-9]+$/, "", t)
+		    printf "%s %d %s\n", p, $12 + $13, t }' "/proc/$p/stat" \
+		    2>/dev/null
 	done
 }
 
-# run NAME PORT STREAM: a second of warm-up on the tail key, then one
-# wrk run; "requests usec p50 p99 errors sent" in $T/run.NAME.ROUND,
-# the billed key's balance spent in $T/spent.NAME.ROUND
+# run NAME PORT STREAM PID...: a second of warm-up on the tail key, then
+# one wrk run; "requests usec p50 p99 errors sent" in $T/run.NAME.ROUND,
+# the billed key's balance spent in $T/spent.NAME.ROUND, the CPU ticks
+# of the server processes (PIDs and their children) in $T/cpu.NAME.ROUND
 run() {
+	name=$1
+	port=$2
+	stream=$3
+	shift 3
 	wrk -t"$THREADS" -c"$CONNECTIONS" -d1s -s "$T/post.lua" \
-	    "http://127.0.0.1:$2/v1/chat/completions" -- "$TAIL" "$TAIL" \
-	    1 "$3" >"$T/wrk.out" 2>&1 || fail "wrk: $(cat "$T/wrk.out")"
+	    "http://127.0.0.1:$port/v1/chat/completions" -- "$TAIL" "$TAIL" \
+	    1 "$stream" >"$T/wrk.out" 2>&1 || fail "wrk: $(cat "$T/wrk.out")"
 	settled "$TAIL" >/dev/null || exit 1
 	before=$(settled "$KEY") || exit 1
+	cpu "$@" >"$T/cpu.before"
 	wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$T/post.lua" \
-	    "http://127.0.0.1:$2/v1/chat/completions" -- "$KEY" "$TAIL" \
-	    "$DURATION" "$3" >"$T/wrk.out" 2>&1
+	    "http://127.0.0.1:$port/v1/chat/completions" -- "$KEY" "$TAIL" \
+	    "$DURATION" "$stream" >"$T/wrk.out" 2>&1
+	cpu "$@" >"$T/cpu.after"
 	awk '$1 == "result" { print $2, $3, $4, $5, $6, $7 }' "$T/wrk.out" \
-	    >"$T/run.$1.$round"
-	[ -s "$T/run.$1.$round" ] || fail "wrk: $(cat "$T/wrk.out")"
+	    >"$T/run.$name.$round"
+	[ -s "$T/run.$name.$round" ] || fail "wrk: $(cat "$T/wrk.out")"
+	awk 'NR == FNR { t[$1] = $2; next }
+	    ($1 in t) { d = $2 - t[$1]; $1 = $2 = ""; sub(/^ +/, "")
+		print d, $0 }' "$T/cpu.before" "$T/cpu.after" \
+	    >"$T/cpu.$name.$round"
 	settled "$TAIL" >/dev/null || exit 1
 	after=$(settled "$KEY") || exit 1
-	echo "$((before - after))" >"$T/spent.$1.$round"
+	echo "$((before - after))" >"$T/spent.$name.$round"
 }
 
 # one NAME PORT PATH BODY: requests one at a time, timed by
@@ -341,35 +365,14 @@ one() {
 	echo "$((before - after))" >"$T/spent.$1.1"
 }
 
-# CPU ticks of each process of a tree: "pid ticks title" lines
-cpu() {
-	for p in "$@" $(pgrep -P "$1"); do
-		t=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)
-		awk -v p="$p" -v t="$t" '{ sub(/^.*\) /, "");
-		    printf "%s %d %s\n", p, $12 + $13, t }' "/proc/$p/stat" \
-		    2>/dev/null
-	done
-}
-
 # Interleaved, so that a slow second of a shared host does not hit one
 # of them only; the best of the rounds is reported.
 round=1
 while [ $round -le "$ROUNDS" ]; do
 	for mode in 0 1; do
-		run "direct$mode" "$UPORT" "$mode"
-		run "nginx$mode" "$NPORT" "$mode"
-		cpu "$rpid" "$upid" >"$T/cpu0"
-		run "routstrd$mode" "$RPORT" "$mode"
-		cpu "$rpid" "$upid" >"$T/cpu1"
-		# CPU per request (warm-up included), by process title
-		awk -v n="$(cut -d' ' -f1 "$T/run.routstrd$mode.$round")" \
-		    -v hz="$(getconf CLK_TCK)" '
-		    NR == FNR { t[$1] = $2; next }
-		    ($1 in t) { d = $2 - t[$1]; $1 = $2 = ""; sub(/^ +/, "")
-			sub(/ +$/, ""); u[$0] += d * 1e6 / hz / n }
-		    END { for (k in u) if (u[k] >= 0.5)
-			printf "%s %.0f us; ", k, u[k] }' \
-		    "$T/cpu0" "$T/cpu1" >"$T/cpuper$mode"
+		run "direct$mode" "$UPORT" "$mode" "$upid"
+		run "nginx$mode" "$NPORT" "$mode" "$npid" "$upid"
+		run "routstrd$mode" "$RPORT" "$mode" "$rpid" "$upid"
 	done
 	round=$((round + 1))
 done
@@ -388,8 +391,8 @@ one oneroutstrd1 "$RPORT" /v1/chat/completions "$SBODY"
 cd "$T" || exit 1
 awk -v threads="$THREADS" -v conns="$CONNECTIONS" -v dur="$DURATION" \
     -v cores="$CORES" -v prefork="$PREFORK" -v fbn="$FIRSTBYTE" \
-    -v evms="$EVENT_MS" -v cost="$COST" -v rounds="$ROUNDS" -v cpu0="$(cat cpuper0)" \
-    -v cpu1="$(cat cpuper1)" '
+    -v evms="$EVENT_MS" -v cost="$COST" -v rounds="$ROUNDS" \
+    -v hz="$(getconf CLK_TCK)" '
 function goal(ok) { return ok ? "met" : "NOT met" }
 function rps(f) { return best[f] }
 function bill(what, sent, spent, said) {
@@ -402,6 +405,9 @@ function bill(what, sent, spent, said) {
 }
 { f = FILENAME; sub(/^[a-z]+\./, "", f); sub(/\.[0-9]+$/, "", f) }
 FILENAME ~ /^spent\./ { spent[f] += $1; next }
+FILENAME ~ /^cpu\./ { t = $0; sub(/^[0-9]+ /, "", t)
+	if (!((f, t) in ticks)) names[f] = names[f] SUBSEP t
+	ticks[f, t] += $1; next }
 FILENAME ~ /^one/ { for (i = 1; i <= NF; i++) { split($i, kv, "=")
 	v[FILENAME, kv[1]] = kv[2] } next }
 {
@@ -414,6 +420,7 @@ FILENAME ~ /^one/ { for (i = 1; i <= NF; i++) { split($i, kv, "=")
 		p99[f] = $4 / 1e3
 	e[f] += $5
 	sent[f] += $6
+	total[f] += $1
 }
 END {
 	printf "POST /v1/chat/completions, keep-alive: wrk -t%d -c%d -d%ds, " \
@@ -445,8 +452,21 @@ END {
 				    v[f, "first_p99"]
 			printf "\n"
 		}
-	printf "CPU per request in routstrd runs: %s\n", cpu0
-	printf "  stream: %s\n", cpu1
+	printf "CPU per request under wrk, microseconds:\n"
+	for (m = 0; m <= 1; m++)
+		for (i = 1; i <= 3; i++) {
+			f = w[i] m
+			printf "  %-30s", title[i] (m ? ", stream" : "")
+			k = split(substr(names[f], 2), nm, SUBSEP)
+			sum = 0
+			for (j = 1; j <= k; j++) {
+				u = ticks[f, nm[j]] * 1e6 / hz / total[f]
+				sum += u
+				if (u >= 0.5)
+					printf " %s %.0f,", nm[j], u
+			}
+			printf " all %.0f\n", sum
+		}
 
 	q0 = rps("nginx0") > 0 ? rps("routstrd0") / rps("nginx0") : 0
 	q1 = rps("nginx1") > 0 ? rps("routstrd1") / rps("nginx1") : 0
@@ -456,16 +476,22 @@ END {
 	f99 = v["oneroutstrd1", "first_p99"] - v["onedirect1", "first_p99"]
 	printf "routstrd/nginx, req/s: %.2f, stream %.2f (goal >= 0.70: " \
 	    "%s, %s)\n", q0, q1, goal(q0 >= 0.7), goal(q1 >= 0.7)
-	printf "routstrd - direct, p99 under load: %+.2f ms, stream %+.2f " \
+	printf "routstrd - direct, p99 under wrk: %+.2f ms, stream %+.2f " \
 	    "ms (goal <= 1 ms: %s, %s; nginx adds %+.2f, %+.2f)\n", a0, a1,
 	    goal(a0 <= 1), goal(a1 <= 1), p99["nginx0"] - p99["direct0"],
 	    p99["nginx1"] - p99["direct1"]
-	printf "routstrd - direct, p99 one at a time: %+.3f ms, stream " \
-	    "%+.3f ms\n", v["oneroutstrd0", "total_p99"] - \
-	    v["onedirect0", "total_p99"], v["oneroutstrd1", "total_p99"] - \
+	o0 = v["oneroutstrd0", "total_p99"] - v["onedirect0", "total_p99"]
+	o1 = v["oneroutstrd1", "total_p99"] - v["onedirect1", "total_p99"]
+	printf "routstrd - direct, p99 one at a time: %+.2f ms, stream " \
+	    "%+.2f ms (goal <= 1 ms: %s, %s; nginx adds %+.2f, %+.2f)\n", o0,
+	    o1, goal(o0 <= 1), goal(o1 <= 1), v["onenginx0", "total_p99"] - \
+	    v["onedirect0", "total_p99"], v["onenginx1", "total_p99"] - \
 	    v["onedirect1", "total_p99"]
-	printf "routstrd - direct, first streamed byte: %+.3f ms p50, " \
-	    "%+.3f ms p99 (goal <= 1 ms at p50: %s)\n", f50, f99, goal(f50 <= 1)
+	printf "routstrd - direct, first streamed byte: %+.2f ms p50, " \
+	    "%+.2f ms p99 (goal <= 1 ms: %s, %s; nginx adds %+.2f, " \
+	    "%+.2f)\n", f50, f99, goal(f50 <= 1), goal(f99 <= 1),
+	    v["onenginx1", "first_p50"] - v["onedirect1", "first_p50"],
+	    v["onenginx1", "first_p99"] - v["onedirect1", "first_p99"]
 	bad = bill("wrk", sent["routstrd0"], spent["routstrd0"], "")
 	bad += bill("wrk, stream", sent["routstrd1"], spent["routstrd1"], "")
 	bad += bill("one at a time", v["oneroutstrd0", "requests"],
@@ -477,7 +503,7 @@ END {
 		    "in time: the billing cannot be exact)\n",
 		    e["routstrd0"] + e["routstrd1"]
 	exit bad > 0
-}' run.* spent.* one*[01]
+}' run.* spent.* cpu.*.* one*[01]
 rc=$?
 cd "$TOP" || exit 1
 if [ $rc -ne 0 ]; then
