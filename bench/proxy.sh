@@ -188,7 +188,7 @@ EOC
 routstrd/routstrd -d -f "$T/routstrd.conf" >"$T/routstrd.log" 2>&1 &
 rpid=$!
 i=0
-until grep -q "startup complete" "$T/routstrd.log"; do
+until grep -qs "startup complete" "$T/routstrd.log"; do
 	i=$((i + 1))
 	if [ $i -gt 400 ] || ! kill -0 "$rpid" 2>/dev/null; then
 		cat "$T/routstrd.log" >&2
