@@ -11,9 +11,14 @@
 mock_start 1
 M="http://127.0.0.1:$MOCK1/v1"
 P1='price prompt 1000 completion 100000 max completion 1000'
+UPKEY=sk-upstream-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+printf '%s\n' "$UPKEY" >"$T/upstream.key"
+chmod 0600 "$T/upstream.key"
 write_conf "$T/conf" \
     "mint local { lightning fake delay 0 }" \
     "upstream mock { url \"$M\" }" \
+    "upstream keyed { url \"$M\" key file \"$T/upstream.key\" }" \
+    "model \"mk\" upstream keyed $P1" \
     "upstream claude { type anthropic url \"$M\" }" \
     "model \"m1\" upstream mock $P1" \
     "model \"mas\" upstream mock as \"upstream-name\" $P1" \
@@ -53,6 +58,12 @@ check "... the upstream got the prompt, not the client's key" \
     mstat "$MOCK1" "0 if (
     json.loads(s['last_body'])['messages'][0]['content'] == '$PROMPT' and
     '${KEY#sk-}' not in json.dumps(s['last_headers'])) else exit(1)"
+
+req /v1/chat/completions "$(chat "$PROMPT" 10 mk)" "$AUTH"
+expect "an upstream with a key file: served" "assert S == 200, S"
+is "... which it got as its Bearer key" \
+    "$(mstat "$MOCK1" 's["last_headers"].get("authorization")')" \
+    "Bearer $UPKEY"
 
 req /v1/chat/completions "$(chat "$PROMPT" "" mas)" "$AUTH"
 expect "a model sold as another upstream id: answered as the one asked" "
@@ -174,6 +185,48 @@ expect "... the same token again: 400 cashu_token_already_spent" "
 assert S == 400 and j['error']['code'] == 'cashu_token_already_spent', j"
 is "... the upstream asked once" "$(mstat "$MOCK1" 's["requests"]')" 1
 
+# While an X-Cashu request runs its refund record says 425; after, the
+# change.
+knobs "$MOCK1" '{"delay_headers": 1.5}'
+t=$(token 5)
+TOKENS="$TOKENS $t"
+curl -s -o /dev/null -D "$T/bg.hdr" --max-time 10 \
+    -H 'Content-Type: application/json' -H "X-Cashu: $t" \
+    -d "$(chat "$PROMPT" 10)" "$URL/v1/chat/completions" &
+bg=$!
+sleep 0.5
+req /v1/balance/refund '' "X-Cashu: $t"
+expect "X-Cashu, refund while the request runs: 425" "assert S == 425, S"
+wait $bg
+change=$(tr -d '\r' <"$T/bg.hdr" | sed -n 's/^[Xx]-[Cc]ashu: //p')
+TOKENS="$TOKENS $change"
+req /v1/balance/refund '' "X-Cashu: $t"
+expect "... after it: 200, the change it got, 4 sats" "
+assert S == 200 and j['token'] == '$change' and str(j['sats']) == '4', j"
+
+# The client leaves before the answer: the upstream is hung up on,
+# nothing was produced, the whole payment waits at /v1/balance/refund.
+knobs "$MOCK1" '{"delay_headers": 1.5, "reset": true}'
+t=$(token 5)
+TOKENS="$TOKENS $t"
+curl -s -o /dev/null --max-time 0.5 -H 'Content-Type: application/json' \
+    -H "X-Cashu: $t" -d "$(chat "$PROMPT" 10)" "$URL/v1/chat/completions"
+i=0
+while :; do
+	req /v1/balance/refund '' "X-Cashu: $t"
+	[ "$ST" = 425 ] && [ $i -lt 50 ] || break
+	sleep 0.1
+	i=$((i + 1))
+done
+expect "X-Cashu, the client gone before the answer: refund 200, all 5 sats" "
+assert S == 200 and str(j['sats']) == '5', j"
+change=$(j "j['token']")
+TOKENS="$TOKENS $change"
+is "... which redeem" "$(redeem "$change")" 5000
+is "... the upstream hung up on" \
+    "$(mstat "$MOCK1" 's["disconnects"], s["completed"]')" "1 0"
+knobs "$MOCK1" '{}'
+
 t=$(token 1)
 TOKENS="$TOKENS $t"
 req /v1/chat/completions "$(chat "$PROMPT" 6)" "X-Cashu: $t"
@@ -236,5 +289,6 @@ assert 'x-cashu' not in H, H"
 $CTL ledger check >"$T/audit" 2>&1
 check "the ledger's audit: no problem" grep -q "^problems: 0" "$T/audit"
 no_secrets "no prompt, key or token in the -vv log" \
-    wombat pangolin okapi "$KEY" "${KEY#sk-}" "$K50" "$K120" $TOKENS cashuB
+    wombat pangolin okapi "$KEY" "${KEY#sk-}" "$K50" "$K120" $TOKENS cashuB \
+    "$UPKEY"
 fwd_stop

@@ -31,7 +31,9 @@ write_conf "$T/conf" \
     "model \"mfd\" upstream dead $P1" \
     "model \"mfd\" upstream mockb $P2" \
     "model \"mft\" upstream slow $P1" \
-    "model \"mft\" upstream mockb $P2"
+    "model \"mft\" upstream mockb $P2" \
+    "price source kraken url \"http://127.0.0.1:$DEAD/0/public/Ticker\"" \
+    "model \"musd\" upstream mock price usd prompt 1 completion 2 max completion 1000"
 fwd_start "$T/conf"
 
 PROMPT="quokka narwhal axolotl"
@@ -90,6 +92,9 @@ req /v1/chat/completions "$CHAT" \
     "Authorization: Bearer sk-$(printf '%064d' 7)"
 expect "an unknown sk- key: 401 invalid_api_key" "
 assert S == 401 and j['error']['code'] == 'invalid_api_key', j"
+req /v1/chat/completions "$(chat "$PROMPT" "" musd)" "$AUTH"
+expect "a model priced in USD with no BTC/USD rate: 503 price_unavailable" "
+assert S == 503 and j['error']['code'] == 'price_unavailable', j"
 is "... the upstream never asked" "$(mstat "$MOCK1" 's["requests"]')" 0
 is "... nothing charged or reserved" "$(bal "$KEY")" "100000 0"
 
@@ -176,6 +181,9 @@ assert e['refund_token'].startswith('cashuB'), j
 assert H['x-cashu'] == e['refund_token'], H"
 	_r=$(hdr X-Cashu)
 	TOKENS="$TOKENS $_r"
+	req /v1/balance/refund '' "X-Cashu: $_t"
+	expect "... /v1/balance/refund with the original: the same token" "
+assert S == 200 and j['token'] == '$_r' and str(j['sats']) == '2', j"
 	is "... the X-Cashu header redeems for the whole 2000 msat" \
 	    "$(redeem "$_r")" 2000
 }

@@ -3,7 +3,8 @@
 # never seen before as the key), one X-Cashu token spent by 10 requests
 # at once, and refunds racing top-ups.  Whatever the order, no money is
 # created or lost: what was spent plus what is left, or what came out
-# plus what was given back, is what went in; no balance below 0.
+# plus what was given back, is what went in; no balance below 0.  Two
+# proxy processes take the requests.
 
 . "$(dirname "$0")/lib-forward.sh"
 
@@ -11,6 +12,7 @@ mock_start 1
 P1='price prompt 1000 completion 100000 max completion 1000'
 write_conf "$T/conf" \
     "mint local { lightning fake delay 0 }" \
+    "prefork 2" \
     "upstream mock { url \"http://127.0.0.1:$MOCK1/v1\" }" \
     "model \"m1\" upstream mock $P1"
 fwd_start "$T/conf"
