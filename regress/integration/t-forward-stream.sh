@@ -147,6 +147,18 @@ b1=$(bal_settled "$KEY")
 check "... the reservation released, at most the whole answer charged" \
     test "${b1#* }" = 0 -a "${b1% *}" -ge $((b0 - 603))
 
+knobs "$MOCK1" "{\"content\": \"$WORDS\", \"garbage\": true}"
+b0=$(bal "$KEY" | cut -d' ' -f1)
+sreq "$SBODY" "$AUTH"
+sexpect "an event that is not JSON after the first: the stream ends, final chunk" "$FINAL
+assert text.startswith('mock:'), text
+assert 'this is not JSON' not in r['body'], r['body']
+assert 0 < u['cost']['total_msats'] < 603, u"
+c=$(python3 -c "import json, sys
+print(json.loads(json.load(open(sys.argv[1]))['data'][-2])['usage']['cost']['total_msats'])" "$T/s.json")
+is "... the balance down by that, for the part produced" "$(bal_settled "$KEY")" \
+    "$((b0 - c)) 0"
+
 # --- the client goes away after the first chunk
 
 LONG=$(python3 -c 'print(" ".join(["kestrel"] * 20))')
@@ -176,6 +188,21 @@ is "... the reservation released" "${b1#* }" 0
 check "... charged more than 0, less than the whole answer's 2103" \
     test $((b0 - ${b1% *})) -gt 0 -a $((b0 - ${b1% *})) -lt 2103
 echo "# charged $((b0 - ${b1% *})) msat for the part produced"
+
+knobs "$MOCK1" '{"delay_headers": 1.5, "reset": true}'
+b0=$(bal "$KEY" | cut -d' ' -f1)
+curl -s -o /dev/null --max-time 0.5 -H 'Content-Type: application/json' \
+    -H "$AUTH" -d "$(chat "$PROMPT")" "$URL/v1/chat/completions"
+b1=$(bal_settled "$KEY")
+is "a client that leaves before any answer: nothing charged, nothing reserved" \
+    "$b1" "$b0 0"
+i=0
+while [ "$(mstat "$MOCK1" 's["disconnects"]')" != 1 ] && [ $i -lt 30 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+is "... the upstream hung up on" \
+    "$(mstat "$MOCK1" 's["disconnects"], s["completed"]')" "1 0"
 
 # --- other APIs' streams are billed too
 
