@@ -9,6 +9,7 @@
 . "$(dirname "$0")/lib-forward.sh"
 
 mock_start 1
+mock_start 2
 M="http://127.0.0.1:$MOCK1/v1"
 P1='price prompt 1000 completion 100000 max completion 1000'
 UPKEY=sk-upstream-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
@@ -20,7 +21,9 @@ write_conf "$T/conf" \
     "upstream keyed { url \"$M\" key file \"$T/upstream.key\" }" \
     "model \"mk\" upstream keyed $P1" \
     "upstream claude { type anthropic url \"$M\" }" \
+    "upstream mock2 { url \"http://127.0.0.1:$MOCK2/v1\" }" \
     "model \"m1\" upstream mock $P1" \
+    "model \"m2\" upstream mock2 $P1" \
     "model \"mas\" upstream mock as \"upstream-name\" $P1" \
     "model \"mreq\" upstream mock $P1 request 5" \
     "model \"cm\" upstream claude $P1"
@@ -278,7 +281,28 @@ req /v1/chat/completions "$(chat "$PROMPT" 10)" "Authorization: Bearer $K120"
 expect "... the next request: 402" "
 assert S == 402 and j['error']['code'] == 'insufficient_balance', j"
 
+# An overrun while another request of the balance holds a reservation
+# (1000 msat, on mock2, held 1.5 s): the overrun takes what is not
+# reserved, the other settles its 503 from its reservation.
 knobs "$MOCK1" '{"usage_value": {"prompt_tokens": 5000000, "completion_tokens": 5000000, "total_tokens": 10000000}}'
+knobs "$MOCK2" '{"delay_headers": 1.5}'
+K120B=$(new_key 120)
+curl -s -o "$T/bg.body" -D "$T/bg.hdr" --max-time 10 \
+    -H 'Content-Type: application/json' -H "Authorization: Bearer $K120B" \
+    -d "$(chat "$PROMPT" 10 m2)" "$URL/v1/chat/completions" &
+bg=$!
+sleep 0.5
+is "a request holds 1000 msat of a balance of 120 sats" "$(bal "$K120B")" \
+    "119000 1000"
+req /v1/chat/completions "$(chat "$PROMPT")" "Authorization: Bearer $K120B"
+expect "... an overrun meanwhile: served" "assert S == 200, S"
+is "... charged what was not reserved, 119000" "$(bal "$K120B")" "0 1000"
+wait $bg
+check "... the other one served, 503 msat" \
+    grep -qi '^x-routstr-cost-msats: 503' "$T/bg.hdr"
+is "... and settled from its reservation: 497 left" "$(bal "$K120B")" "497 0"
+knobs "$MOCK2" '{}'
+
 t=$(token 5)
 TOKENS="$TOKENS $t"
 req /v1/chat/completions "$(chat "$PROMPT" 10)" "X-Cashu: $t"
@@ -289,6 +313,7 @@ assert 'x-cashu' not in H, H"
 $CTL ledger check >"$T/audit" 2>&1
 check "the ledger's audit: no problem" grep -q "^problems: 0" "$T/audit"
 no_secrets "no prompt, key or token in the -vv log" \
-    wombat pangolin okapi "$KEY" "${KEY#sk-}" "$K50" "$K120" $TOKENS cashuB \
+    wombat pangolin okapi "$KEY" "${KEY#sk-}" "$K50" "$K120" "$K120B" \
+    $TOKENS cashuB \
     "$UPKEY"
 fwd_stop
