@@ -92,6 +92,9 @@ req /v1/responses "{\"model\": \"m1\", \"input\": \"$PROMPT\"}" "$AUTH"
 expect "/v1/responses: 503 msat" "
 assert S == 200 and j['model'] == 'm1', j
 assert H['x-routstr-cost-msats'] == '503', H"
+req /v1/responses '{"input": {"model": "m1"}}' "$AUTH"
+expect "/v1/responses with the model in input.model: served, 500 msat" "
+assert S == 200 and H['x-routstr-cost-msats'] == '500', (S, j)"
 req /v1/messages "{\"model\": \"cm\", \"max_tokens\": 10, \"messages\": [{\"role\": \"user\", \"content\": \"$PROMPT\"}]}" \
     "$AUTH"
 expect "/v1/messages to an Anthropic upstream: 503 msat" "
@@ -100,8 +103,8 @@ assert j['content'][0]['text'] == 'mock: hello from the mock', j
 assert H['x-routstr-cost-msats'] == '503', H"
 check "... asked at its /v1/messages" \
     mstat "$MOCK1" "0 if s['last_path'] == '/v1/messages' else exit(1)"
-is "the balance down by the sum, 4 * 503 + 3" "$(bal "$KEY")" \
-    "$((b0 - 4 * 503 - 3)) 0"
+is "the balance down by the sum, 4 * 503 + 3 + 500" "$(bal "$KEY")" \
+    "$((b0 - 4 * 503 - 3 - 500)) 0"
 
 b0=$(bal "$KEY" | cut -d' ' -f1)
 req /v1/chat/completions "$(chat "$PROMPT" 10 mreq)" "$AUTH"

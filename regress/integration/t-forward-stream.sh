@@ -117,6 +117,14 @@ sknob "all of these" "{\"content\": \"$WORDS\", \"crlf\": true, \"keepalive\": t
 sknob "the usage sent though not asked for" \
     "{\"content\": \"$WORDS\", \"usage\": \"force\"}"
 
+knobs "$MOCK1" "{\"content\": \"$WORDS\"}"
+b0=$(bal "$KEY" | cut -d' ' -f1)
+$CLIENT stream "$URL/v1/completions" "{\"model\": \"m1\", \"stream\": true, \"prompt\": \"$PROMPT\"}" "$AUTH" >"$T/s.json"
+sexpect "a /v1/completions stream: the words, 603 msat in the final chunk" "$FINAL
+assert text == 'mock: $WORDS', text
+assert u['cost']['total_msats'] == 603, u"
+is "... the balance down by 603" "$(bal "$KEY")" "$((b0 - 603)) 0"
+
 knobs "$MOCK1" '{"usage": false}'
 b0=$(bal "$KEY" | cut -d' ' -f1)
 sreq "{\"model\": \"m1\", \"stream\": true, \"max_tokens\": 50, \"messages\": [{\"role\": \"user\", \"content\": \"$PROMPT\"}]}" "$AUTH"
