@@ -193,15 +193,21 @@ is "... the upstream asked once" "$(mstat "$MOCK1" 's["requests"]')" 1
 
 # While an X-Cashu request runs its refund record says 425; after, the
 # change.
-knobs "$MOCK1" '{"delay_headers": 1.5}'
+knobs "$MOCK1" '{"delay_headers": 2.5}'
 t=$(token 5)
 TOKENS="$TOKENS $t"
 curl -s -o /dev/null -D "$T/bg.hdr" --max-time 10 \
     -H 'Content-Type: application/json' -H "X-Cashu: $t" \
     -d "$(chat "$PROMPT" 10)" "$URL/v1/chat/completions" &
 bg=$!
-sleep 0.5
-req /v1/balance/refund '' "X-Cashu: $t"
+i=0
+while :; do
+	sleep 0.1
+	req /v1/balance/refund '' "X-Cashu: $t"
+	# 404 until the payment is recorded
+	[ "$ST" = 404 ] && [ $i -lt 15 ] || break
+	i=$((i + 1))
+done
 expect "X-Cashu, refund while the request runs: 425" "assert S == 425, S"
 wait $bg
 change=$(tr -d '\r' <"$T/bg.hdr" | sed -n 's/^[Xx]-[Cc]ashu: //p')
@@ -285,16 +291,20 @@ expect "... the next request: 402" "
 assert S == 402 and j['error']['code'] == 'insufficient_balance', j"
 
 # An overrun while another request of the balance holds a reservation
-# (1000 msat, on mock2, held 1.5 s): the overrun takes what is not
+# (1000 msat, on mock2, held 2.5 s): the overrun takes what is not
 # reserved, the other settles its 503 from its reservation.
 knobs "$MOCK1" '{"usage_value": {"prompt_tokens": 5000000, "completion_tokens": 5000000, "total_tokens": 10000000}}'
-knobs "$MOCK2" '{"delay_headers": 1.5}'
+knobs "$MOCK2" '{"delay_headers": 2.5}'
 K120B=$(new_key 120)
 curl -s -o "$T/bg.body" -D "$T/bg.hdr" --max-time 10 \
     -H 'Content-Type: application/json' -H "Authorization: Bearer $K120B" \
     -d "$(chat "$PROMPT" 10 m2)" "$URL/v1/chat/completions" &
 bg=$!
-sleep 0.5
+i=0
+while [ "$(bal "$K120B")" = "120000 0" ] && [ $i -lt 15 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 is "a request holds 1000 msat of a balance of 120 sats" "$(bal "$K120B")" \
     "119000 1000"
 req /v1/chat/completions "$(chat "$PROMPT")" "Authorization: Bearer $K120B"

@@ -17,7 +17,9 @@ write_conf "$T/conf" \
     "upstream mock { url \"$M\" }" \
     "upstream claude { type anthropic url \"$M\" }" \
     "model \"m1\" upstream mock $P1" \
-    "model \"cm\" upstream claude $P1"
+    "upstream slow { url \"$M\" timeout 2 }" \
+    "model \"cm\" upstream claude $P1" \
+    "model \"mslow\" upstream slow $P1"
 fwd_start "$T/conf"
 
 PROMPT="ibex caracal tapir"
@@ -89,7 +91,7 @@ t = r['t_data']
 assert r['t_first'] is not None and r['t_first'] < 1.0, t
 assert r['t_end'] - r['t_first'] > 1.2, (t, r['t_end'])
 # 0.3 s between the upstream's events: none held back for the next
-assert len(t) >= 6 and all(b - a > 0.15 for a, b in zip(t, t[1:5])), t"
+assert len(t) >= 6 and all(b - a > 0.1 for a, b in zip(t, t[1:5])), t"
 sexpect "... a final chunk with usage.cost (603 msat), then [DONE]" "$FINAL
 assert u['cost']['total_msats'] == 603, u
 assert u['remaining_balance_msats'] == $b0 - 603, u"
@@ -166,6 +168,21 @@ c=$(python3 -c "import json, sys
 print(json.loads(json.load(open(sys.argv[1]))['data'][-2])['usage']['cost']['total_msats'])" "$T/s.json")
 is "... the balance down by that, for the part produced" "$(bal_settled "$KEY")" \
     "$((b0 - c)) 0"
+
+# The upstream's timeout (2 s) strikes in the middle of its stream.
+knobs "$MOCK1" "{\"content\": \"$WORDS\", \"delay_chunks\": 0.8, \"reset\": true}"
+b0=$(bal "$KEY" | cut -d' ' -f1)
+sreq "$(echo "$SBODY" | sed 's/"m1"/"mslow"/')" "$AUTH"
+sexpect "a stream longer than the upstream's timeout: cut, final chunk, [DONE]" "$FINAL
+assert text.startswith('mock: one') and text != 'mock: $WORDS', text
+assert 0 < u['cost']['total_msats'] < 603, u
+assert r['t_end'] < 4, r['t_end']"
+c=$(python3 -c "import json, sys
+print(json.loads(json.load(open(sys.argv[1]))['data'][-2])['usage']['cost']['total_msats'])" "$T/s.json")
+is "... the balance down by that, for the part produced" "$(bal_settled "$KEY")" \
+    "$((b0 - c)) 0"
+is "... the upstream hung up on" \
+    "$(mstat "$MOCK1" 's["disconnects"], s["completed"]')" "1 0"
 
 # --- the client goes away after the first chunk
 
