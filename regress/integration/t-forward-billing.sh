@@ -26,7 +26,8 @@ write_conf "$T/conf" \
     "model \"m2\" upstream mock2 $P1" \
     "model \"mas\" upstream mock as \"upstream-name\" $P1" \
     "model \"mreq\" upstream mock $P1 request 5" \
-    "model \"cm\" upstream claude $P1"
+    "model \"cm\" upstream claude $P1" \
+    "model \"mcl\" upstream mock price prompt 10000 completion 100000 context length 1000 max completion 100"
 fwd_start "$T/conf"
 
 PROMPT="wombat pangolin okapi"
@@ -163,6 +164,22 @@ assert j['detail'] == {'reason': 'Insufficient balance',
     'type': 'minimum_balance_required'}, j"
 is "... the token not spent: it still makes a balance of 50000" \
     "$(redeem "$t")" 50000
+
+# mcl: 900 prompt tokens at 10 msat and 100 completion tokens at 100,
+# 19000 msat, less 1%: 18810; the prompt of 21 characters (7 tokens)
+# leaves 8910 - 70 = 8840 of the prompt allowance unused: 9970; with
+# max_tokens 50, 9900 - 5000 = 4900 less again: 5070.
+for mt in "" 50; do
+	t=$(token 5)
+	TOKENS="$TOKENS $t"
+	req /v1/chat/completions "$(chat "wombat pangolin okapi" "$mt" mcl)" \
+	    "X-Cashu: $t"
+	want=9970
+	[ -n "$mt" ] && want=5070
+	expect "the reservation's discounts (max_tokens '$mt'): $want msat required" "
+assert S == 402 and j['detail']['amount_required_msat'] == $want, j"
+	is "... the token not spent" "$(redeem "$t")" 5000
+done
 
 # --- X-Cashu: the change
 

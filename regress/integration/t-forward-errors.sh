@@ -171,7 +171,8 @@ xfail() {
 	knobs "$MOCK1" "$3"
 	_t=$(token 2)
 	TOKENS="$TOKENS $_t"
-	req /v1/chat/completions "$(chat "$PROMPT" 10 "$2")" "X-Cashu: $_t"
+	req /v1/chat/completions "$(echo "$XCHAT" | sed "s/\"m1\"/\"$2\"/")" \
+	    "X-Cashu: $_t"
 	expect "X-Cashu, $1: $4 and the refund_token" "
 assert S == $4, S
 e = j['error']
@@ -188,6 +189,9 @@ assert S == 200 and j['token'] == '$_r' and str(j['sats']) == '2', j"
 	    "$(redeem "$_r")" 2000
 }
 TOKENS=
+XCHAT=$(chat "$PROMPT" 10 | sed 's/}$/, "stream": true}/')
+xfail "a stream, upstream 500" m1 '{"status": 500}' 500
+XCHAT=$(chat "$PROMPT" 10)
 xfail "upstream 500" m1 '{"status": 500}' 500
 xfail "garbage" m1 '{"garbage": true}' 502
 xfail "cut in the middle" m1 '{"cut_after": 0}' 502
@@ -241,6 +245,16 @@ expect "both answer 502: the last one's 502 to the client" "
 assert S == 502 and j['error']['message'] == 'mock error 502', j"
 is "... nothing charged, nothing reserved" "$(bal "$K2")" "$b0 0"
 
+# The cheaper fails, the other needs more than the balance holds.
+knobs "$MOCK1" '{"status": 502, "reset": true}'
+knobs "$MOCK2" '{"reset": true}'
+K1=$(new_key 1)
+req /v1/chat/completions "$(chat "$PROMPT" 10 mf)" "Authorization: Bearer $K1"
+expect "failover to one that costs more than the balance: 402 or 502" "
+assert S in (402, 502), S"
+is "... the other not asked" "$(mstat "$MOCK2" 's["requests"]')" 0
+is "... nothing charged, nothing reserved" "$(bal "$K1")" "1000 0"
+
 knobs "$MOCK2" '{"reset": true}'
 req /v1/chat/completions "$(chat "$PROMPT" 10 mfd)" "$A2"
 expect "failover: the cheaper refuses the connection, the other serves" "
@@ -258,6 +272,6 @@ is "... the balance down by 1006" "$(bal "$K2")" "$((b0 - 1006)) 0"
 $CTL ledger check >"$T/audit" 2>&1
 check "the ledger's audit: no problem" grep -q "^problems: 0" "$T/audit"
 no_secrets "no prompt, key or token in the -vv log" \
-    quokka narwhal axolotl "$KEY" "${KEY#sk-}" "$K2" "${K2#sk-}" $TOKENS \
+    quokka narwhal axolotl "$KEY" "${KEY#sk-}" "$K2" "${K2#sk-}" "$K1" $TOKENS \
     cashuB
 fwd_stop
