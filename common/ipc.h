@@ -157,6 +157,7 @@ enum imsg_type {
 					   and credited in one transaction */
 	IMSG_LEDGER_CASHOUT,		/* struct ipc_cashout + issued +
 					   token: the balance out as ecash */
+	IMSG_LEDGER_HISTORY,		/* struct ipc_key -> JOURNAL */
 	IMSG_LEDGER_MELT_INPUTS,	/* struct ipc_quote_ref -> INPUTS:
 					   the pending inputs of a melt */
 
@@ -170,6 +171,9 @@ enum imsg_type {
 	IMSG_LEDGER_REFUND_RECORD,	/* struct ipc_refund + blob */
 	IMSG_LEDGER_KEYSET,		/* struct ipc_keyset_rec: one of a walk */
 	IMSG_LEDGER_INPUTS,		/* uint32 n + n * struct ipc_input */
+	IMSG_LEDGER_JOURNAL,		/* uint32 n + n * struct ipc_journal:
+					   an account's newest entries,
+					   oldest first */
 
 	/*
 	 * The mint's HTTP API (NUTs), parsed and checked in the proxy,
@@ -379,6 +383,18 @@ struct ipc_resolved {
 
 struct ipc_key {
 	uint8_t		k_key[IPC_KEY_LEN];
+};
+
+/* IMSG_LEDGER_JOURNAL: one change of a balance */
+#define IPC_HISTORY_MAX		200
+struct ipc_journal {
+	uint64_t	j_seq;
+	int64_t		j_time;
+	uint32_t	j_reason;	/* enum ledger_reason */
+	int32_t		j_credit;	/* 1: credit, 0: debit */
+	uint64_t	j_amount;	/* msat */
+	uint64_t	j_balance;	/* after */
+	uint8_t		j_reqid[IPC_REQID_LEN];
 };
 
 struct ipc_account {

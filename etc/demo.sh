@@ -22,6 +22,25 @@ if [ ! -s "$RUN/nostr.key" ]; then
 	    >"$RUN/nostr.key" && echo >>"$RUN/nostr.key")
 fi
 
+# What it sells: the built-in echo model, or a real upstream when
+# UPSTREAM_URL (an OpenAI-compatible base URL, ".../v1") and UPSTREAM_KEY
+# are set; UPSTREAM_MODEL names its model (default gpt-4o-mini).
+if [ -n "${UPSTREAM_URL:-}" ]; then
+	MODEL=${UPSTREAM_MODEL:-gpt-4o-mini}
+	(umask 077 && printf '%s\n' "${UPSTREAM_KEY:-}" >"$RUN/upstream.key")
+	SELL="upstream main {
+	url \"$UPSTREAM_URL\"
+	key file \"$RUN/upstream.key\"
+}
+model \"$MODEL\" upstream main price prompt 150 completion 600 \\
+	context length 128000 max completion 16384"
+else
+	MODEL=echo
+	SELL="upstream echo { type echo }
+model \"echo\" upstream echo price prompt 10000 completion 20000 \\
+	context length 8192 max completion 1024"
+fi
+
 cat >"$CONF" <<EOC
 # Written by etc/demo.sh for "make run"; edit etc/demo.sh instead.
 listen on 127.0.0.1 port $PORT
@@ -34,6 +53,7 @@ nostr key file "$RUN/nostr.key"
 mint local { lightning fake }
 mint "https://mint.minibits.cash/Bitcoin" trusted
 relay "wss://relay.damus.io"
+$SELL
 EOC
 
 "$TOP/routstrd/routstrd" -n -f "$CONF" || exit 1
@@ -58,19 +78,34 @@ while ! ready; do
 	sleep 0.1
 done
 
+# A test token from the fake-Lightning mint, to spend right away.
+CTL="$TOP/routstrctl/routstrctl -s $RUN/routstrd.sock"
+TOKEN=$($CTL mint token 1000 2>/dev/null)
+
 cat <<EOM
 
-routstrd is running on http://127.0.0.1:$PORT (^C stops it).  Try:
+routstrd is running on http://127.0.0.1:$PORT (^C stops it), selling
+the model "$MODEL".  Try:
 
 	curl http://127.0.0.1:$PORT/v1/info
-	$TOP/routstrctl/routstrctl -s $RUN/routstrd.sock show status
+	curl http://127.0.0.1:$PORT/v1/models
+	$CTL show status
 
-Its mint's Lightning is fake, so test ecash is free (and worthless):
+Its mint's Lightning is fake, so test ecash is free (and worthless).
+Here is a token of 1000 sat; it is the API key, no account needed:
 
-	$TOP/routstrctl/routstrctl -s $RUN/routstrd.sock mint token 1000
+TOKEN=$TOKEN
 
-or with any Cashu wallet pointed at http://127.0.0.1:$PORT: mint quotes
-pay themselves after a second.
+	curl http://127.0.0.1:$PORT/v1/chat/completions \\
+	    -H "Authorization: Bearer \$TOKEN" \\
+	    -H 'Content-Type: application/json' \\
+	    -d '{"model": "$MODEL", "messages": [{"role": "user", "content": "Hello"}]}'
+
+	curl http://127.0.0.1:$PORT/v1/balance/info -H "Authorization: Bearer \$TOKEN"
+
+More tokens: $CTL mint token 1000
+(or any Cashu wallet pointed at http://127.0.0.1:$PORT: mint quotes pay
+themselves after a second).  The README walks through the rest.
 
 EOM
 wait $pid

@@ -67,6 +67,8 @@ static void		 ctl_backup(struct peer *, uint32_t);
 static int		 quote_commit(struct peer *, struct imsg *);
 static int		 redeem_commit(struct peer *, struct imsg *);
 static int		 melt_inputs(struct peer *, uint32_t, const char *);
+static int		 history(struct peer *, uint32_t, const uint8_t *);
+static int		 history_cb(const struct ledger_journal *, void *);
 static int		 melt_input_cb(const struct ledger_input *, void *);
 static int		 cashout_commit(struct peer *, struct imsg *);
 static int		 cashout_record(struct ledger_txn *,
@@ -969,6 +971,10 @@ request(struct peer *p, struct imsg *imsg)
 	case IMSG_LEDGER_MELT_FINISH:
 	case IMSG_LEDGER_MELT_ABORT:
 		return (quote_commit(p, imsg));
+	case IMSG_LEDGER_HISTORY:
+		if (!proxy || imsg_get_data(imsg, &k, sizeof(k)) == -1)
+			return (-1);
+		return (history(p, id, k.k_key));
 	case IMSG_LEDGER_MELT_INPUTS:
 		if (!mint || imsg_get_data(imsg, &qr, sizeof(qr)) == -1 ||
 		    !str_ok(qr.qr_id, sizeof(qr.qr_id)) || qr.qr_id[0] == '\0')
@@ -1000,6 +1006,64 @@ request(struct peer *p, struct imsg *imsg)
 	}
 	reply_queue(p, IMSG_LEDGER_REPLY, id, lr.lr_error, &lr, sizeof(lr),
 	    NULL, 0);
+	return (0);
+}
+
+/* The newest IPC_HISTORY_MAX entries of a journal, in a ring. */
+struct history_ctx {
+	struct ipc_journal	*hc_ring;
+	uint64_t		 hc_n;
+};
+
+static int
+history_cb(const struct ledger_journal *lj, void *arg)
+{
+	struct history_ctx	*hc = arg;
+	struct ipc_journal	*j;
+
+	j = &hc->hc_ring[hc->hc_n++ % IPC_HISTORY_MAX];
+	memset(j, 0, sizeof(*j));
+	j->j_seq = lj->lj_seq;
+	j->j_time = lj->lj_time;
+	j->j_reason = lj->lj_reason;
+	j->j_credit = lj->lj_credit;
+	j->j_amount = lj->lj_amount;
+	j->j_balance = lj->lj_balance;
+	memcpy(j->j_reqid, lj->lj_reqid, sizeof(j->j_reqid));
+	return (0);
+}
+
+/* An account's journal, newest last, for GET /v1/balance/history. */
+static int
+history(struct peer *p, uint32_t id, const uint8_t *key)
+{
+	struct history_ctx	 hc;
+	struct ipc_journal	*out;
+	struct ledger_txn	*child;
+	uint32_t		 n, i, first;
+	int			 error;
+
+	memset(&hc, 0, sizeof(hc));
+	if ((hc.hc_ring = calloc(IPC_HISTORY_MAX, sizeof(*hc.hc_ring))) ==
+	    NULL || (out = calloc(IPC_HISTORY_MAX, sizeof(*out))) == NULL)
+		fatal(NULL);
+	child = batch_child();
+	error = ledger_journal_walk(child, key, history_cb, &hc);
+	if (error == LEDGER_NOTFOUND)
+		error = LEDGER_OK;
+	error = child_end(child, error);
+	if (error == LEDGER_OK) {
+		n = hc.hc_n < IPC_HISTORY_MAX ? hc.hc_n : IPC_HISTORY_MAX;
+		first = hc.hc_n < IPC_HISTORY_MAX ? 0 :
+		    hc.hc_n % IPC_HISTORY_MAX;
+		for (i = 0; i < n; i++)
+			out[i] = hc.hc_ring[(first + i) % IPC_HISTORY_MAX];
+		reply_queue(p, IMSG_LEDGER_JOURNAL, id, LEDGER_OK, &n,
+		    sizeof(n), out, n * sizeof(*out));
+	} else
+		reply_error(p, id, error);
+	free(hc.hc_ring);
+	free(out);
 	return (0);
 }
 

@@ -2027,9 +2027,12 @@ model_add(char *id, char *upstream, char *as, int usd, char *prompt,
 		bad = 1;
 	if (as != NULL && check_word(as, IPC_MODEL_MAX, "model id") == -1)
 		bad = 1;
+	/* One model on several upstreams: its candidates for failover. */
 	TAILQ_FOREACH(m, &conf->c_models, m_entry)
-		if (strcmp(m->m_id, id) == 0) {
-			yyerror("model \"%s\" already defined", id);
+		if (strcmp(m->m_id, id) == 0 &&
+		    strcmp(m->m_upstream, upstream) == 0) {
+			yyerror("model \"%s\" already defined on upstream "
+			    "\"%s\"", id, upstream);
 			bad = 1;
 			break;
 		}

@@ -387,6 +387,8 @@ proxy_request(struct http_conn *conn, struct http_request *req)
 	}
 	if (models_route(conn, req) == 0)
 		return;
+	if (forward_route(conn, req) == 0)
+		return;
 	if (strncmp(req->path, "/v1/", 4) == 0 && proxy_env->pe_mint.mi_local &&
 	    mint_route(conn, req) == 0)
 		return;

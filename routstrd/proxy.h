@@ -96,6 +96,11 @@ struct credential {
 
 struct ipc_account;
 struct ipc_ledger_reply;
+/*
+ * The callbacks of pay_account, pay_redeem and pay_cashout always come;
+ * with a NULL connection when the client left meanwhile (what was asked
+ * was done all the same).
+ */
 typedef void	(*pay_account_cb)(struct http_conn *, void *,
 		    const struct ipc_account *);
 typedef void	(*pay_redeem_cb)(struct http_conn *, void *, int,
@@ -126,8 +131,9 @@ void	 pay_account(struct http_conn *, const struct credential *,
 void	 pay_redeem(struct http_conn *, const struct credential *,
 	    const char *, int, const uint8_t *, uint64_t, int64_t,
 	    pay_redeem_cb, void *);
-void	 pay_cashout(struct http_conn *, const struct credential *,
-	    const uint8_t *, uint64_t, pay_token_cb, void *);
+void	 pay_cashout(struct http_conn *, const char *,
+	    const struct credential *, const uint8_t *, uint64_t,
+	    pay_token_cb, void *);
 int	 pay_reserve(const uint8_t *, const uint8_t *, uint64_t, uint32_t,
 	    pay_ledger_cb, void *);
 int	 pay_settle(uint64_t, const uint8_t *, uint64_t, pay_ledger_cb,
@@ -136,6 +142,9 @@ int	 pay_release(uint64_t, pay_ledger_cb, void *);
 
 /* proxy_balance.c: /v1/balance/..., /v1/wallet/...; -1: not its route */
 int	 balance_route(struct http_conn *, struct http_request *);
+
+/* proxy_forward.c: the paid API; -1 if the route is not its own */
+int	 forward_route(struct http_conn *, struct http_request *);
 
 /* proxy_mint.c: the mint's HTTP API; -1 if the route is not its own */
 int	 mint_route(struct http_conn *, struct http_request *);

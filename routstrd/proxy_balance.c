@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "hex.h"
 #include "imsg.h"
 #include "ipc.h"
 #include "ledger.h"
@@ -36,6 +37,8 @@ struct balance_req {
 	char			*br_token;	/* the token paid in */
 	uint32_t		 br_reqid;
 	struct http_conn	*br_conn;
+	int			 br_history;	/* info: /history instead */
+	int			 br_retried;	/* X-Cashu: change made here */
 };
 
 static int	 route_is(const char *, const char *);
@@ -55,6 +58,9 @@ static void	 refunded(struct http_conn *, void *, int,
 static void	 refund_record(struct http_conn *, struct balance_req *);
 static void	 refund_recorded(struct imsg *, void *);
 static void	 refund_closed(struct http_conn *, void *);
+static void	 history_got(struct imsg *, void *);
+static void	 inflight_cashed(struct http_conn *, void *, int,
+		    const struct ipc_ledger_reply *, const char *);
 static struct balance_req *req_new(const struct credential *);
 static void	 req_free(struct balance_req *);
 
@@ -82,14 +88,16 @@ balance_route(struct http_conn *conn, struct http_request *req)
 
 	if (route_is(req->path, "create") && (get || post))
 		create(conn, req);
-	else if (route_is(req->path, "info") && get)
+	else if ((route_is(req->path, "info") ||
+	    route_is(req->path, "history")) && get)
 		info(conn, req);
 	else if (route_is(req->path, "topup") && post)
 		topup(conn, req);
 	else if (route_is(req->path, "refund") && post)
 		refund(conn, req);
 	else if (route_is(req->path, "create") || route_is(req->path, "info") ||
-	    route_is(req->path, "topup") || route_is(req->path, "refund"))
+	    route_is(req->path, "topup") || route_is(req->path, "refund") ||
+	    route_is(req->path, "history"))
 		proxy_reply_json(conn, 405, "{\"detail\":\"Method Not "
 		    "Allowed\"}");
 	else
@@ -186,6 +194,11 @@ created(struct http_conn *conn, void *arg, int code,
 	char			 key[3 + 2 * CRED_SECRET_LEN + 1];
 	json_t			*j;
 
+	if (conn == NULL) {	/* the client left */
+		req_free(br);
+		return;
+	}
+
 	if (code != LEDGER_OK) {
 		req_free(br);
 		pay_redeem_error(conn, code, detail);
@@ -200,7 +213,7 @@ created(struct http_conn *conn, void *arg, int code,
 	proxy_reply_jt(conn, 200, j);
 }
 
-/* GET /v1/balance/info, Bearer sk-... or a token. */
+/* GET /v1/balance/info and /history, Bearer sk-... or a token. */
 static void
 info(struct http_conn *conn, struct http_request *req)
 {
@@ -217,6 +230,7 @@ info(struct http_conn *conn, struct http_request *req)
 		return;
 	}
 	br = req_new(&cr);
+	br->br_history = route_is(req->path, "history");
 	pay_account(conn, &cr, info_account, br);
 	explicit_bzero(&cr, sizeof(cr));
 }
@@ -229,8 +243,31 @@ info_account(struct http_conn *conn, void *arg, const struct ipc_account *a)
 	uint64_t		 spendable;
 	json_t			*j;
 
+	if (conn == NULL) {	/* the client left */
+		req_free(br);
+		return;
+	}
+
 	if (a == NULL) {
 		req_free(br);
+		return;
+	}
+	if (br->br_history) {
+		struct ipc_key	 k;
+		struct peer	*p;
+
+		memset(&k, 0, sizeof(k));
+		memcpy(k.k_key, br->br_cred.cr_account, sizeof(k.k_key));
+		br->br_conn = conn;
+		http_conn_set_closecb(conn, refund_closed, br);
+		if ((p = peer_find(PROC_LEDGER, 0)) == NULL ||
+		    (br->br_reqid = proc_request(p, IMSG_LEDGER_HISTORY, &k,
+		    sizeof(k), IPC_TIMEOUT_MS, history_got, br)) == 0) {
+			http_conn_set_closecb(conn, NULL, NULL);
+			req_free(br);
+			pay_error(conn, 503, "internal_error",
+			    "internal_error", "the ledger is not available");
+		}
 		return;
 	}
 	pay_api_key(&br->br_cred, key, sizeof(key));
@@ -297,6 +334,11 @@ topped_up(struct http_conn *conn, void *arg, int code,
 	struct balance_req	*br = arg;
 	json_t			*j;
 
+	if (conn == NULL) {	/* the client left */
+		req_free(br);
+		return;
+	}
+
 	req_free(br);
 	if (code != LEDGER_OK) {
 		pay_redeem_error(conn, code, detail);
@@ -334,8 +376,8 @@ refund(struct http_conn *conn, struct http_request *req)
 		refund_record(conn, br);
 		return;
 	}
-	pay_cashout(conn, &br->br_cred, br->br_cred.cr_account, 0, refunded,
-	    br);
+	pay_cashout(conn, NULL, &br->br_cred, br->br_cred.cr_account, 0,
+	    refunded, br);
 }
 
 static void
@@ -345,6 +387,11 @@ refunded(struct http_conn *conn, void *arg, int code,
 	struct balance_req	*br = arg;
 	char			 sats[24];
 	json_t			*j;
+
+	if (conn == NULL) {	/* the client left */
+		req_free(br);
+		return;
+	}
 
 	switch (code) {
 	case LEDGER_OK:
@@ -434,6 +481,21 @@ refund_recorded(struct imsg *imsg, void *arg)
 	json_t			*j;
 
 	http_conn_set_closecb(conn, NULL, NULL);
+	/* A look at the record's state, the message left unread. */
+	if (imsg != NULL && imsg_get_type(imsg) == IMSG_LEDGER_REFUND_RECORD &&
+	    ibuf_size(imsg->buf) >= sizeof(rr) &&
+	    memcpy(&rr, ibuf_data(imsg->buf), sizeof(rr)) != NULL &&
+	    rr.rf_state == LEDGER_REFUND_INFLIGHT && !br->br_retried) {
+		/*
+		 * Its request runs, or ended without making the change (the
+		 * mint was away): the change is made now, unless a
+		 * reservation shows the request still runs.
+		 */
+		br->br_retried = 1;
+		pay_cashout(conn, NULL, &br->br_cred, br->br_cred.cr_account,
+		    0, inflight_cashed, br);
+		return;
+	}
 	req_free(br);
 	if (imsg != NULL && imsg_get_type(imsg) == IMSG_LEDGER_REPLY &&
 	    imsg_get_data(imsg, &lr, sizeof(lr)) == 0 &&
@@ -497,4 +559,115 @@ refund_recorded(struct imsg *imsg, void *arg)
 	http_reply_header(conn, "X-Cashu", token);
 	freezero(token, rr.rf_bloblen + 1);
 	proxy_reply_jt(conn, 200, j);
+}
+
+/*
+ * GET /v1/balance/history: the balance's changes, oldest first (the
+ * newest IPC_HISTORY_MAX), in msat: tokens paid in, requests charged,
+ * the refund.
+ */
+static void
+history_got(struct imsg *imsg, void *arg)
+{
+	struct balance_req	*br = arg;
+	struct http_conn	*conn = br->br_conn;
+	struct ipc_journal	*ent;
+	struct ibuf		 ib;
+	uint32_t		 n, i;
+	char			 key[3 + 2 * CRED_SECRET_LEN + 1];
+	char			 hex[2 * IPC_REQID_LEN + 1];
+	char			 rid[PROXY_REQID_LEN];
+	const char		*type, *source;
+	json_t			*list, *j, *e;
+
+	http_conn_set_closecb(conn, NULL, NULL);
+	pay_api_key(&br->br_cred, key, sizeof(key));
+	req_free(br);
+	if (imsg == NULL || imsg_get_type(imsg) != IMSG_LEDGER_JOURNAL ||
+	    imsg_get_ibuf(imsg, &ib) == -1 || ibuf_get(&ib, &n,
+	    sizeof(n)) == -1 || n > IPC_HISTORY_MAX ||
+	    ibuf_size(&ib) != n * sizeof(*ent)) {
+		explicit_bzero(key, sizeof(key));
+		pay_error(conn, 503, "internal_error", "internal_error",
+		    "the ledger is not available");
+		return;
+	}
+	ent = ibuf_data(&ib);
+	if ((list = json_array()) == NULL)
+		fatal(NULL);
+	for (i = 0; i < n; i++) {
+		switch (ent[i].j_reason) {
+		case LEDGER_R_CREATE:
+			type = "in";
+			source = "create";
+			break;
+		case LEDGER_R_TOPUP:
+			type = "in";
+			source = "topup";
+			break;
+		case LEDGER_R_SETTLE:
+			type = "spend";
+			source = "request";
+			break;
+		case LEDGER_R_REFUND:
+			type = "out";
+			source = "refund";
+			break;
+		default:
+			type = ent[i].j_credit ? "in" : "out";
+			source = "operator";
+			break;
+		}
+		if ((e = json_pack("{s:I, s:s, s:s, s:I, s:s, s:I, s:I}",
+		    "id", (json_int_t)ent[i].j_seq, "type", type, "source",
+		    source, "amount", (json_int_t)ent[i].j_amount, "unit",
+		    "msat", "balance", (json_int_t)ent[i].j_balance,
+		    "created_at", (json_int_t)ent[i].j_time)) == NULL)
+			fatalx("json_pack");
+		if (ent[i].j_reason == LEDGER_R_SETTLE) {
+			/* The request's x-routstr-request-id, a UUID. */
+			hex_encode(hex, ent[i].j_reqid, sizeof(ent[i].j_reqid));
+			(void)snprintf(rid, sizeof(rid), "%.8s-%.4s-%.4s-%.4s-"
+			    "%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+			json_object_set_new(e, "request_id", json_string(rid));
+		}
+		if (json_array_append_new(list, e) == -1)
+			fatal(NULL);
+	}
+	if ((j = json_pack("{s:s, s:o}", "api_key", key, "transactions",
+	    list)) == NULL)
+		fatalx("json_pack");
+	explicit_bzero(key, sizeof(key));
+	proxy_reply_jt(conn, 200, j);
+}
+
+/* X-Cashu recovery of a refund still in flight: see refund_recorded. */
+static void
+inflight_cashed(struct http_conn *conn, void *arg, int code,
+    const struct ipc_ledger_reply *lr, const char *token)
+{
+	struct balance_req	*br = arg;
+
+	if (conn == NULL) {
+		req_free(br);
+		return;
+	}
+	switch (code) {
+	case LEDGER_RESERVED:
+		req_free(br);
+		http_reply_header(conn, "Retry-After", "2");
+		pay_error(conn, 425, "invalid_request_error", "too_early",
+		    "the request paid with this token is still running");
+		return;
+	case LEDGER_OK:
+	case LEDGER_CLOSED:
+		/* Made now, or by the request meanwhile: the record has it. */
+		refund_record(conn, br);
+		return;
+	default:
+		req_free(br);
+		pay_error(conn, 503, "internal_error", "internal_error",
+		    "the change could not be made now; try again");
+		return;
+	}
 }

@@ -42,12 +42,29 @@ static json_t	*jcount(uint64_t);
 const struct proxy_model *
 models_find(const char *id)
 {
-	const struct proxy_model	*pm;
+	const struct proxy_model	*pm, *best = NULL;
+	struct request_shape		 rs;
+	uint64_t			 max, bmax = 0;
 
-	TAILQ_FOREACH(pm, &proxy_env->pe_models, pm_entry)
-		if (strcmp(pm->pm_conf.cm_id, id) == 0)
-			return (pm);
-	return (NULL);
+	/*
+	 * One model on several upstreams is listed, and tried first, at
+	 * its cheapest: the smallest worst case among those sellable now.
+	 */
+	memset(&rs, 0, sizeof(rs));
+	TAILQ_FOREACH(pm, &proxy_env->pe_models, pm_entry) {
+		if (strcmp(pm->pm_conf.cm_id, id) != 0)
+			continue;
+		if (pricing_max_cost(&pm->pm_conf, &rs, &max) == -1) {
+			if (best == NULL)
+				best = pm;
+			continue;
+		}
+		if (best == NULL || bmax == 0 || max < bmax) {
+			best = pm;
+			bmax = max;
+		}
+	}
+	return (best);
 }
 
 static json_t *

@@ -218,7 +218,8 @@ call_new(struct http_conn *conn, const struct credential *cr, void *arg)
 	if (cr != NULL)
 		pc->pc_cred = *cr;
 	pc->pc_arg = arg;
-	http_conn_set_closecb(conn, call_closed, pc);
+	if (conn != NULL)
+		http_conn_set_closecb(conn, call_closed, pc);
 	return (pc);
 }
 
@@ -296,8 +297,8 @@ account_got(struct imsg *imsg, void *arg)
 	    imsg_get_data(imsg, &a, sizeof(a)) == 0) {
 		call_free(pc);
 		if (conn == NULL)
-			return;
-		if (a.a_flags & LEDGER_ACCOUNT_CLOSED) {
+			cb(NULL, cbarg, NULL);
+		else if (a.a_flags & LEDGER_ACCOUNT_CLOSED) {
 			pay_redeem_error(conn, LEDGER_CLOSED, NULL);
 			cb(conn, cbarg, NULL);
 		} else
@@ -309,6 +310,7 @@ account_got(struct imsg *imsg, void *arg)
 		error = lr.lr_error;
 	if (conn == NULL) {
 		call_free(pc);
+		cb(NULL, cbarg, NULL);
 		return;
 	}
 	/* A token never seen: redeem it, then look again. */
@@ -337,7 +339,14 @@ account_redeemed(struct http_conn *conn, void *arg, int code,
 	pay_account_cb	 cb = pc->pc_account_cb;
 	void		*cbarg = pc->pc_arg;
 
+	/* The redemption watched the connection: NULL if it went away. */
+	pc->pc_conn = conn;
 	call_free(pc);
+	if (conn == NULL) {
+		explicit_bzero(&cr, sizeof(cr));
+		cb(NULL, cbarg, NULL);
+		return;
+	}
 	if (code == LEDGER_OK || code == LEDGER_EXISTS) {
 		cr.cr_token = NULL;	/* no second redemption */
 		pay_account(conn, &cr, cb, cbarg);
@@ -410,8 +419,6 @@ redeem_done(struct imsg *imsg, void *arg)
 	void			*cbarg = pc->pc_arg;
 
 	call_free(pc);
-	if (conn == NULL)
-		return;
 	if (imsg != NULL && imsg_get_type(imsg) == IMSG_MINT_REDEEMED &&
 	    imsg_get_data(imsg, &lr, sizeof(lr)) == 0)
 		cb(conn, cbarg, lr.lr_error, &lr, NULL);
@@ -428,11 +435,14 @@ redeem_done(struct imsg *imsg, void *arg)
  * The credential's account paid out as a token of our mint, kept as the
  * refund record `record' (usually the account's key).  cb gets the
  * ledger's error (LEDGER_OK with the token, or with NULL when the
- * balance held less than a sat), and lr_amount, what was taken.
+ * balance held less than a sat), and lr_amount, what was taken.  The
+ * token names the mint by url, or else by the URL conn's request used;
+ * conn may be NULL (a client that left: the token waits in the record).
  */
 void
-pay_cashout(struct http_conn *conn, const struct credential *cr,
-    const uint8_t *record, uint64_t paid, pay_token_cb cb, void *arg)
+pay_cashout(struct http_conn *conn, const char *url,
+    const struct credential *cr, const uint8_t *record, uint64_t paid,
+    pay_token_cb cb, void *arg)
 {
 	struct pay_call		*pc;
 	struct ipc_mint_cashout	 mc;
@@ -442,7 +452,11 @@ pay_cashout(struct http_conn *conn, const struct credential *cr,
 	arc4random_buf(mc.mc_reqid, sizeof(mc.mc_reqid));
 	memcpy(mc.mc_record, record, sizeof(mc.mc_record));
 	mc.mc_paid = paid;
-	proxy_mint_url(http_conn_request(conn), mc.mc_url, sizeof(mc.mc_url));
+	if (url != NULL)
+		(void)strlcpy(mc.mc_url, url, sizeof(mc.mc_url));
+	else
+		proxy_mint_url(http_conn_request(conn), mc.mc_url,
+		    sizeof(mc.mc_url));
 
 	pc = call_new(conn, cr, arg);
 	pc->pc_token_cb = cb;
@@ -466,8 +480,6 @@ cashout_done(struct imsg *imsg, void *arg)
 	size_t			 len;
 
 	call_free(pc);
-	if (conn == NULL)
-		return;
 	if (imsg == NULL || imsg_get_type(imsg) != IMSG_MINT_TOKEN ||
 	    imsg_get_buf(imsg, &lr, sizeof(lr)) == -1) {
 		cb(conn, cbarg, LEDGER_DBERR, NULL, NULL);

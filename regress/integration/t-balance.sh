@@ -11,7 +11,10 @@ PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 CTL="$ROUTSTRCTL -s $T/ctl.sock"
 is_root && sh "$TOP/etc/mkusers.sh" >/dev/null
-write_conf "$T/conf" "mint local { lightning fake }"
+write_conf "$T/conf" "mint local { lightning fake }
+upstream echo { type echo }
+model \"echo\" upstream echo price prompt 10000 completion 20000 \\
+	context length 4096 max completion 512"
 if ! start "$T/conf"; then
 	notok "the suite starts with a local mint"
 	exit 1
@@ -101,11 +104,28 @@ is "a malformed token: 400 invalid_cashu_token" \
 st=$(post /v1/balance/create '{"initial_balance_token": 5')
 is "malformed JSON: 400" "$st" 400
 
+# One request paid from the balance, then its history.
+curl -s -D "$T/hdr" -o "$T/chat" "$URL/v1/chat/completions" \
+    -H "Authorization: Bearer $key" \
+    -d '{"model": "echo", "max_tokens": 20, "messages": [{"role": "user",
+    "content": "one two three"}]}'
+rid=$(sed -n 's/^x-routstr-request-id: \([0-9a-f-]*\).*/\1/ip' "$T/hdr")
+cost=$(json "$T/chat" 'j["usage"]["cost"]["total_msats"]')
+st=$(get /v1/wallet/history "Authorization: Bearer $key")
+is "history: create, topup, the request (by its request id)" \
+    "$st:$(json "$T/body" '" ".join("%s/%s/%d/%d" % (t["type"], t["source"],
+    t["amount"], t["balance"]) for t in j["transactions"])')" \
+    "200:in/create/100000/100000 in/topup/21000/121000 spend/request/$cost/$((121000 - cost))"
+is "... the request's entry has its x-routstr-request-id" \
+    "$(json "$T/body" 'j["transactions"][2]["request_id"]')" "$rid"
+st=$(get /v1/balance/history)
+is "history without a key: 401" "$st" 401
+
 st=$(post /v1/balance/refund '' "Authorization: Bearer $key")
 refund=$(json "$T/body" 'j["token"]')
-is "refund: the whole 121 sats as a token" \
+is "refund: the whole balance, in sats, as a token" \
     "$st:$(json "$T/body" 'j["sats"]'):$(echo "$refund" | cut -c1-6)" \
-    200:121:cashuB
+    "200:$(((121000 - cost) / 1000)):cashuB"
 st=$(post /v1/balance/refund '' "Authorization: Bearer $key")
 is "refund again: the same token" \
     "$st:$(json "$T/body" 'j["token"]')" "200:$refund"
@@ -113,7 +133,8 @@ st=$(get /v1/balance/info "Authorization: Bearer $key")
 is "the refunded balance is closed" "$st" 400
 st=$(post /v1/balance/create "{\"initial_balance_token\": \"$refund\"}")
 is "the refund's token is good ecash: it funds a new balance" \
-    "$st:$(json "$T/body" 'j["balance"]')" 200:121000
+    "$st:$(json "$T/body" 'j["balance"]')" \
+    "200:$(((121000 - cost) / 1000 * 1000))"
 
 $CTL ledger check >"$T/audit"
 check "the audit: no problem" grep -q "^problems: 0" "$T/audit"

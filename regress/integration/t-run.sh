@@ -23,6 +23,27 @@ check "curl /v1/info answers" sh -c \
 check "/v1/info has the demo node's npub" sh -c \
     "curl -s -S --max-time 5 http://127.0.0.1:$PORT/v1/info | \
     grep -q '\"npub\":\"npub1'"
+# The banner's token and curl command, run as printed.
+token=$(sed -n 's/^TOKEN=//p' "$T/log")
+check "the banner prints a test token" sh -c "echo '$token' | grep -q '^cashuB'"
+sed -n '/^	curl .*chat\/completions/,/Hello/p' "$T/log" |
+    sed 's/^	//' >"$T/chat.sh"
+check "the banner names the chat command" grep -q Hello "$T/chat.sh"
+TOKEN=$token sh "$T/chat.sh" >"$T/chat.json" 2>/dev/null
+check "the printed curl command gets the echo's answer, paid" python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j['choices'][0]['message']['content'] == 'echo: Hello', j
+assert j['usage']['cost']['total_msats'] > 0, j
+" "$T/chat.json"
+check "and the token's balance went down by its cost" python3 -c "
+import json, subprocess, sys
+j = json.load(open(sys.argv[1]))
+b = json.loads(subprocess.check_output(['curl', '-s',
+    'http://127.0.0.1:$PORT/v1/balance/info', '-H',
+    'Authorization: Bearer ' + sys.argv[2]]))
+assert b['balance'] == 1000000 - j['usage']['cost']['total_msats'], b
+" "$T/chat.json" "$token"
 parent=$("$ROUTSTRCTL" -s "$T/run/routstrd.sock" show status |
     awk '$1 == "parent" { print $2 }')
 check "the parent is titled routstrd: parent" \

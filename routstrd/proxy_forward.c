@@ -1,0 +1,1101 @@
+/*
+ * The paid API: POST /v1/chat/completions, /v1/completions,
+ * /v1/embeddings, /v1/responses and /v1/messages, forwarded to the
+ * model's upstreams and billed by what they used.
+ *
+ *	check	the body, the model, the credential
+ *	pay	Bearer: the account (a token never seen is redeemed into
+ *		it); X-Cashu: the token redeemed into an account of its own,
+ *		after a preflight against the max cost
+ *	reserve	the max cost of the request on the cheapest candidate
+ *	forward	to it, failing over to the next on the statuses Routstr
+ *		Core fails over on (re-reserving when the next costs more)
+ *	settle	the cost of the usage (reported, or estimated), the rest
+ *		released; nothing at all when no answer came
+ *	reply	with the cost in Routstr Core's fields; X-Cashu: the change
+ *		as a token of our mint in the X-Cashu header
+ *
+ * Every reservation made is settled or released, whatever the client
+ * does: the ledger callbacks always come, and a struct forward lives
+ * until the last of them.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event.h>
+#include <imsg.h>
+#include <jansson.h>
+
+#include "hex.h"
+#include "http.h"
+#include "ipc.h"
+#include "log.h"
+#include "money.h"
+#include "pricing.h"
+#include "proc.h"
+#include "proxy.h"
+#include "token.h"
+#include "upstream.h"
+
+#define FW_CANDIDATES_MAX	8
+/* A reservation outlives a request that never ended by this much. */
+#define FW_RESERVE_SLACK	300
+
+struct forward {
+	struct http_conn	*fw_conn;	/* NULL once the client left */
+	struct credential	 fw_cred;
+	char			*fw_token;	/* X-Cashu: the token sent */
+	char			 fw_model[IPC_MODEL_MAX];
+	char			 fw_path[64];	/* after /v1 */
+	char			 fw_mint[IPC_URL_MAX];
+	int			 fw_api;
+	int			 fw_stream;	/* the client asked to stream */
+	int			 fw_xcashu;
+	json_t			*fw_body;	/* the request */
+	struct request_shape	 fw_shape;
+
+	const struct proxy_model *fw_cand[FW_CANDIDATES_MAX];
+	uint64_t		 fw_max[FW_CANDIDATES_MAX];
+	u_int			 fw_ncand;
+	u_int			 fw_cur;
+
+	uint8_t			 fw_reqid[IPC_REQID_LEN];
+	uint64_t		 fw_resid;	/* the reservation; 0: none */
+	uint64_t		 fw_reserved;	/* its amount */
+	uint64_t		 fw_avail;	/* spendable when asked */
+	struct upstream_req	*fw_up;
+
+	/* the answer, kept for the reply after the settlement */
+	long			 fw_status;
+	int			 fw_streamed;
+	json_t			*fw_json;	/* collected JSON */
+	json_t			*fw_final;	/* a stream's final chunk */
+	char			*fw_sse;	/* X-Cashu: the stream, rewritten */
+	size_t			 fw_sselen;
+	struct cost		 fw_cost;
+	int			 fw_have_cost;
+	uint64_t		 fw_charged;
+	uint64_t		 fw_remaining;
+	json_t			*fw_error;	/* X-Cashu: the failure's body */
+	int			 fw_error_status;
+};
+
+static int	 forward_api(const char *, char *, size_t);
+static int	 forward_model(const struct http_request *, json_t *, char *,
+		    size_t);
+static int	 forward_candidates(struct forward *);
+static void	 forward_free(struct forward *);
+static void	 reply_error_jt(struct http_conn *, int, json_t *);
+static void	 forward_closed(struct http_conn *, void *);
+static void	 forward_hold(struct forward *);
+static void	 forward_fail(struct forward *, int, const char *, const char *,
+		    const char *);
+static void	 paid_account(struct http_conn *, void *,
+		    const struct ipc_account *);
+static void	 paid_token(struct http_conn *, void *, int,
+		    const struct ipc_ledger_reply *, const char *);
+static void	 reserve(struct forward *);
+static void	 reserved(void *, int, const struct ipc_ledger_reply *);
+static void	 attempt(struct forward *);
+static int	 can_fail_over(struct forward *);
+static int	 next_candidate(struct forward *);
+static void	 rereserve(void *, int, const struct ipc_ledger_reply *);
+static int	 on_status(struct upstream_req *,
+		    const struct upstream_status *, void *);
+static void	 on_done(struct upstream_req *,
+		    const struct upstream_result *, void *);
+static void	 released(void *, int, const struct ipc_ledger_reply *);
+static void	 settled(void *, int, const struct ipc_ledger_reply *);
+static void	 reply_answer(struct forward *);
+static void	 reply_cost(struct forward *, json_t *);
+static void	 cost_headers(struct forward *);
+static void	 cashed_out(struct http_conn *, void *, int,
+		    const struct ipc_ledger_reply *, const char *);
+static int	 sse_rewrite(struct forward *, const char *, size_t,
+		    const struct usage *);
+static int	 sse_finish_buf(struct forward *);
+
+/*
+ * The API of a path: UPSTREAM_API_*, with the path the upstream gets
+ * (after its base URL), or -1 if the path is not one of ours.
+ */
+static int
+forward_api(const char *path, char *up, size_t uplen)
+{
+	static const char	*paths[] = {
+		"/chat/completions", "/completions", "/embeddings",
+		"/responses", "/messages"
+	};
+	size_t			 i;
+
+	if (strncmp(path, "/v1/", 4) == 0)
+		path += 3;
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (strcmp(path, paths[i]) == 0) {
+			(void)strlcpy(up, path, uplen);
+			return (upstream_api(path));
+		}
+	return (-1);
+}
+
+/* The model asked for: "model", the Responses API's "input.model", or
+ * the X-Routstr-Model header (encrypted bodies), as Routstr Core. */
+static int
+forward_model(const struct http_request *req, json_t *body, char *model,
+    size_t len)
+{
+	json_t		*m, *in;
+	const char	*s = NULL;
+
+	if ((m = json_object_get(body, "model")) != NULL && json_is_string(m))
+		s = json_string_value(m);
+	else if ((in = json_object_get(body, "input")) != NULL &&
+	    json_is_object(in) && (m = json_object_get(in, "model")) != NULL &&
+	    json_is_string(m))
+		s = json_string_value(m);
+	else
+		s = http_request_header(req, "X-Routstr-Model");
+	if (s == NULL || *s == '\0')
+		return (-1);
+	if (strlcpy(model, s, len) >= len)
+		return (-2);
+	return (0);
+}
+
+/*
+ * The upstreams that may serve the model for this API, cheapest
+ * reservation first.  The number of them; 0 with none sellable now.
+ */
+static int
+forward_candidates(struct forward *fw)
+{
+	struct proxy_model	*pm;
+	struct proxy_upstream	*pu;
+	const struct proxy_model *tm;
+	uint64_t		 max, tmax;
+	u_int			 i;
+	int			 type;
+
+	fw->fw_ncand = 0;
+	TAILQ_FOREACH(pm, &proxy_env->pe_models, pm_entry) {
+		if (strcmp(pm->pm_conf.cm_id, fw->fw_model) != 0)
+			continue;
+		TAILQ_FOREACH(pu, &proxy_env->pe_upstreams, pu_entry)
+			if (strcmp(pu->pu_conf.cu_name,
+			    pm->pm_conf.cm_upstream) == 0)
+				break;
+		if (pu == NULL)
+			continue;
+		/* Anthropic's API goes to an upstream that speaks it. */
+		type = pu->pu_conf.cu_type;
+		if (fw->fw_api == UPSTREAM_API_MESSAGES &&
+		    type == UPSTREAM_OPENAI)
+			continue;
+		if (pricing_max_cost(&pm->pm_conf, &fw->fw_shape, &max) == -1)
+			continue;
+		if (fw->fw_ncand == FW_CANDIDATES_MAX)
+			break;
+		/* Insertion, stable: equal prices keep the config's order. */
+		i = fw->fw_ncand++;
+		fw->fw_cand[i] = pm;
+		fw->fw_max[i] = max;
+		for (; i > 0 && fw->fw_max[i - 1] > fw->fw_max[i]; i--) {
+			tm = fw->fw_cand[i];
+			tmax = fw->fw_max[i];
+			fw->fw_cand[i] = fw->fw_cand[i - 1];
+			fw->fw_max[i] = fw->fw_max[i - 1];
+			fw->fw_cand[i - 1] = tm;
+			fw->fw_max[i - 1] = tmax;
+		}
+	}
+	return (fw->fw_ncand);
+}
+
+static struct proxy_upstream *
+candidate_upstream(const struct proxy_model *pm)
+{
+	struct proxy_upstream	*pu;
+
+	TAILQ_FOREACH(pu, &proxy_env->pe_upstreams, pu_entry)
+		if (strcmp(pu->pu_conf.cu_name, pm->pm_conf.cm_upstream) == 0)
+			return (pu);
+	return (NULL);
+}
+
+/* The paid routes; -1 if the request is not for one of them. */
+int
+forward_route(struct http_conn *conn, struct http_request *req)
+{
+	struct forward		*fw;
+	struct credential	 cr;
+	const struct proxy_model *pm;
+	const char		*why = NULL;
+	char			 path[64], msg[IPC_MODEL_MAX + 64];
+	char			 rid[PROXY_REQID_LEN];
+	char			 hex[2 * IPC_REQID_LEN + 1];
+	json_t			*body, *st;
+	size_t			 i, n;
+	int			 api, r;
+
+	if ((api = forward_api(req->path, path, sizeof(path))) == -1)
+		return (-1);
+	if (strcmp(req->method, "POST") != 0) {
+		http_reply_header(conn, "Allow", "POST");
+		proxy_reply_json(conn, 405, "{\"detail\":\"Method Not Allowed\"}");
+		return (0);
+	}
+	if ((body = proxy_body_json(req)) == NULL || !json_is_object(body)) {
+		json_decref(body);
+		pay_error(conn, 400, "invalid_request_error", "invalid_json",
+		    "the body must be a JSON object");
+		return (0);
+	}
+	if ((fw = calloc(1, sizeof(*fw))) == NULL)
+		fatal(NULL);
+	fw->fw_body = body;
+	fw->fw_api = api;
+	(void)strlcpy(fw->fw_path, path, sizeof(fw->fw_path));
+	if ((r = forward_model(req, body, fw->fw_model,
+	    sizeof(fw->fw_model))) != 0) {
+		forward_free(fw);
+		pay_error(conn, 400, "invalid_request_error", "missing_model",
+		    r == -1 ? "the request names no model" :
+		    "the model's name is too long");
+		return (0);
+	}
+	if (request_shape_parse(body, &fw->fw_shape) == -1) {
+		forward_free(fw);
+		pay_error(conn, 400, "invalid_request_error", "invalid_json",
+		    "the body must be a JSON object");
+		return (0);
+	}
+	st = json_object_get(body, "stream");
+	fw->fw_stream = st != NULL && json_is_true(st);
+
+	if ((pm = models_find(fw->fw_model)) == NULL) {
+		(void)snprintf(msg, sizeof(msg), "Model '%s' not found",
+		    fw->fw_model);
+		forward_free(fw);
+		if ((body = json_pack("{s:{s:s, s:s, s:i}}", "error",
+		    "message", msg, "type", "invalid_model", "code", 400)) ==
+		    NULL)
+			fatalx("json_pack");
+		reply_error_jt(conn, 400, body);
+		return (0);
+	}
+
+	if (pay_credential(req, &cr, &why) == -1 || cr.cr_kind == CRED_NONE) {
+		forward_free(fw);
+		pay_error(conn, 401, "invalid_request_error",
+		    cr.cr_kind == CRED_NONE && why == NULL ?
+		    "unauthorized" : "invalid_api_key",
+		    why != NULL ? why : "an API key or an X-Cashu token is "
+		    "needed");
+		explicit_bzero(&cr, sizeof(cr));
+		return (0);
+	}
+	fw->fw_cred = cr;
+	explicit_bzero(&cr, sizeof(cr));
+	if (fw->fw_cred.cr_token != NULL) {
+		if ((fw->fw_token = strdup(fw->fw_cred.cr_token)) == NULL)
+			fatal(NULL);
+		fw->fw_cred.cr_token = fw->fw_token;
+	}
+	fw->fw_xcashu = fw->fw_cred.cr_kind == CRED_XCASHU;
+	proxy_mint_url(req, fw->fw_mint, sizeof(fw->fw_mint));
+	/* The ledger's journal knows the request by its UUID. */
+	proxy_request_id(req, rid, sizeof(rid));
+	for (i = 0, n = 0; rid[i] != '\0' && n < sizeof(hex) - 1; i++)
+		if (rid[i] != '-')
+			hex[n++] = rid[i];
+	hex[n] = '\0';
+	if (hex_decode(fw->fw_reqid, sizeof(fw->fw_reqid), hex) == -1)
+		arc4random_buf(fw->fw_reqid, sizeof(fw->fw_reqid));
+
+	if (forward_candidates(fw) == 0) {
+		if (!pricing_available(&pm->pm_conf, &why)) {
+			forward_free(fw);
+			pay_error(conn, 503, "pricing_error",
+			    "price_unavailable", why != NULL ? why :
+			    "the model's price is not known now");
+		} else {
+			forward_free(fw);
+			pay_error(conn, 400, "invalid_request_error",
+			    "unsupported_endpoint", "no upstream of this "
+			    "model serves this endpoint");
+		}
+		return (0);
+	}
+
+	fw->fw_conn = conn;
+	if (fw->fw_xcashu) {
+		struct cashu_token	*tok;
+		char			 err[128];
+		uint64_t		 msat;
+
+		/* Preflight: the token must cover the max cost. */
+		if (token_decode(fw->fw_token, strlen(fw->fw_token), &tok,
+		    err, sizeof(err)) == -1) {
+			forward_free(fw);
+			pay_error(conn, 400, "invalid_request_error",
+			    "invalid_cashu_token", err);
+			return (0);
+		}
+		if (money_mul(&msat, tok->amount, MSAT_PER_SAT) == -1 ||
+		    (tok->unit != NULL && strcmp(tok->unit, "sat") != 0))
+			msat = 0;
+		token_free(tok);
+		if (msat < fw->fw_max[0]) {
+			if ((body = json_pack("{s:{s:s, s:I, s:s, s:s}}",
+			    "detail", "reason", "Insufficient balance",
+			    "amount_required_msat", (json_int_t)fw->fw_max[0],
+			    "model", fw->fw_model, "type",
+			    "minimum_balance_required")) == NULL)
+				fatalx("json_pack");
+			forward_free(fw);
+			reply_error_jt(conn, 402, body);
+			return (0);
+		}
+		/* Its own account, with the refund record opened. */
+		pay_redeem(conn, &fw->fw_cred, fw->fw_token, REDEEM_CREATE,
+		    fw->fw_cred.cr_account, 0, 0, paid_token, fw);
+		return (0);
+	}
+	pay_account(conn, &fw->fw_cred, paid_account, fw);
+	return (0);
+}
+
+/* Routstr Core's errors carry the request's id in the body too. */
+static void
+reply_error_jt(struct http_conn *conn, int status, json_t *j)
+{
+	char	 rid[PROXY_REQID_LEN];
+
+	proxy_request_id(http_conn_request(conn), rid, sizeof(rid));
+	if (json_object_set_new(j, "request_id", json_string(rid)) == -1)
+		fatalx("%s: json", __func__);
+	proxy_reply_jt(conn, status, j);
+}
+
+static void
+forward_free(struct forward *fw)
+{
+	if (fw->fw_conn != NULL)
+		http_conn_set_closecb(fw->fw_conn, NULL, NULL);
+	if (fw->fw_token != NULL)
+		freezero(fw->fw_token, strlen(fw->fw_token) + 1);
+	explicit_bzero(&fw->fw_cred, sizeof(fw->fw_cred));
+	json_decref(fw->fw_body);
+	json_decref(fw->fw_json);
+	json_decref(fw->fw_final);
+	json_decref(fw->fw_error);
+	free(fw->fw_sse);
+	free(fw);
+}
+
+static void
+forward_closed(struct http_conn *conn, void *arg)
+{
+	struct forward	*fw = arg;
+
+	fw->fw_conn = NULL;
+}
+
+/* Between ledger calls the forward watches the client itself. */
+static void
+forward_hold(struct forward *fw)
+{
+	if (fw->fw_conn != NULL)
+		http_conn_set_closecb(fw->fw_conn, forward_closed, fw);
+}
+
+/* An error before any money moved (or after it all went back). */
+static void
+forward_fail(struct forward *fw, int status, const char *type,
+    const char *code, const char *msg)
+{
+	struct http_conn	*conn = fw->fw_conn;
+
+	forward_free(fw);
+	if (conn != NULL)
+		pay_error(conn, status, type, code, msg);
+}
+
+static void
+paid_account(struct http_conn *conn, void *arg, const struct ipc_account *a)
+{
+	struct forward	*fw = arg;
+
+	fw->fw_conn = conn;
+	if (a == NULL) {		/* the reply was sent, or no client */
+		fw->fw_conn = NULL;
+		forward_free(fw);
+		return;
+	}
+	fw->fw_avail = a->a_balance > a->a_reserved ?
+	    a->a_balance - a->a_reserved : 0;
+	reserve(fw);
+}
+
+static void
+paid_token(struct http_conn *conn, void *arg, int code,
+    const struct ipc_ledger_reply *lr, const char *detail)
+{
+	struct forward	*fw = arg;
+
+	fw->fw_conn = conn;
+	if (code != LEDGER_OK) {
+		fw->fw_conn = NULL;
+		forward_free(fw);
+		/* Its account exists: the token was paid in before. */
+		if (conn != NULL)
+			pay_redeem_error(conn, code == LEDGER_EXISTS ?
+			    LEDGER_SPENT : code, detail);
+		return;
+	}
+	/* Paid: from here on the change goes back, client or not. */
+	fw->fw_avail = lr->lr_amount;	/* net of the mint's fees */
+	reserve(fw);
+}
+
+static void
+reserve(struct forward *fw)
+{
+	struct proxy_upstream	*pu;
+	uint32_t		 secs;
+	u_int			 i;
+
+	/* Long enough for every attempt it may cover. */
+	secs = FW_RESERVE_SLACK;
+	for (i = fw->fw_cur; i < fw->fw_ncand; i++) {
+		pu = candidate_upstream(fw->fw_cand[i]);
+		secs += pu != NULL && pu->pu_conf.cu_timeout > 0 ?
+		    pu->pu_conf.cu_timeout : 600;
+	}
+	fw->fw_reserved = fw->fw_max[fw->fw_cur];
+	forward_hold(fw);
+	if (pay_reserve(fw->fw_cred.cr_account, fw->fw_reqid,
+	    fw->fw_reserved, secs, reserved, fw) == -1)
+		reserved(fw, LEDGER_DBERR, NULL);
+}
+
+static void
+reserved(void *arg, int error, const struct ipc_ledger_reply *lr)
+{
+	struct forward	*fw = arg;
+	char		 msg[256];
+	uint64_t	 avail;
+
+	if (error == LEDGER_OK) {
+		fw->fw_resid = lr->lr_id;
+		if (fw->fw_conn == NULL && !fw->fw_xcashu) {
+			/* Nobody to answer: give it back. */
+			if (pay_release(fw->fw_resid, released, fw) == -1)
+				released(fw, LEDGER_DBERR, NULL);
+			return;
+		}
+		attempt(fw);
+		return;
+	}
+	fw->fw_resid = 0;
+	if (fw->fw_xcashu) {
+		/* The token's value is in its account: send it back. */
+		fw->fw_error_status = 503;
+		if ((fw->fw_error = json_pack("{s:{s:s, s:s, s:s}}", "error",
+		    "message", "the payment could not be reserved",
+		    "type", "internal_error", "code", "internal_error")) ==
+		    NULL)
+			fatalx("json_pack");
+		pay_cashout(fw->fw_conn, fw->fw_mint, &fw->fw_cred,
+		    fw->fw_cred.cr_account, 0, cashed_out, fw);
+		return;
+	}
+	if (error == LEDGER_INSUFFICIENT) {
+		/* What the account held when it was looked up. */
+		avail = fw->fw_avail < fw->fw_reserved ? fw->fw_avail : 0;
+		(void)snprintf(msg, sizeof(msg), "Insufficient balance: "
+		    "%llu.%03llu sats (%llu msats) required for this model; "
+		    "%llu.%03llu sats (%llu msats) available.",
+		    (unsigned long long)(fw->fw_reserved / 1000),
+		    (unsigned long long)(fw->fw_reserved % 1000),
+		    (unsigned long long)fw->fw_reserved,
+		    (unsigned long long)(avail / 1000),
+		    (unsigned long long)(avail % 1000),
+		    (unsigned long long)avail);
+		forward_fail(fw, 402, "insufficient_quota",
+		    "insufficient_balance", msg);
+		return;
+	}
+	if (error == LEDGER_NOTFOUND) {
+		forward_fail(fw, 401, "invalid_request_error",
+		    "invalid_api_key", "Invalid API key");
+		return;
+	}
+	if (error == LEDGER_CLOSED) {
+		forward_fail(fw, 400, "invalid_request_error",
+		    "invalid_api_key", "this balance was refunded and closed");
+		return;
+	}
+	if (error == LEDGER_LIMIT) {
+		forward_fail(fw, 402, "insufficient_quota",
+		    "balance_limit_exceeded", "the key's spending limit "
+		    "does not cover this request");
+		return;
+	}
+	if (error == LEDGER_EXPIRED) {
+		forward_fail(fw, 403, "invalid_request_error", "key_expired",
+		    "this key has expired");
+		return;
+	}
+	forward_fail(fw, 503, "internal_error", "internal_error",
+	    "the ledger is not available");
+}
+
+/* One candidate: the request goes out on the client's connection. */
+static void
+attempt(struct forward *fw)
+{
+	const struct proxy_model	*pm = fw->fw_cand[fw->fw_cur];
+	struct upstream_params		 p;
+	struct proxy_upstream		*pu;
+	const char			*id;
+	json_t				*body;
+	char				*s;
+
+	pu = candidate_upstream(pm);
+	id = pm->pm_conf.cm_upstream_id[0] != '\0' ?
+	    pm->pm_conf.cm_upstream_id : pm->pm_conf.cm_id;
+	if ((body = json_deep_copy(fw->fw_body)) == NULL ||
+	    upstream_body_prepare(body, id, fw->fw_api, fw->fw_stream) == -1 ||
+	    (s = json_dumps(body, JSON_COMPACT)) == NULL)
+		fatalx("%s: the request's body", __func__);
+	json_decref(body);
+
+	memset(&p, 0, sizeof(p));
+	p.p_upstream = pu;
+	p.p_path = fw->fw_path;
+	p.p_body = s;
+	p.p_bodylen = strlen(s);
+	p.p_stream = fw->fw_stream;
+	/* X-Cashu's change goes in a header: the answer is collected. */
+	p.p_flags = fw->fw_xcashu ? UPSTREAM_F_COLLECT : 0;
+	p.p_shape = &fw->fw_shape;
+	p.p_conn = fw->fw_conn;
+	p.p_on_status = on_status;
+	p.p_on_done = on_done;
+	p.p_arg = fw;
+	if (fw->fw_conn != NULL)
+		http_conn_set_closecb(fw->fw_conn, NULL, NULL);
+	if (fw->fw_conn == NULL || pu == NULL ||
+	    (fw->fw_up = upstream_start(&p)) == NULL) {
+		freezero(s, p.p_bodylen);
+		forward_hold(fw);
+		log_warnx("%s: model %s: upstream %s: cannot start", __func__,
+		    fw->fw_model, pm->pm_conf.cm_upstream);
+		fw->fw_status = 0;
+		fw->fw_error_status = fw->fw_conn == NULL ? 499 : 502;
+		if (fw->fw_conn != NULL && next_candidate(fw) == 0)
+			return;
+		if (pay_release(fw->fw_resid, released, fw) == -1)
+			released(fw, LEDGER_DBERR, NULL);
+		return;
+	}
+	freezero(s, p.p_bodylen);
+}
+
+/* A next candidate whose reservation the payment can cover. */
+static int
+can_fail_over(struct forward *fw)
+{
+	uint64_t	 next;
+
+	if (fw->fw_cur + 1 >= fw->fw_ncand)
+		return (0);
+	next = fw->fw_max[fw->fw_cur + 1];
+	return (next <= fw->fw_reserved || next <= fw->fw_avail);
+}
+
+/*
+ * Fail over to the next candidate: 0 if one was started (or its
+ * reservation asked for), -1 if there is none.
+ */
+static int
+next_candidate(struct forward *fw)
+{
+	if (fw->fw_cur + 1 >= fw->fw_ncand)
+		return (-1);
+	fw->fw_cur++;
+	log_debug("%s: model %s: failing over to upstream %s", __func__,
+	    fw->fw_model, fw->fw_cand[fw->fw_cur]->pm_conf.cm_upstream);
+	if (fw->fw_max[fw->fw_cur] <= fw->fw_reserved) {
+		attempt(fw);
+		return (0);
+	}
+	/* It costs more: the reservation is made again for it. */
+	forward_hold(fw);
+	if (pay_release(fw->fw_resid, rereserve, fw) == -1)
+		rereserve(fw, LEDGER_DBERR, NULL);
+	return (0);
+}
+
+static void
+rereserve(void *arg, int error, const struct ipc_ledger_reply *lr)
+{
+	struct forward	*fw = arg;
+
+	if (error != LEDGER_OK)
+		log_warnx("%s: release: ledger error %d", __func__, error);
+	fw->fw_resid = 0;
+	if (fw->fw_conn == NULL && !fw->fw_xcashu) {
+		forward_free(fw);
+		return;
+	}
+	reserve(fw);
+}
+
+static int
+on_status(struct upstream_req *u, const struct upstream_status *st,
+    void *arg)
+{
+	struct forward	*fw = arg;
+
+	if (st->st_failover && can_fail_over(fw)) {
+		log_info("model %s: upstream %s answered %ld, failing over",
+		    fw->fw_model, upstream_name(u), st->st_status);
+		fw->fw_up = NULL;
+		(void)next_candidate(fw);
+		return (UPSTREAM_DROP);
+	}
+	return (UPSTREAM_TAKE);
+}
+
+static void
+on_done(struct upstream_req *u, const struct upstream_result *res,
+    void *arg)
+{
+	struct forward		*fw = arg;
+	const struct proxy_model *pm = fw->fw_cand[fw->fw_cur];
+	struct usage		 us;
+	uint64_t		 actual;
+
+	fw->fw_up = NULL;
+	if (res->ur_client_gone)
+		fw->fw_conn = NULL;
+	forward_hold(fw);
+	fw->fw_status = res->ur_status;
+	fw->fw_streamed = res->ur_streamed;
+
+	/* No answer at all: the next candidate, or nothing is charged. */
+	if (!res->ur_streamed && res->ur_failover && fw->fw_conn != NULL &&
+	    can_fail_over(fw)) {
+		log_info("model %s: upstream %s: %s, failing over",
+		    fw->fw_model, upstream_name(u), res->ur_errstr);
+		(void)next_candidate(fw);	/* fw may be gone */
+		return;
+	}
+
+	/*
+	 * Charged: a whole 2xx answer, or a stream that reached the
+	 * client in part (what the upstream produced until it stopped).
+	 */
+	if ((res->ur_error == UPSTREAM_OK && res->ur_status >= 200 &&
+	    res->ur_status < 300 && (res->ur_streamed || res->ur_json != NULL ||
+	    (fw->fw_xcashu && fw->fw_stream && res->ur_body != NULL &&
+	    strncasecmp(res->ur_ctype, "text/event-stream", 17) == 0))) ||
+	    (res->ur_streamed &&
+	    res->ur_completion_chars > 0)) {
+		us = res->ur_usage;
+		if (pricing_cost(&pm->pm_conf, &us, &fw->fw_cost) == -1) {
+			log_warnx("model %s: the cost overflows; charging the "
+			    "reservation", fw->fw_model);
+			memset(&fw->fw_cost, 0, sizeof(fw->fw_cost));
+			fw->fw_cost.co_total_msats = fw->fw_reserved;
+			fw->fw_cost.co_usage = us;
+		}
+		fw->fw_have_cost = 1;
+		actual = fw->fw_cost.co_total_msats;
+		/* An answer cut short costs at most what was reserved. */
+		if (res->ur_error != UPSTREAM_OK && actual > fw->fw_reserved)
+			actual = fw->fw_reserved;
+		if (res->ur_json != NULL)
+			fw->fw_json = json_incref(res->ur_json);
+		if (res->ur_final != NULL)
+			fw->fw_final = json_incref(res->ur_final);
+		if (fw->fw_xcashu && fw->fw_stream && res->ur_json == NULL &&
+		    res->ur_body != NULL && res->ur_error == UPSTREAM_OK &&
+		    sse_rewrite(fw, res->ur_body, res->ur_bodylen, &us) == -1)
+			log_warnx("model %s: the stream could not be read",
+			    fw->fw_model);
+		if (res->ur_error != UPSTREAM_OK)
+			log_info("model %s: upstream %s: %s after %llu "
+			    "bytes", fw->fw_model, upstream_name(u),
+			    res->ur_errstr,
+			    (unsigned long long)res->ur_received);
+		if (pay_settle(fw->fw_resid, fw->fw_reqid, actual, settled,
+		    fw) == -1)
+			settled(fw, LEDGER_DBERR, NULL);
+		return;
+	}
+
+	/* Failed: nothing charged, the error for the client. */
+	log_info("model %s: upstream %s: %s, status %ld", fw->fw_model,
+	    upstream_name(u), res->ur_error != UPSTREAM_OK ? res->ur_errstr :
+	    "error", res->ur_status);
+	if (res->ur_error == UPSTREAM_OK && res->ur_status >= 400 &&
+	    !res->ur_streamed) {
+		fw->fw_error_status = (int)res->ur_status;
+		if (res->ur_json != NULL)
+			fw->fw_error = json_incref(res->ur_json);
+	} else if (res->ur_error == UPSTREAM_E_TIMEOUT)
+		fw->fw_error_status = 504;
+	else
+		fw->fw_error_status = 502;
+	if (pay_release(fw->fw_resid, released, fw) == -1)
+		released(fw, LEDGER_DBERR, NULL);
+}
+
+/* The reservation given back: the failure goes to the client. */
+static void
+released(void *arg, int error, const struct ipc_ledger_reply *lr)
+{
+	struct forward	*fw = arg;
+	struct http_conn *conn = fw->fw_conn;
+	json_t		*j, *e;
+	char		 msg[64];
+
+	if (error != LEDGER_OK)
+		log_warnx("%s: ledger error %d; the reservation lapses by "
+		    "itself", __func__, error);
+	fw->fw_resid = 0;
+	if (fw->fw_xcashu) {
+		/* The whole token back, as Routstr Core. */
+		pay_cashout(conn, fw->fw_mint, &fw->fw_cred,
+		    fw->fw_cred.cr_account, 0, cashed_out, fw);
+		return;
+	}
+	if (conn == NULL) {
+		forward_free(fw);
+		return;
+	}
+	if (fw->fw_streamed) {
+		/* The stream broke before any text: end it. */
+		forward_free(fw);
+		http_conn_abort(conn);	/* cut: the client must see it */
+		return;
+	}
+	if (fw->fw_error != NULL && fw->fw_error_status >= 400) {
+		/* The upstream's own error, passed through. */
+		j = json_incref(fw->fw_error);
+		if (json_object_get(j, "error") == NULL) {
+			json_decref(j);
+			j = NULL;
+		}
+		if (j != NULL) {
+			int	status = fw->fw_error_status;
+
+			forward_free(fw);
+			reply_error_jt(conn, status, j);
+			return;
+		}
+	}
+	if (fw->fw_error_status == 504)
+		forward_fail(fw, 504, "upstream_error", "upstream_timeout",
+		    "the upstream did not answer in time");
+	else if (fw->fw_error_status >= 400 && fw->fw_error_status != 502) {
+		(void)snprintf(msg, sizeof(msg), "the upstream answered %d",
+		    fw->fw_error_status);
+		if ((e = json_pack("{s:{s:s, s:s, s:i}}", "error", "message",
+		    msg, "type", "upstream_error", "code",
+		    fw->fw_error_status)) == NULL)
+			fatalx("json_pack");
+		j = e;
+		{
+			int	status = fw->fw_error_status;
+
+			forward_free(fw);
+			reply_error_jt(conn, status, j);
+		}
+	} else
+		forward_fail(fw, 502, "upstream_error", "upstream_error",
+		    "Error forwarding request to upstream");
+}
+
+static void
+settled(void *arg, int error, const struct ipc_ledger_reply *lr)
+{
+	struct forward	*fw = arg;
+
+	if (error != LEDGER_OK || lr == NULL) {
+		/* The reservation lapses at its deadline: unpaid. */
+		log_warnx("%s: model %s: ledger error %d, not charged",
+		    __func__, fw->fw_model, error);
+		fw->fw_charged = 0;
+	} else {
+		fw->fw_charged = lr->lr_amount;
+		fw->fw_remaining = lr->lr_balance > lr->lr_reserved ?
+		    lr->lr_balance - lr->lr_reserved : 0;
+	}
+	fw->fw_resid = 0;
+	if (fw->fw_xcashu) {
+		pay_cashout(fw->fw_conn, fw->fw_mint, &fw->fw_cred,
+		    fw->fw_cred.cr_account, 0, cashed_out, fw);
+		return;
+	}
+	reply_answer(fw);
+}
+
+/* usage.cost and its companions, in Routstr Core's places. */
+static void
+reply_cost(struct forward *fw, json_t *j)
+{
+	json_t	*usage, *meta, *rs;
+
+	if (j == NULL || !json_is_object(j) || !fw->fw_have_cost)
+		return;
+	if ((usage = json_object_get(j, "usage")) == NULL ||
+	    !json_is_object(usage)) {
+		usage = usage_to_json(&fw->fw_cost.co_usage, fw->fw_api);
+		if (usage == NULL || json_object_set_new(j, "usage", usage) ==
+		    -1)
+			return;
+	}
+	(void)json_object_set_new(usage, "cost",
+	    pricing_cost_json(&fw->fw_cost, 0));
+	(void)json_object_set_new(usage, "cost_sats",
+	    json_integer(pricing_cost_sats(&fw->fw_cost)));
+	if (!fw->fw_xcashu)
+		(void)json_object_set_new(usage, "remaining_balance_msats",
+		    json_integer(fw->fw_remaining));
+	if ((meta = json_object_get(j, "metadata")) == NULL ||
+	    !json_is_object(meta)) {
+		if ((meta = json_object()) == NULL ||
+		    json_object_set_new(j, "metadata", meta) == -1)
+			return;
+	}
+	if ((rs = json_pack("{s:o, s:I}", "cost",
+	    pricing_cost_json(&fw->fw_cost, 1), "sats_cost",
+	    (json_int_t)pricing_cost_sats(&fw->fw_cost))) == NULL)
+		return;
+	if (!fw->fw_xcashu)
+		(void)json_object_set_new(rs, "remaining_balance_msats",
+		    json_integer(fw->fw_remaining));
+	(void)json_object_set_new(meta, "routstr", rs);
+	(void)json_object_set(j, "cost", json_object_get(usage, "cost"));
+}
+
+static void
+cost_headers(struct forward *fw)
+{
+	struct cost_headers	 ch;
+
+	if (!fw->fw_have_cost || fw->fw_conn == NULL)
+		return;
+	pricing_cost_headers(&fw->fw_cost, &ch);
+	http_reply_header(fw->fw_conn, "X-Routstr-Cost-Msats", ch.ch_msats);
+	http_reply_header(fw->fw_conn, "X-Routstr-Input-Cost-Msats",
+	    ch.ch_input_msats);
+	http_reply_header(fw->fw_conn, "X-Routstr-Output-Cost-Msats",
+	    ch.ch_output_msats);
+	if (ch.ch_usd[0] != '\0')
+		http_reply_header(fw->fw_conn, "X-Routstr-Cost-Usd",
+		    ch.ch_usd);
+}
+
+/* The answer, after the settlement. */
+static void
+reply_answer(struct forward *fw)
+{
+	struct http_conn	*conn = fw->fw_conn;
+	json_t			*j;
+	int			 status = (int)fw->fw_status;
+
+	if (conn == NULL) {
+		forward_free(fw);
+		return;
+	}
+	if (fw->fw_streamed) {
+		if (fw->fw_final != NULL)
+			reply_cost(fw, fw->fw_final);
+		j = fw->fw_final != NULL ? json_incref(fw->fw_final) : NULL;
+		{
+			int	api = fw->fw_api;
+
+			forward_free(fw);
+			(void)upstream_stream_finish(conn, api, j);
+		}
+		json_decref(j);
+		return;
+	}
+	cost_headers(fw);
+	if (fw->fw_sse != NULL) {
+		if (sse_finish_buf(fw) == -1) {
+			forward_fail(fw, 502, "upstream_error",
+			    "upstream_error", "the stream could not be read");
+			return;
+		}
+		http_reply(conn, status, "text/event-stream", fw->fw_sse,
+		    fw->fw_sselen);
+		forward_free(fw);
+		return;
+	}
+	if (fw->fw_json == NULL) {
+		forward_fail(fw, 502, "upstream_error", "upstream_error",
+		    "the upstream's answer is not JSON");
+		return;
+	}
+	j = json_incref(fw->fw_json);
+	if (json_object_get(j, "model") != NULL)
+		(void)json_object_set_new(j, "model",
+		    json_string(fw->fw_model));
+	reply_cost(fw, j);
+	forward_free(fw);
+	proxy_reply_jt(conn, status >= 200 && status < 300 ? status : 200, j);
+}
+
+/* X-Cashu: the change (or the whole token) back as a token. */
+static void
+cashed_out(struct http_conn *conn, void *arg, int code,
+    const struct ipc_ledger_reply *lr, const char *token)
+{
+	struct forward	*fw = arg;
+	json_t		*j, *e;
+	int		 status;
+
+	fw->fw_conn = conn;
+	if (code != LEDGER_OK)
+		log_warnx("model %s: the change could not be made (%d); it "
+		    "stays in the token's balance", fw->fw_model, code);
+	if (conn == NULL) {
+		forward_free(fw);
+		return;
+	}
+	if (code == LEDGER_OK && token != NULL)
+		http_reply_header(conn, "X-Cashu", token);
+	if (fw->fw_have_cost) {
+		reply_answer(fw);
+		return;
+	}
+	/* A failure: all of it back, in the body too. */
+	status = fw->fw_error_status >= 400 ? fw->fw_error_status : 502;
+	if ((e = json_pack("{s:s, s:s, s:i}", "message",
+	    "Error forwarding request to upstream", "type", "upstream_error",
+	    "code", status)) == NULL)
+		fatalx("json_pack");
+	if (code == LEDGER_OK && token != NULL)
+		(void)json_object_set_new(e, "refund_token",
+		    json_string(token));
+	if (fw->fw_error != NULL && json_object_get(fw->fw_error, "error"))
+		(void)json_object_set(e, "upstream",
+		    json_object_get(fw->fw_error, "error"));
+	if ((j = json_pack("{s:o}", "error", e)) == NULL)
+		fatalx("json_pack");
+	forward_free(fw);
+	reply_error_jt(conn, status, j);
+}
+
+/*
+ * X-Cashu and "stream": true: the collected stream without the
+ * upstream's usage chunk and terminal, our final chunk and [DONE]
+ * after it.
+ */
+struct rewrite {
+	struct upstream_scan	 rw_scan;
+	char			*rw_buf;
+	size_t			 rw_len;
+	size_t			 rw_cap;
+	int			 rw_nomem;
+};
+
+static int
+rw_event(const struct sse_event *ev, void *arg)
+{
+	struct rewrite	*rw = arg;
+
+	return (upstream_scan_event(&rw->rw_scan, ev));
+}
+
+static int
+rw_pass(const char *s, size_t len, void *arg)
+{
+	struct rewrite	*rw = arg;
+	char		*n;
+	size_t		 cap;
+
+	if (rw->rw_len + len + 1 > rw->rw_cap) {
+		cap = (rw->rw_len + len + 1) * 2;
+		if ((n = realloc(rw->rw_buf, cap)) == NULL) {
+			rw->rw_nomem = 1;
+			return (-1);
+		}
+		rw->rw_buf = n;
+		rw->rw_cap = cap;
+	}
+	memcpy(rw->rw_buf + rw->rw_len, s, len);
+	rw->rw_len += len;
+	return (0);
+}
+
+/* The final chunk with the cost, and the terminal, after the rest. */
+static int
+sse_finish_buf(struct forward *fw)
+{
+	char	*f = NULL, *n;
+	int	 len;
+
+	if (fw->fw_final != NULL) {
+		reply_cost(fw, fw->fw_final);
+		if ((f = json_dumps(fw->fw_final, JSON_COMPACT)) == NULL)
+			return (-1);
+	}
+	len = asprintf(&n, "%.*s%s%s%s%s", (int)fw->fw_sselen,
+	    fw->fw_sse, f != NULL ? "data: " : "", f != NULL ? f : "",
+	    f != NULL ? "\n\n" : "",
+	    fw->fw_api == UPSTREAM_API_MESSAGES ? "event: message_stop\n"
+	    "data: {\"type\":\"message_stop\"}\n\n" :
+	    fw->fw_api == UPSTREAM_API_RESPONSES ? "" : "data: [DONE]\n\n");
+	free(f);
+	if (len == -1)
+		return (-1);
+	free(fw->fw_sse);
+	fw->fw_sse = n;
+	fw->fw_sselen = len;
+	return (0);
+}
+
+static int
+sse_rewrite(struct forward *fw, const char *body, size_t len,
+    const struct usage *us)
+{
+	struct sse_parser	 sp;
+	struct rewrite		 rw;
+	json_t			*final;
+
+	memset(&rw, 0, sizeof(rw));
+	upstream_scan_init(&rw.rw_scan, fw->fw_api, 1);
+	sse_init(&sp, SSE_EVENT_MAX, rw_event, rw_pass, &rw);
+	if (sse_feed(&sp, body, len) == -1 || sse_finish(&sp) == -1 ||
+	    rw.rw_nomem) {
+		sse_free(&sp);
+		upstream_scan_free(&rw.rw_scan);
+		free(rw.rw_buf);
+		return (-1);
+	}
+	sse_free(&sp);
+	final = upstream_scan_final(&rw.rw_scan, us);
+	upstream_scan_free(&rw.rw_scan);
+	json_decref(fw->fw_final);
+	fw->fw_final = final;
+	if (rw.rw_buf == NULL && rw_pass("", 0, &rw) == -1)
+		return (-1);
+	fw->fw_sse = rw.rw_buf;
+	fw->fw_sselen = rw.rw_len;
+	return (0);
+}
