@@ -12,6 +12,7 @@
 
 import { appendFileSync } from 'node:fs';
 import OpenAI from 'openai';
+import { Wallet } from '@cashu/cashu-ts';
 import { VERSION } from 'openai/version';
 
 const [URL, MODEL, KIND, pprice, cprice, keysats, KEYTOK, SKTOK, xsats,
@@ -94,16 +95,17 @@ function ceildiv(a, b) {
 	return (a + b - 1n) / b;
 }
 
-// The cost in msat of pt prompt and ct completion tokens; two
-// roundings are fine (of the sum, or of each part).
+// The cost in msat of pt prompt and ct completion tokens, as
+// pricing_cost() splits it: the sum rounded up, the output rounded
+// down, the input the rest.
 function expectedCost(pt, ct) {
 	const p = BigInt(pt) * PPRICE, c = BigInt(ct) * CPRICE;
-	return [Number(ceildiv(p + c, 1000n)),
-	    Number(ceildiv(p, 1000n) + ceildiv(c, 1000n))];
+	const total = ceildiv(p + c, 1000n), out = c / 1000n;
+	return [Number(total), Number(total - out), Number(out)];
 }
 
-// usage reports pt and ct tokens and Routstr's cost fields, consistent
-// with the prices: its total_msats, or null.
+// usage reports pt and ct tokens and Routstr's cost fields, exactly the
+// tokens at the model's prices: its total_msats, or null.
 function checkUsage(what, usage, pt, ct) {
 	const cost = usage ? usage.cost : undefined;
 	if (!ok(cost && Number.isInteger(cost.total_msats),
@@ -112,15 +114,22 @@ function checkUsage(what, usage, pt, ct) {
 		return null;
 	}
 	const total = cost.total_msats;
-	ok(usage.prompt_tokens === pt &&
-	    (ct === null || usage.completion_tokens === ct),
-	    `${what}: usage counts ${pt} prompt and ${ct} completion tokens `
-	    + `(got ${usage.prompt_tokens}, ${usage.completion_tokens})`);
-	ok(expectedCost(pt, ct ?? 0).includes(total) &&
-	    (cost.input_msats ?? 0) + (cost.output_msats ?? 0) +
-	    (cost.base_msats ?? 0) === total,
+	if (ct === null)
+		ok(usage.prompt_tokens === pt, `${what}: usage counts ${pt} `
+		    + `prompt tokens (got ${usage.prompt_tokens})`);
+	else
+		ok(usage.prompt_tokens === pt && usage.completion_tokens === ct,
+		    `${what}: usage counts ${pt} prompt and ${ct} completion `
+		    + `tokens (got ${usage.prompt_tokens}, `
+		    + `${usage.completion_tokens})`);
+	const want = expectedCost(pt, ct ?? 0);
+	const got = [total, cost.input_msats, cost.output_msats];
+	if (!ok(got.every((x, i) => x === want[i]) &&
+	    (cost.base_msats ?? 0) === 0,
 	    `${what}: the cost is the tokens at the model's prices, ${total} `
-	    + `msat (input ${cost.input_msats} + output ${cost.output_msats})`);
+	    + `msat (input ${cost.input_msats} + output ${cost.output_msats})`))
+		note(`want ${want[0]} msat (input ${want[1]} + output `
+		    + `${want[2]})`);
 	ok(usage.cost_sats !== undefined, what + ': usage.cost_sats is there');
 	return total;
 }
@@ -182,7 +191,7 @@ async function chat(c, who, key, bal) {
 	const after = await balanceDown(what, key, bal, total);
 	ok(r.usage.remaining_balance_msats === after,
 	    what + ': usage.remaining_balance_msats is the balance left');
-	return after;
+	return [after, total];
 }
 
 async function chatCut(c, who, key, bal) {
@@ -203,7 +212,7 @@ async function chatCut(c, who, key, bal) {
 	const total = checkUsage(what, r.usage, pt, ct);
 	if (total === null)
 		return null;
-	return await balanceDown(what, key, bal, total);
+	return [await balanceDown(what, key, bal, total), total];
 }
 
 async function stream(c, who, key, bal) {
@@ -243,7 +252,7 @@ async function stream(c, who, key, bal) {
 	    chunks[chunks.length - 1].usage, pt, ct);
 	if (total === null)
 		return null;
-	return await balanceDown(what, key, bal, total);
+	return [await balanceDown(what, key, bal, total), total];
 }
 
 function embeddingParams(text) {
@@ -279,27 +288,60 @@ async function embeddings(c, who, key, bal) {
 		return null;
 	ok(response.headers.get('x-routstr-cost-msats') === String(total),
 	    what + ': X-Routstr-Cost-Msats says the same');
-	return await balanceDown(what, key, bal, total);
+	return [await balanceDown(what, key, bal, total), total];
 }
 
 async function bearer(who, key, bal) {
 	const c = client(key);
+	const start = bal;
+	let spent = 0, n = 0;
 	for (const f of [chat, chatCut, stream, embeddings]) {
-		let nb = await f(c, who, key, bal);
-		if (nb === null)
-			nb = await balance(key);
-		bal = nb;
+		const r = await f(c, who, key, bal);
+		if (r === null) {
+			// the next checks need an exact balance
+			bal = await balance(key);
+			continue;
+		}
+		bal = r[0];
+		spent += r[1];
+		n++;
 	}
+	const [st, j] = await http('GET', '/v1/balance/info', undefined,
+	    { Authorization: 'Bearer ' + key });
+	ok(n === 4 && st === 200 && j !== null &&
+	    j.balance === start - spent && j.reserved === 0,
+	    `${who}: after the 4 calls the balance is down by the sum of `
+	    + `their costs, ${spent} msat, nothing left reserved`);
 }
 
-// The change token redeems (it funds a balance) and is worth the token
-// less the cost rounded up to whole sats.
-async function changeValue(what, change, cost) {
+function amount(a) {
+	return typeof a === 'object' && a !== null && 'toNumber' in a ?
+	    a.toNumber() : Number(a);
+}
+
+// The change token redeems at the mint and is worth the token less the
+// cost rounded up to whole sats: it funds a balance, or cashu-ts, a
+// wallet no one here wrote, receives it (a swap).
+async function changeValue(what, change, cost, cashuts) {
 	const want = XSATS - Math.ceil(cost / 1000);
 	if (!ok(typeof change === 'string' && change.startsWith('cashuB'),
 	    what + ': the change comes back in the X-Cashu header'))
 		return;
 	secret(change);
+	if (cashuts) {
+		const got = await attempt(what +
+		    ': cashu-ts receives the change', async () => {
+			const w = new Wallet(URL, { unit: 'sat' });
+			await w.loadMint();
+			const proofs = await w.receive(change);
+			return proofs.reduce((s, p) => s + amount(p.amount), 0);
+		    });
+		if (got !== null)
+			ok(got === want, `${what}: cashu-ts receives the `
+			    + `change (a swap at the mint), ${got} sat = `
+			    + `${XSATS} - ceil(${cost} / 1000)`);
+		return;
+	}
 	const [, msats] = await create(change);
 	ok(msats === want * 1000, `${what}: the change redeems at the mint, `
 	    + `${msats} msat = ${XSATS} - ceil(${cost} / 1000) sat`);
@@ -331,7 +373,7 @@ async function xcashu(skkey) {
 	let res = await attempt(what, () => c.chat.completions.create(
 	    { model: MODEL, messages: messages(text) },
 	    { headers: { 'X-Cashu': XTOK1 } }).withResponse());
-	let change1 = null;
+	let change1 = null, cost1 = 0;
 	if (res !== null) {
 		const { data: r, response } = res;
 		ok(r.choices?.[0]?.message?.content === want,
@@ -341,8 +383,10 @@ async function xcashu(skkey) {
 		    'x-routstr-cost-msats') === String(total),
 		    what + ': X-Routstr-Cost-Msats says the same');
 		change1 = response.headers.get('x-cashu');
-		if (total !== null)
-			await changeValue(what, change1, total);
+		if (total !== null) {
+			cost1 = total;
+			await changeValue(what, change1, total, false);
+		}
 	}
 
 	what = who + ': the same token again';
@@ -356,8 +400,10 @@ async function xcashu(skkey) {
 	what = who + ': POST /v1/balance/refund with the original token';
 	const [st, j] = await http('POST', '/v1/balance/refund', undefined,
 	    { 'X-Cashu': XTOK1 });
-	ok(st === 200 && j !== null && change1 !== null && j.token === change1,
-	    `${what}: the same change again (${st})`);
+	ok(st === 200 && j !== null && change1 !== null &&
+	    j.token === change1 &&
+	    String(j.sats) === String(XSATS - Math.ceil(cost1 / 1000)),
+	    `${what}: the same change again (${st}, ${j?.sats} sats)`);
 
 	what = who + ' in defaultHeaders: streaming chat';
 	const c2 = client(skkey, { 'X-Cashu': XTOK2 });
@@ -390,8 +436,8 @@ async function xcashu(skkey) {
 				total = checkUsage(what + ', final chunk',
 				    last.usage, pt, ct);
 			if (total !== null)
-				await changeValue(what,
-				    response.headers.get('x-cashu'), total);
+				await changeValue(what, response.headers
+				    .get('x-cashu'), total, true);
 		}
 	}
 
@@ -406,7 +452,7 @@ async function xcashu(skkey) {
 		const total = checkUsage(what, r.usage, words(text), null);
 		if (total !== null)
 			await changeValue(what, response.headers.get('x-cashu'),
-			    total);
+			    total, false);
 	}
 
 	what = who + ' with a 1 sat token';
@@ -467,6 +513,13 @@ async function main() {
 	await errors(key);
 }
 
-await main();
+try {
+	await main();
+} catch (e) {
+	// never end without a "not ok"
+	ok(false, 'the driver stopped: ' + (e && e.message ? e.message : e));
+	if (e && e.stack)
+		note(e.stack);
+}
 // Let stdout drain (it is a pipe under the test runner).
 process.exitCode = failed ? 1 : 0;

@@ -67,15 +67,16 @@ PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 CTL="$ROUTSTRCTL -s $T/ctl.sock"
 is_root && sh "$TOP/etc/mkusers.sh" >/dev/null
-limits="context length 4096 max completion 512"
+price="price prompt $PPRICE completion $CPRICE"
+price="$price context length 4096 max completion 512"
 write_conf "$T/conf" "mint local { lightning fake }" \
     "upstream echo { type echo }" \
     "upstream mock { url \"http://127.0.0.1:$MPORT/v1\" }" \
-    "model \"echo\" upstream echo price prompt $PPRICE completion $CPRICE $limits" \
-    "model \"mock-m\" upstream mock price prompt $PPRICE completion $CPRICE $limits"
+    "model \"echo\" upstream echo $price" \
+    "model \"mock-m\" upstream mock $price"
 # (fd 3 not inherited: the mock must see it close)
 if ! start "$T/conf" -vv 3>&-; then
-	notok "the suite starts at -vv with a mint, the echo and a mock upstream"
+	notok "the suite starts at -vv with a mint, echo and mock upstreams"
 	exec 3>&-
 	exit 1
 fi
@@ -109,7 +110,8 @@ drive() {
 	    "$PPRICE" "$CPRICE" "$KEYSATS" "$1" "$2" "$XSATS" "$3" "$4" "$5" \
 	    "$6") 2>&1
 	st=$?
-	[ $st -ne 0 ] && [ $st -ne 1 ] && notok "$label/$kind: the driver died ($st)"
+	[ $st -ne 0 ] && [ $st -ne 1 ] &&
+	    notok "$label/$kind: the driver died (status $st)"
 }
 
 if [ $pyok = 1 ]; then
