@@ -106,7 +106,12 @@ function expectedCost(pt, ct) {
 
 // usage reports pt and ct tokens and Routstr's cost fields, exactly the
 // tokens at the model's prices: its total_msats, or null.
+// The Responses API's input_tokens and output_tokens count as prompt and
+// completion tokens.
 function checkUsage(what, usage, pt, ct) {
+	if (usage && 'input_tokens' in usage && !('prompt_tokens' in usage))
+		usage = { ...usage, prompt_tokens: usage.input_tokens,
+		    completion_tokens: usage.output_tokens };
 	const cost = usage ? usage.cost : undefined;
 	if (!ok(cost && Number.isInteger(cost.total_msats),
 	    what + ': usage.cost.total_msats is there')) {
@@ -291,11 +296,90 @@ async function embeddings(c, who, key, bal) {
 	return [await balanceDown(what, key, bal, total), total];
 }
 
+// The legacy completions API.
+async function completions(c, who, key, bal) {
+	const text = `Complete this for quokka${NONCE}`;
+	const [want, ct] = answerOf(text);
+	const what = who + ': completions';
+	const res = await attempt(what, () => c.completions.create(
+	    { model: MODEL, prompt: text }).withResponse());
+	if (res === null)
+		return null;
+	const { data: r, response } = res;
+	ok(r.choices?.[0]?.text === want,
+	    `${what}: the answer is ${JSON.stringify(want)}`);
+	const total = checkUsage(what, r.usage, words(text), ct);
+	if (total === null)
+		return null;
+	ok(response.headers.get('x-routstr-cost-msats') === String(total),
+	    what + ': X-Routstr-Cost-Msats says the same');
+	return [await balanceDown(what, key, bal, total), total];
+}
+
+// The Responses API.
+async function responses(c, who, key, bal) {
+	const text = `Respond about quokka${NONCE} kindly`;
+	const [want, ct] = answerOf(text);
+	const what = who + ': responses';
+	const res = await attempt(what, () => c.responses.create(
+	    { model: MODEL, input: text }).withResponse());
+	if (res === null)
+		return null;
+	const { data: r, response } = res;
+	ok(r.output_text === want && r.model === MODEL,
+	    `${what}: output_text is ${JSON.stringify(want)}, model `
+	    + JSON.stringify(r.model));
+	const total = checkUsage(what, r.usage, words(text), ct);
+	if (total === null)
+		return null;
+	ok(response.headers.get('x-routstr-cost-msats') === String(total),
+	    what + ': X-Routstr-Cost-Msats says the same');
+	return [await balanceDown(what, key, bal, total), total];
+}
+
+// The Responses API streamed: the events, and the usage of
+// response.completed billed at the model's prices.
+async function responsesStream(c, who, key, bal) {
+	const text = `Stream a response on quokka${NONCE} please`;
+	const pt = words(text);
+	const [want, ct] = answerOf(text);
+	const what = who + ': streaming responses';
+	const s = await attempt(what, () => c.responses.create(
+	    { model: MODEL, input: text, stream: true }));
+	if (s === null)
+		return null;
+	const events = await attempt(what + ': reading the events',
+	    async () => {
+		const a = [];
+		for await (const e of s)
+			a.push(e);
+		return a;
+	    });
+	if (events === null)
+		return null;
+	const deltas = events.filter((e) =>
+	    e.type === 'response.output_text.delta').map((e) => e.delta);
+	ok(deltas.join('') === want && deltas.length >= 2,
+	    `${what}: the answer arrives in ${deltas.length} deltas, `
+	    + JSON.stringify(deltas.join('')));
+	const done = events.filter((e) => e.type === 'response.completed');
+	if (!ok(done.length === 1 && done[0].response.usage,
+	    what + ': response.completed has the usage'))
+		return null;
+	const u = done[0].response.usage;
+	ok(u.input_tokens === pt && u.output_tokens === ct,
+	    `${what}: usage counts ${pt} input and ${ct} output tokens`);
+	const total = expectedCost(pt, ct)[0];
+	return [await balanceDown(what, key, bal, total), total];
+}
+
 async function bearer(who, key, bal) {
 	const c = client(key);
 	const start = bal;
 	let spent = 0, n = 0;
-	for (const f of [chat, chatCut, stream, embeddings]) {
+	const calls = [chat, chatCut, stream, embeddings, completions,
+	    responses, responsesStream];
+	for (const f of calls) {
 		const r = await f(c, who, key, bal);
 		if (r === null) {
 			// the next checks need an exact balance
@@ -308,10 +392,10 @@ async function bearer(who, key, bal) {
 	}
 	const [st, j] = await http('GET', '/v1/balance/info', undefined,
 	    { Authorization: 'Bearer ' + key });
-	ok(n === 4 && st === 200 && j !== null &&
+	ok(n === calls.length && st === 200 && j !== null &&
 	    j.balance === start - spent && j.reserved === 0,
-	    `${who}: after the 4 calls the balance is down by the sum of `
-	    + `their costs, ${spent} msat, nothing left reserved`);
+	    `${who}: after the ${calls.length} calls the balance is down by `
+	    + `the sum of their costs, ${spent} msat, nothing left reserved`);
 }
 
 function amount(a) {

@@ -126,7 +126,11 @@ def expected_cost(pt, ct):
 def check_usage(what, usage, pt, ct):
     """usage (a dict) reports pt and ct tokens and Routstr's cost
     fields, exactly the tokens at the model's prices; the total_msats
-    or None."""
+    or None.  The Responses API's input_tokens and output_tokens count
+    as prompt and completion tokens."""
+    if "input_tokens" in usage and "prompt_tokens" not in usage:
+        usage = dict(usage, prompt_tokens=usage["input_tokens"],
+                     completion_tokens=usage.get("output_tokens"))
     cost = usage.get("cost")
     if not ok(isinstance(cost, dict) and
               isinstance(cost.get("total_msats"), int),
@@ -310,11 +314,93 @@ def embeddings(c, who, key, bal):
     return after, total
 
 
+def completions(c, who, key, bal):
+    """The legacy completions API."""
+    text = "Complete this for quokka%s" % NONCE
+    want, ct = answer_of(text)
+    what = who + ": completions"
+    raw = attempt(what, lambda: c.completions.with_raw_response.create(
+        model=MODEL, prompt=text))
+    if raw is None:
+        return None
+    r = raw.parse()
+    ok(r.choices and r.choices[0].text == want,
+       what + ": the answer is %r" % want)
+    total = check_usage(what, extra(r.usage), words(text), ct)
+    if total is None:
+        return None
+    ok(raw.headers.get("x-routstr-cost-msats") == str(total),
+       what + ": X-Routstr-Cost-Msats says the same")
+    after = balance(key)
+    ok(after is not None and bal is not None and after == bal - total,
+       what + ": the balance went down by exactly the cost")
+    return after, total
+
+
+def responses(c, who, key, bal):
+    """The Responses API."""
+    text = "Respond about quokka%s kindly" % NONCE
+    want, ct = answer_of(text)
+    what = who + ": responses"
+    raw = attempt(what, lambda: c.responses.with_raw_response.create(
+        model=MODEL, input=text))
+    if raw is None:
+        return None
+    r = raw.parse()
+    ok(r.output_text == want and r.model == MODEL,
+       what + ": output_text is %r, model %r" % (want, r.model))
+    total = check_usage(what, extra(r.usage), words(text), ct)
+    if total is None:
+        return None
+    ok(raw.headers.get("x-routstr-cost-msats") == str(total),
+       what + ": X-Routstr-Cost-Msats says the same")
+    after = balance(key)
+    ok(after is not None and bal is not None and after == bal - total,
+       what + ": the balance went down by exactly the cost")
+    return after, total
+
+
+def responses_stream(c, who, key, bal):
+    """The Responses API streamed: the events, and the usage of
+    response.completed billed at the model's prices."""
+    text = "Stream a response on quokka%s please" % NONCE
+    pt = words(text)
+    want, ct = answer_of(text)
+    what = who + ": streaming responses"
+    s = attempt(what, lambda: c.responses.create(model=MODEL, input=text,
+                                                 stream=True))
+    if s is None:
+        return None
+    events = attempt(what + ": reading the events", lambda: list(s))
+    if events is None:
+        return None
+    deltas = [e.delta for e in events
+              if e.type == "response.output_text.delta"]
+    ok("".join(deltas) == want and len(deltas) >= 2,
+       what + ": the answer arrives in %d deltas, %r" %
+       (len(deltas), "".join(deltas)))
+    done = [e for e in events if e.type == "response.completed"]
+    if not ok(len(done) == 1 and done[0].response.usage is not None,
+              what + ": response.completed has the usage"):
+        return None
+    u = done[0].response.usage
+    ok(u.input_tokens == pt and u.output_tokens == ct,
+       what + ": usage counts %d input and %d output tokens" % (pt, ct))
+    total = expected_cost(pt, ct)[0]
+    after = balance(key)
+    ok(after is not None and bal is not None and after == bal - total,
+       what + ": the balance went down by the tokens at the model's "
+       "prices: %s - %s = %s" % (bal, total, after))
+    return after, total
+
+
 def bearer(who, key, bal):
     """Every call with one API key; bal is what it holds before."""
     c = client(key)
     start, spent, n = bal, 0, 0
-    for f in (chat, chat_cut, stream, embeddings):
+    calls = (chat, chat_cut, stream, embeddings, completions, responses,
+             responses_stream)
+    for f in calls:
         r = f(c, who, key, bal)
         if r is None:
             # the next checks need an exact balance
@@ -325,10 +411,10 @@ def bearer(who, key, bal):
         n += 1
     st, j = http("GET", "/v1/balance/info",
                  headers={"Authorization": "Bearer " + key})
-    ok(n == 4 and st == 200 and isinstance(j, dict) and
+    ok(n == len(calls) and st == 200 and isinstance(j, dict) and
        j.get("balance") == start - spent and j.get("reserved") == 0,
-       who + ": after the 4 calls the balance is down by the sum of "
-       "their costs, %d msat, nothing left reserved" % spent)
+       who + ": after the %d calls the balance is down by the sum of "
+       "their costs, %d msat, nothing left reserved" % (len(calls), spent))
 
 
 def change_value(what, change, cost):

@@ -3,9 +3,10 @@
 # package-lock.json, pointed at the node as their users do: base URL
 # the node's /v1, and as the API key a Cashu token from the node's mint,
 # then an sk- key from /v1/balance/create.  Chat, max_tokens, streaming
-# chat (the cost in the final chunk) and embeddings, each billed exactly
-# its usage at the model's prices (the balance goes down by the cost
-# reported); X-Cashu per-request payment through the SDKs' headers,
+# chat (the cost in the final chunk), embeddings, legacy completions and
+# the Responses API (plain and streamed), each billed exactly its usage
+# at the model's prices (the balance goes down by the cost reported);
+# X-Cashu per-request payment through the SDKs' headers,
 # whose change comes back in the X-Cashu response header, redeems at
 # the mint and is worth the token less the cost in whole sats; the
 # SDKs' errors for a spent token, an unknown model or key, and too small
