@@ -6,11 +6,10 @@
 # chat (the cost in the final chunk), embeddings, legacy completions and
 # the Responses API (plain and streamed), each billed exactly its usage
 # at the model's prices (the balance goes down by the cost reported);
-# X-Cashu per-request payment through the SDKs' headers,
-# whose change comes back in the X-Cashu response header, redeems at
-# the mint and is worth the token less the cost in whole sats; the
-# SDKs' errors for a spent token, an unknown model or key, and too small
-# a token.  Against the built-in echo upstream and against
+# X-Cashu per-request payment through the SDKs' headers, whose change
+# comes back in the X-Cashu response header, redeems at the mint and is
+# worth the token less the cost in whole sats; the SDKs' errors for a
+# spent token, an unknown model or key, and too small a token.  Against the built-in echo upstream and against
 # regress/upstream-mock.py as an OpenAI-type upstream; the suite runs
 # at -vv, and none of the prompts, tokens and keys reaches its log.
 
