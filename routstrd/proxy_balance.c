@@ -38,6 +38,7 @@ struct balance_req {
 	uint32_t		 br_reqid;
 	struct http_conn	*br_conn;
 	int			 br_history;	/* info: /history instead */
+	int			 br_retried;	/* X-Cashu: change made here */
 };
 
 static int	 route_is(const char *, const char *);
@@ -58,6 +59,8 @@ static void	 refund_record(struct http_conn *, struct balance_req *);
 static void	 refund_recorded(struct imsg *, void *);
 static void	 refund_closed(struct http_conn *, void *);
 static void	 history_got(struct imsg *, void *);
+static void	 inflight_cashed(struct http_conn *, void *, int,
+		    const struct ipc_ledger_reply *, const char *);
 static struct balance_req *req_new(const struct credential *);
 static void	 req_free(struct balance_req *);
 
@@ -478,6 +481,21 @@ refund_recorded(struct imsg *imsg, void *arg)
 	json_t			*j;
 
 	http_conn_set_closecb(conn, NULL, NULL);
+	/* A look at the record's state, the message left unread. */
+	if (imsg != NULL && imsg_get_type(imsg) == IMSG_LEDGER_REFUND_RECORD &&
+	    ibuf_size(imsg->buf) >= sizeof(rr) &&
+	    memcpy(&rr, ibuf_data(imsg->buf), sizeof(rr)) != NULL &&
+	    rr.rf_state == LEDGER_REFUND_INFLIGHT && !br->br_retried) {
+		/*
+		 * Its request runs, or ended without making the change (the
+		 * mint was away): the change is made now, unless a
+		 * reservation shows the request still runs.
+		 */
+		br->br_retried = 1;
+		pay_cashout(conn, NULL, &br->br_cred, br->br_cred.cr_account,
+		    0, inflight_cashed, br);
+		return;
+	}
 	req_free(br);
 	if (imsg != NULL && imsg_get_type(imsg) == IMSG_LEDGER_REPLY &&
 	    imsg_get_data(imsg, &lr, sizeof(lr)) == 0 &&
@@ -623,4 +641,35 @@ history_got(struct imsg *imsg, void *arg)
 		fatalx("json_pack");
 	explicit_bzero(key, sizeof(key));
 	proxy_reply_jt(conn, 200, j);
+}
+
+/* X-Cashu recovery of a refund still in flight: see refund_recorded. */
+static void
+inflight_cashed(struct http_conn *conn, void *arg, int code,
+    const struct ipc_ledger_reply *lr, const char *token)
+{
+	struct balance_req	*br = arg;
+
+	if (conn == NULL) {
+		req_free(br);
+		return;
+	}
+	switch (code) {
+	case LEDGER_RESERVED:
+		req_free(br);
+		http_reply_header(conn, "Retry-After", "2");
+		pay_error(conn, 425, "invalid_request_error", "too_early",
+		    "the request paid with this token is still running");
+		return;
+	case LEDGER_OK:
+	case LEDGER_CLOSED:
+		/* Made now, or by the request meanwhile: the record has it. */
+		refund_record(conn, br);
+		return;
+	default:
+		req_free(br);
+		pay_error(conn, 503, "internal_error", "internal_error",
+		    "the change could not be made now; try again");
+		return;
+	}
 }

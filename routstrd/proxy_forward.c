@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event.h>
@@ -104,6 +105,7 @@ static void	 paid_token(struct http_conn *, void *, int,
 static void	 reserve(struct forward *);
 static void	 reserved(void *, int, const struct ipc_ledger_reply *);
 static void	 attempt(struct forward *);
+static int	 can_fail_over(struct forward *);
 static int	 next_candidate(struct forward *);
 static void	 rereserve(void *, int, const struct ipc_ledger_reply *);
 static int	 on_status(struct upstream_req *,
@@ -459,11 +461,14 @@ paid_token(struct http_conn *conn, void *arg, int code,
 			code = LEDGER_SPENT;
 		fw->fw_conn = NULL;
 		forward_free(fw);
+		/* Its account exists: the token was paid in before. */
 		if (conn != NULL)
-			pay_redeem_error(conn, code, detail);
+			pay_redeem_error(conn, code == LEDGER_EXISTS ?
+			    LEDGER_SPENT : code, detail);
 		return;
 	}
 	/* Paid: from here on the change goes back, client or not. */
+	fw->fw_avail = lr->lr_amount;	/* net of the mint's fees */
 	reserve(fw);
 }
 
@@ -472,10 +477,15 @@ reserve(struct forward *fw)
 {
 	struct proxy_upstream	*pu;
 	uint32_t		 secs;
+	u_int			 i;
 
-	pu = candidate_upstream(fw->fw_cand[fw->fw_cur]);
-	secs = (pu != NULL && pu->pu_conf.cu_timeout > 0 ?
-	    pu->pu_conf.cu_timeout : 600) + FW_RESERVE_SLACK;
+	/* Long enough for every attempt it may cover. */
+	secs = FW_RESERVE_SLACK;
+	for (i = fw->fw_cur; i < fw->fw_ncand; i++) {
+		pu = candidate_upstream(fw->fw_cand[i]);
+		secs += pu != NULL && pu->pu_conf.cu_timeout > 0 ?
+		    pu->pu_conf.cu_timeout : 600;
+	}
 	fw->fw_reserved = fw->fw_max[fw->fw_cur];
 	forward_hold(fw);
 	if (pay_reserve(fw->fw_cred.cr_account, fw->fw_reqid,
@@ -607,6 +617,18 @@ attempt(struct forward *fw)
 	freezero(s, p.p_bodylen);
 }
 
+/* A next candidate whose reservation the payment can cover. */
+static int
+can_fail_over(struct forward *fw)
+{
+	uint64_t	 next;
+
+	if (fw->fw_cur + 1 >= fw->fw_ncand)
+		return (0);
+	next = fw->fw_max[fw->fw_cur + 1];
+	return (next <= fw->fw_reserved || next <= fw->fw_avail);
+}
+
 /*
  * Fail over to the next candidate: 0 if one was started (or its
  * reservation asked for), -1 if there is none.
@@ -651,7 +673,7 @@ on_status(struct upstream_req *u, const struct upstream_status *st,
 {
 	struct forward	*fw = arg;
 
-	if (st->st_failover && fw->fw_cur + 1 < fw->fw_ncand) {
+	if (st->st_failover && can_fail_over(fw)) {
 		log_info("model %s: upstream %s answered %ld, failing over",
 		    fw->fw_model, upstream_name(u), st->st_status);
 		fw->fw_up = NULL;
@@ -679,9 +701,10 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 
 	/* No answer at all: the next candidate, or nothing is charged. */
 	if (!res->ur_streamed && res->ur_failover && fw->fw_conn != NULL &&
-	    next_candidate(fw) == 0) {
+	    can_fail_over(fw)) {
 		log_info("model %s: upstream %s: %s, failing over",
 		    fw->fw_model, upstream_name(u), res->ur_errstr);
+		(void)next_candidate(fw);	/* fw may be gone */
 		return;
 	}
 
@@ -690,7 +713,10 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 	 * client in part (what the upstream produced until it stopped).
 	 */
 	if ((res->ur_error == UPSTREAM_OK && res->ur_status >= 200 &&
-	    res->ur_status < 300) || (res->ur_streamed &&
+	    res->ur_status < 300 && (res->ur_streamed || res->ur_json != NULL ||
+	    (fw->fw_xcashu && fw->fw_stream && res->ur_body != NULL &&
+	    strncasecmp(res->ur_ctype, "text/event-stream", 17) == 0))) ||
+	    (res->ur_streamed &&
 	    res->ur_completion_chars > 0)) {
 		us = res->ur_usage;
 		if (pricing_cost(&pm->pm_conf, &us, &fw->fw_cost) == -1) {
@@ -709,8 +735,8 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 			fw->fw_json = json_incref(res->ur_json);
 		if (res->ur_final != NULL)
 			fw->fw_final = json_incref(res->ur_final);
-		if (fw->fw_xcashu && fw->fw_stream && res->ur_body != NULL &&
-		    res->ur_error == UPSTREAM_OK &&
+		if (fw->fw_xcashu && fw->fw_stream && res->ur_json == NULL &&
+		    res->ur_body != NULL && res->ur_error == UPSTREAM_OK &&
 		    sse_rewrite(fw, res->ur_body, res->ur_bodylen, &us) == -1)
 			log_warnx("model %s: the stream could not be read",
 			    fw->fw_model);
@@ -768,7 +794,7 @@ released(void *arg, int error, const struct ipc_ledger_reply *lr)
 	if (fw->fw_streamed) {
 		/* The stream broke before any text: end it. */
 		forward_free(fw);
-		(void)upstream_stream_finish(conn, UPSTREAM_API_OTHER, NULL);
+		http_conn_abort(conn);	/* cut: the client must see it */
 		return;
 	}
 	if (fw->fw_error != NULL && fw->fw_error_status >= 400) {
@@ -1035,8 +1061,9 @@ sse_finish_buf(struct forward *fw)
 		if ((f = json_dumps(fw->fw_final, JSON_COMPACT)) == NULL)
 			return (-1);
 	}
-	len = asprintf(&n, "%.*sdata: %s\n\n%s", (int)fw->fw_sselen,
-	    fw->fw_sse, f != NULL ? f : "",
+	len = asprintf(&n, "%.*s%s%s%s%s", (int)fw->fw_sselen,
+	    fw->fw_sse, f != NULL ? "data: " : "", f != NULL ? f : "",
+	    f != NULL ? "\n\n" : "",
 	    fw->fw_api == UPSTREAM_API_MESSAGES ? "event: message_stop\n"
 	    "data: {\"type\":\"message_stop\"}\n\n" :
 	    fw->fw_api == UPSTREAM_API_RESPONSES ? "" : "data: [DONE]\n\n");

@@ -339,6 +339,8 @@ account_redeemed(struct http_conn *conn, void *arg, int code,
 	pay_account_cb	 cb = pc->pc_account_cb;
 	void		*cbarg = pc->pc_arg;
 
+	/* The redemption watched the connection: NULL if it went away. */
+	pc->pc_conn = conn;
 	call_free(pc);
 	if (conn == NULL) {
 		explicit_bzero(&cr, sizeof(cr));
