@@ -453,12 +453,6 @@ paid_token(struct http_conn *conn, void *arg, int code,
 
 	fw->fw_conn = conn;
 	if (code != LEDGER_OK) {
-		/*
-		 * The account keyed by the token exists: this very token
-		 * was paid in before (X-Cashu or as a key), so it is spent.
-		 */
-		if (code == LEDGER_EXISTS)
-			code = LEDGER_SPENT;
 		fw->fw_conn = NULL;
 		forward_free(fw);
 		/* Its account exists: the token was paid in before. */
