@@ -218,3 +218,23 @@ no_secrets() {
 		notok "$_w: found$_bad"
 	fi
 }
+
+# only_ports WHAT PORT...: the log names 127.0.0.1 with none but these
+# ports (the listener's, the upstreams'): no client's address and port
+only_ports() {
+	_w=$1
+	shift
+	_bad=$(grep -o '127\.0\.0\.1:[0-9]*' "$T/log" | sort -u |
+	    while IFS=: read -r _a _p; do
+		_k=0
+		for _q; do
+			[ "$_p" = "$_q" ] && _k=1
+		done
+		[ $_k = 1 ] || printf ' %s' "$_p"
+	    done)
+	if [ -z "$_bad" ]; then
+		ok "$_w"
+	else
+		notok "$_w: ports$_bad"
+	fi
+}

@@ -345,4 +345,5 @@ no_secrets "no prompt, key or token in the -vv log" \
     wombat pangolin okapi "$KEY" "${KEY#sk-}" "$K50" "$K120" "$K120B" \
     $TOKENS cashuB \
     "$UPKEY"
+only_ports "no client address in the -vv log" "$PORT" "$MOCK1" "$MOCK2"
 fwd_stop

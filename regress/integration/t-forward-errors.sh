@@ -274,4 +274,5 @@ check "the ledger's audit: no problem" grep -q "^problems: 0" "$T/audit"
 no_secrets "no prompt, key or token in the -vv log" \
     quokka narwhal axolotl "$KEY" "${KEY#sk-}" "$K2" "${K2#sk-}" "$K1" $TOKENS \
     cashuB
+only_ports "no client address in the -vv log" "$PORT" "$MOCK1" "$MOCK2" "$DEAD"
 fwd_stop

@@ -172,4 +172,5 @@ $CTL ledger check >"$T/audit" 2>&1
 check "the ledger's audit: no problem" grep -q "^problems: 0" "$T/audit"
 no_secrets "no prompt, key or token in the -vv log" \
     gecko marmot dingo "$KEY" "${KEY#sk-}" "$K2" $TOKENS cashuB
+only_ports "no client address in the -vv log" "$PORT" "$MOCK1"
 fwd_stop

@@ -263,4 +263,5 @@ is "... the change, 5 sats less 1, redeems" "$(redeem "$change")" 4000
 
 no_secrets "no prompt, answer, key or token in the -vv log" \
     ibex caracal tapir kestrel "$KEY" "${KEY#sk-}" $TOKENS cashuB
+only_ports "no client address in the -vv log" "$PORT" "$MOCK1"
 fwd_stop
