@@ -1,10 +1,10 @@
 # Races on one balance (FORWARD-CONTRACT.md): 20 requests at once on a
 # balance that covers 5 reservations (by an sk- key, and by a token
 # never seen before as the key), one X-Cashu token spent by 10 requests
-# at once, and refunds racing top-ups.  Whatever the order, no money is
-# created or lost: what was spent plus what is left, or what came out
-# plus what was given back, is what went in; no balance below 0.  Two
-# proxy processes take the requests.
+# at once, refunds racing top-ups and requests.  Whatever the order, no
+# money is created or lost: what was spent plus what is left, or what
+# came out plus what was given back, is what went in; no balance below
+# 0.  Two proxy processes take the requests.
 
 . "$(dirname "$0")/lib-forward.sh"
 
@@ -167,6 +167,54 @@ done
 echo "# refund and top-up statuses by round:$order"
 is "refund racing top-up, 8 rounds: no msat lost" "$lost" 0
 is "... and none created" "$made" 0
+
+# --- refunds racing requests: what came out plus what was charged is
+# what went in, less at most the part of a sat a refund cannot carry
+
+knobs "$MOCK1" '{"delay_headers": 0.2}'
+bad=
+order=
+for round in 1 2 3 4 5 6; do
+	ka=$(new_key 5)
+	python3 -c "import json, sys
+u, k, b = sys.argv[1:]
+a = 'Authorization: Bearer ' + k
+print(json.dumps([
+    {'url': u + '/v1/chat/completions', 'body': b, 'headers': [a]},
+    {'url': u + '/v1/balance/refund', 'body': '', 'headers': [a]}]))" \
+	    "$URL" "$ka" "$BODY" | $CLIENT batch >"$T/pair.json"
+	rs=$(python3 -c "import json, sys
+r = json.load(open(sys.argv[1]))
+print(r[0]['status'], r[0]['cost'] or 0, r[1]['status'])" "$T/pair.json")
+	order="$order $rs;"
+	i=0
+	while :; do
+		req /v1/balance/refund '' "Authorization: Bearer $ka"
+		[ "$ST" = 200 ] && break
+		i=$((i + 1))
+		if [ $i -gt 30 ]; then
+			bad="$bad round $round: no refund ($ST)"
+			break
+		fi
+		sleep 0.1
+	done
+	rt=$(j "j['token']")
+	TOKENS="$TOKENS $rt"
+	out=$(redeem "$rt")
+	set -- $rs
+	case $1 in
+	200|400|401|402) ;;
+	*) bad="$bad round $round: the request got $1" ;;
+	esac
+	[ "$1" = 200 ] || [ "$2" = 0 ] ||
+	    bad="$bad round $round: charged $2 for a $1"
+	d=$((5000 - ${out:-0} - $2))
+	[ $d -ge 0 ] && [ $d -lt 1000 ] ||
+	    bad="$bad round $round: out ${out:-0} + cost $2 of 5000"
+done
+echo "# request (status cost) and refund statuses by round:$order"
+is "refund racing a request, 6 rounds: no msat created, under a sat kept" \
+    "$bad" ""
 
 $CTL ledger check >"$T/audit" 2>&1
 check "the ledger's audit: no problem" grep -q "^problems: 0" "$T/audit"
