@@ -1,8 +1,8 @@
 # Helpers of the paid API's tests (t-forward-*.sh), on top of lib.sh:
 # mock upstreams (regress/upstream-mock.py), requests with their status,
 # headers and body kept, assertions in python on them, balances.
-# Sourced after setting nothing; the caller then writes its
-# configuration with write_conf and calls fwd_start.
+# The caller starts mocks (mock_start), writes its configuration
+# (write_conf) and starts the suite (fwd_start).
 
 . "$(dirname "$0")/lib.sh"
 
