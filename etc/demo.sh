@@ -27,10 +27,14 @@ fi
 # are set; UPSTREAM_MODEL names its model (default gpt-4o-mini).
 if [ -n "${UPSTREAM_URL:-}" ]; then
 	MODEL=${UPSTREAM_MODEL:-gpt-4o-mini}
-	(umask 077 && printf '%s\n' "${UPSTREAM_KEY:-}" >"$RUN/upstream.key")
+	KEYLINE=
+	if [ -n "${UPSTREAM_KEY:-}" ]; then
+		(umask 077 && printf '%s\n' "$UPSTREAM_KEY" >"$RUN/upstream.key")
+		KEYLINE="key file \"$RUN/upstream.key\""
+	fi
 	SELL="upstream main {
 	url \"$UPSTREAM_URL\"
-	key file \"$RUN/upstream.key\"
+	$KEYLINE
 }
 model \"$MODEL\" upstream main price prompt 150 completion 600 \\
 	context length 128000 max completion 16384"

@@ -504,9 +504,11 @@ refund_recorded(struct imsg *imsg, void *arg)
 		    "no refund is known for this key or token");
 		return;
 	}
+	/* A record still in flight (or empty) comes without a token. */
 	if (imsg == NULL || imsg_get_type(imsg) != IMSG_LEDGER_REFUND_RECORD ||
 	    imsg_get_buf(imsg, &rr, sizeof(rr)) == -1 ||
-	    imsg_get_ibuf(imsg, &ib) == -1 || ibuf_size(&ib) != rr.rf_bloblen) {
+	    (rr.rf_bloblen > 0 && (imsg_get_ibuf(imsg, &ib) == -1 ||
+	    ibuf_size(&ib) != rr.rf_bloblen))) {
 		pay_error(conn, 503, "internal_error", "internal_error",
 		    "the ledger is not available");
 		return;

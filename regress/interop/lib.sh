@@ -4,9 +4,10 @@
 
 INTEROP=$TOP/regress/interop
 
-# npm_ci: cashu-ts at the version pinned in package-lock.json, or a
-# "not ok" line and a non-zero status.
+# npm_ci [WHAT]: the packages (cashu-ts, the openai SDK) at the versions
+# pinned in package-lock.json, or a "not ok" line and a non-zero status.
 npm_ci() {
+	what=${1:-cashu-ts}
 	if ! command -v node >/dev/null 2>&1 ||
 	    ! command -v npm >/dev/null 2>&1; then
 		notok "node and npm are needed for the interop tests"
@@ -14,9 +15,9 @@ npm_ci() {
 	fi
 	if ! (cd "$INTEROP" && npm ci --no-audit --no-fund \
 	    --loglevel=error) >"$T/npm" 2>&1; then
-		notok "npm ci installs the pinned cashu-ts"
+		notok "npm ci installs the pinned $what"
 		sed 's/^/#   /' "$T/npm" | tail -n 20
 		return 1
 	fi
-	ok "npm ci installs the pinned cashu-ts"
+	ok "npm ci installs the pinned $what"
 }

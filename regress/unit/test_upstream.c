@@ -1171,13 +1171,23 @@ test_backpressure(void)
 		r.up = &up_echo;
 		r.stream = 1;
 		(void)start(&r, NULL, big);
+		/* The client stops reading once the echo answers (making
+		 * 40000 events may take a while on a loaded machine). */
+		{
+			double	 end = now() + WAIT_MS / 1000.0;
+
+			while (r.nstatus == 0 && r.ndone == 0 && now() < end)
+				event_loop(EVLOOP_ONCE);
+		}
 		cli.noread_ms = 700;
 		client_arm();
 		wait_done();
 		T(r.ndone == 1 && r.complete && r.pauses >= 1 &&
 		    r.max_pending < UPSTREAM_PENDING_HIGH + 64 * 1024,
 		    "echo, a slow client: paused %u times, at most %zu "
-		    "bytes waited", r.pauses, r.max_pending);
+		    "bytes waited (done %d, error %d, status %ld, %zu bytes "
+		    "in)", r.pauses, r.max_pending, r.ndone, r.error,
+		    r.status, cli.len);
 		T(client_response(&status, &b, &bl, NULL) &&
 		    count(b, "\"content\":\"echo:\"") == 1 &&
 		    count(b, "\"content\":\" w\"") == 40000,
