@@ -57,6 +57,8 @@ void	 ledger_close(struct ledger *);
 int	 ledger_begin(struct ledger *, struct ledger_txn *,
 	    struct ledger_txn **);
 int	 ledger_commit(struct ledger_txn *);	/* durable if top-level */
+/* A top-level commit that need not be on disk yet (see ledgerd.c). */
+int	 ledger_commit_nosync(struct ledger_txn *);
 void	 ledger_abort(struct ledger_txn *);
 
 /* Checkpoint, and remove the log files no longer needed. */

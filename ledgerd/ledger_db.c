@@ -470,6 +470,20 @@ ledger_commit(struct ledger_txn *t)
 	return (ledger_err(l, "ledger: commit", e));
 }
 
+int
+ledger_commit_nosync(struct ledger_txn *t)
+{
+	struct ledger	*l;
+	int		 e;
+
+	if (t == NULL)
+		return (LEDGER_INVALID);
+	l = t->t_l;
+	e = t->t_txn->commit(t->t_txn, DB_TXN_WRITE_NOSYNC);
+	free(t);
+	return (ledger_err(l, "ledger: commit", e));
+}
+
 void
 ledger_abort(struct ledger_txn *t)
 {

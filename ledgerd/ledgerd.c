@@ -56,6 +56,7 @@ static void		 ledger_state(char *, size_t);
 static int		 request(struct peer *, struct imsg *);
 static struct ledger_txn *batch_child(void);
 static void		 batch_commit(int, short, void *);
+static int		 sync_needless(uint32_t);
 static void		 batch_flush(void);
 static void		 reply_queue(struct peer *, uint32_t, uint32_t, int,
 			    const void *, size_t, const void *, size_t);
@@ -84,6 +85,7 @@ static struct ipc_conf_ledger	 conf;
 static int			 have_conf;
 static struct ledger		*db;
 static struct ledger_txn	*batch;		/* open batch, or NULL */
+static int			 batch_sync;	/* it moved money: on disk first */
 static struct replies		 replies = TAILQ_HEAD_INITIALIZER(replies);
 static struct event		 ev_commit, ev_expire, ev_checkpoint;
 static uint64_t			 nbatches, nrequests;
@@ -196,6 +198,28 @@ ledger_state(char *buf, size_t len)
  * The batch.
  */
 
+/*
+ * What a batch holds only reservations made or released, and reads,
+ * need not reach the disk before the replies: all reservations are
+ * released at start, so one lost in a crash is what the restart does
+ * anyway.  A batch with anything else, money above all, is committed
+ * durably, and that makes the batches before it durable too.
+ */
+static int
+sync_needless(uint32_t type)
+{
+	switch (type) {
+	case IMSG_LEDGER_RESERVE:
+	case IMSG_LEDGER_RELEASE:
+	case IMSG_LEDGER_ACCOUNT_GET:
+	case IMSG_LEDGER_REFUND_GET:
+	case IMSG_LEDGER_HISTORY:
+		return (1);
+	default:
+		return (0);
+	}
+}
+
 /* A child transaction of the open batch, opening one if needed. */
 static struct ledger_txn *
 batch_child(void)
@@ -240,8 +264,10 @@ batch_flush(void)
 	int			 error = LEDGER_OK;
 
 	if (batch != NULL) {
-		error = ledger_commit(batch);
+		error = batch_sync ? ledger_commit(batch) :
+		    ledger_commit_nosync(batch);
 		batch = NULL;
+		batch_sync = 0;
 		nbatches++;
 		if (error != LEDGER_OK)
 			log_warnx("commit of a batch failed: %s",
@@ -624,6 +650,8 @@ request(struct peer *p, struct imsg *imsg)
 	proxy = p->p_procid == PROC_PROXY;
 	mint = p->p_procid == PROC_MINT;
 	memset(&lr, 0, sizeof(lr));
+	if (!sync_needless(type))
+		batch_sync = 1;
 
 	switch (type) {
 	case IMSG_LEDGER_ACCOUNT_CREATE:
@@ -688,6 +716,11 @@ request(struct peer *p, struct imsg *imsg)
 		if (error == LEDGER_OK &&
 		    (error = ledger_account_get(child, rs.r_key, &la)) ==
 		    LEDGER_OK) {
+			lr.lr_balance = la.la_balance;
+			lr.lr_reserved = la.la_reserved;
+		} else if (error == LEDGER_INSUFFICIENT &&
+		    ledger_account_get(child, rs.r_key, &la) == LEDGER_OK) {
+			/* For the 402: what the account can spend. */
 			lr.lr_balance = la.la_balance;
 			lr.lr_reserved = la.la_reserved;
 		}

@@ -369,7 +369,15 @@ forward_route(struct http_conn *conn, struct http_request *req)
 		    fw->fw_cred.cr_account, 0, 0, paid_token, fw);
 		return (0);
 	}
-	pay_account(conn, &fw->fw_cred, paid_account, fw);
+	/*
+	 * A key goes straight to the reservation, which says if the key
+	 * is unknown; a token may need redeeming into its account first.
+	 */
+	if (fw->fw_cred.cr_kind == CRED_KEY) {
+		fw->fw_avail = UINT64_MAX;	/* what the ledger says */
+		reserve(fw);
+	} else
+		pay_account(conn, &fw->fw_cred, paid_account, fw);
 	return (0);
 }
 
@@ -496,6 +504,10 @@ reserved(void *arg, int error, const struct ipc_ledger_reply *lr)
 
 	if (error == LEDGER_OK) {
 		fw->fw_resid = lr->lr_id;
+		/* What a dearer candidate could reserve instead. */
+		if (lr->lr_balance >= lr->lr_reserved)
+			fw->fw_avail = lr->lr_balance - lr->lr_reserved +
+			    fw->fw_reserved;
 		if (fw->fw_conn == NULL && !fw->fw_xcashu) {
 			/* Nobody to answer: give it back. */
 			if (pay_release(fw->fw_resid, released, fw) == -1)
@@ -519,8 +531,8 @@ reserved(void *arg, int error, const struct ipc_ledger_reply *lr)
 		return;
 	}
 	if (error == LEDGER_INSUFFICIENT) {
-		/* What the account held when it was looked up. */
-		avail = fw->fw_avail < fw->fw_reserved ? fw->fw_avail : 0;
+		avail = lr != NULL && lr->lr_balance > lr->lr_reserved ?
+		    lr->lr_balance - lr->lr_reserved : 0;
 		(void)snprintf(msg, sizeof(msg), "Insufficient balance: "
 		    "%llu.%03llu sats (%llu msats) required for this model; "
 		    "%llu.%03llu sats (%llu msats) available.",
