@@ -6,7 +6,9 @@
 # and X-Cashu take them too; a token spent at its mint is 400, one of an
 # untrusted mint 400, one whose fee takes it all 422, and the mint down
 # 503 with the token still good afterwards.  The proofs the node got are
-# unspent at nutshell's mint (NUT-07), and the audit is clean.
+# found from its seed at nutshell's mint (NUT-09) and unspent (NUT-07),
+# and the audit is clean.  A node with no mint of its own takes them too
+# and refuses refunds (503) without touching the balance.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -290,6 +292,38 @@ $CTL ledger check >"$T/audit"
 check "the audit afterwards: no problem" grep -q "^problems: 0" "$T/audit"
 check "no token reached the logs" sh -c "! grep -q cashu[AB] '$T/log'"
 
+kill -TERM "$SUITE_PID"
+wait_exit 20
+is "the suite stops cleanly" "$EXIT" 0
+
+# A node with no mint of its own: the parent makes a seed for the
+# wallet; tokens of the trusted mint pay; a refund is refused with 503
+# and takes nothing.
+PORT=$(free_port)
+URL=http://127.0.0.1:$PORT
+write_conf "$T/conf2" "mint \"$NURL\" trusted
+upstream echo { type echo }
+model \"echo\" upstream echo price prompt 10000 completion 20000 \\
+	context length 4096 max completion 512"
+sed -i "s|$T/state|$T/state2|" "$T/conf2"
+if ! start "$T/conf2"; then
+	notok "the suite starts with a trusted mint and no mint of its own"
+	exit 1
+fi
+check "... and a seed for its wallet" test -s "$T/state2/mint.seed"
+t8=$(send 16)
+st=$(get /v1/balance/info "Authorization: Bearer $t8")
+is "no mint of its own: a token of the trusted mint pays" \
+    "$st:$(json "$T/body" 'j["balance"]')" "200:$(net "$t8")"
+st=$(post /v1/balance/refund '{}' "Authorization: Bearer $t8")
+is "... a refund: 503 refund_unavailable" \
+    "$st:$(json "$T/body" 'j["error"]["code"]')" 503:refund_unavailable
+st=$(get /v1/balance/info "Authorization: Bearer $t8")
+is "... and the balance is untouched" \
+    "$st:$(json "$T/body" 'j["balance"]')" "200:$(net "$t8")"
+st=$(get /v1/keysets)
+is "... and it serves no mint API" "$st" 404
+check "... and no token reached its logs" sh -c "! grep -q cashu[AB] '$T/log'"
 kill -TERM "$SUITE_PID"
 wait_exit 20
 is "the suite stops cleanly" "$EXIT" 0
