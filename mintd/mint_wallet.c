@@ -43,11 +43,16 @@
 
 #define WALLET_CACHE_SECS	300	/* a mint's keysets are kept */
 #define WALLET_STALE_SECS	10	/* refetched for an unknown keyset */
+/*
+ * Per request; a redemption makes three at most (keysets, keys, swap),
+ * which the proxy waits for (PAY_REDEEM_TIMEOUT_MS in proxy_pay.c).
+ */
 #define WALLET_CONNECT_MS	5000
-#define WALLET_TIMEOUT_MS	20000
+#define WALLET_TIMEOUT_MS	15000
 #define WALLET_REPLY_MAX	(1024 * 1024)
 #define WALLET_KEYSETS_MAX	256
 #define WALLET_OUTPUTS_MAX	64	/* powers of two in a uint64_t */
+#define WALLET_AMOUNT_MAX	((uint64_t)1 << 62)	/* fits JSON's int64 */
 
 struct wredeem;
 
@@ -487,12 +492,23 @@ wallet_redeem(struct peer *p, uint32_t id, const struct ipc_mint_redeem *mr,
 		wr_end(wr, E_UNIT, "unit is not supported");
 		return;
 	}
-	for (i = 0; i < mr->mr_nproofs; i++)
+	for (i = 0; i < mr->mr_nproofs; i++) {
+		/* What the proxy sent, checked again. */
+		if (in[i].pi_idlen == 0 || in[i].pi_idlen > IPC_KEYSET_MAX ||
+		    in[i].pi_secretlen == 0 ||
+		    in[i].pi_secretlen > IPC_SECRET_MAX ||
+		    in[i].pi_amount == 0 || in[i].pi_amount > WALLET_AMOUNT_MAX ||
+		    (in[i].pi_amount & (in[i].pi_amount - 1)) != 0) {
+			wr_end(wr, E_REQUEST, "a proof of the token is not "
+			    "valid");
+			return;
+		}
 		if (in[i].pi_has_witness) {
 			wr_end(wr, E_REQUEST, "tokens of another mint with "
 			    "spending conditions are not accepted");
 			return;
 		}
+	}
 
 	/* The account first: a token is not swapped for nothing. */
 	memset(&k, 0, sizeof(k));
@@ -926,10 +942,17 @@ wr_counted(struct imsg *imsg, void *arg)
 		pi = &wr->wr_in[i];
 		bdhke_tohex(id, pi->pi_id, pi->pi_idlen);
 		bdhke_tohex(c, pi->pi_c, sizeof(pi->pi_c));
+		/* The proxy checked the secret is UTF-8; jansson again. */
 		if ((o = json_pack("{s:I, s:s, s:s%, s:s}", "amount",
 		    (json_int_t)pi->pi_amount, "id", id, "secret",
-		    pi->pi_secret, (size_t)pi->pi_secretlen, "C", c)) == NULL)
-			fatalx("json_pack");
+		    pi->pi_secret, (size_t)pi->pi_secretlen, "C", c)) ==
+		    NULL) {
+			json_decref(ins);
+			json_decref(outs);
+			wr_end(wr, E_REQUEST, "a proof of the token is not "
+			    "valid");
+			return;
+		}
 		json_array_append_new(ins, o);
 	}
 	for (i = 0; i < wr->wr_nout; i++) {
