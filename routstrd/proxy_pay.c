@@ -35,6 +35,8 @@
 #include "token.h"
 
 #define TOKEN_TEXT_MAX	(64 * 1024)	/* a token as sent */
+/* Longer than mintd's wallet takes at worst (mint_wallet.c). */
+#define PAY_REDEEM_TIMEOUT_MS	(4 * 15000)
 
 struct pay_call {
 	struct http_conn	*pc_conn;	/* NULL: the client left */
@@ -419,8 +421,10 @@ pay_redeem(struct http_conn *conn, const struct credential *cr,
 
 	pc = call_new(conn, cr, arg);
 	pc->pc_redeem_cb = cb;
-	if (call_send(pc, peer_of(PROC_MINT), IMSG_MINT_REDEEM, buf, len,
-	    redeem_done) == -1) {
+	/* A trusted mint's token goes to that mint: a few round trips. */
+	if (peer_of(PROC_MINT) == NULL ||
+	    (pc->pc_reqid = proc_request(peer_of(PROC_MINT), IMSG_MINT_REDEEM,
+	    buf, len, PAY_REDEEM_TIMEOUT_MS, redeem_done, pc)) == 0) {
 		call_free(pc);
 		cb(conn, arg, LEDGER_DBERR, NULL, "the mint is not available");
 	}
