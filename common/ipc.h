@@ -160,6 +160,11 @@ enum imsg_type {
 	IMSG_LEDGER_HISTORY,		/* struct ipc_key -> JOURNAL */
 	IMSG_LEDGER_MELT_INPUTS,	/* struct ipc_quote_ref -> INPUTS:
 					   the pending inputs of a melt */
+	IMSG_LEDGER_WALLET_REDEEM,	/* struct ipc_redeem + rd_nys *
+					   (struct ipc_proof + blob): a
+					   foreign token swapped, its new
+					   proofs stored and credited in one
+					   transaction */
 
 	/* ... and the ledger's answers */
 	IMSG_LEDGER_REPLY,		/* struct ipc_ledger_reply */
@@ -780,6 +785,10 @@ struct ipc_quote_commit {
 #define E_INVOICE_PAID	20006	/* invoice already paid */
 #define E_EXPIRED	20007	/* quote expired */
 #define E_SIGNATURE	20008	/* NUT-20 signature missing or invalid */
+/* Ours, not NUT codes: the wallet's failures at another mint. */
+#define E_MINT_UNREACHABLE 90001	/* the token's mint did not answer */
+#define E_SWAP_FEES	90002	/* its fees would take the whole token */
+#define E_SWAP_FAILED	90003	/* its mint answered the swap wrongly */
 
 struct ipc_mint_error {
 	int32_t		me_code;

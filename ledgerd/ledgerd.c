@@ -67,6 +67,9 @@ static void		 ctl_check(struct peer *, uint32_t);
 static void		 ctl_backup(struct peer *, uint32_t);
 static int		 quote_commit(struct peer *, struct imsg *);
 static int		 redeem_commit(struct peer *, struct imsg *);
+static int		 wallet_redeem_commit(struct peer *, struct imsg *);
+static int		 redeem_account(struct ledger_txn *,
+			    const struct ipc_redeem *, struct ipc_ledger_reply *);
 static int		 melt_inputs(struct peer *, uint32_t, const char *);
 static int		 history(struct peer *, uint32_t, const uint8_t *);
 static int		 history_cb(const struct ledger_journal *, void *);
@@ -1015,6 +1018,8 @@ request(struct peer *p, struct imsg *imsg)
 		return (melt_inputs(p, id, qr.qr_id));
 	case IMSG_LEDGER_REDEEM:
 		return (redeem_commit(p, imsg));
+	case IMSG_LEDGER_WALLET_REDEEM:
+		return (wallet_redeem_commit(p, imsg));
 	case IMSG_LEDGER_CASHOUT:
 		return (cashout_commit(p, imsg));
 	case IMSG_LEDGER_KEYSET_ROTATE:
@@ -1162,10 +1167,9 @@ redeem_commit(struct peer *p, struct imsg *imsg)
 	struct ipc_ledger_reply	 lr;
 	struct ledger_input	*in;
 	struct ledger_account	 la;
-	struct ledger_refund	*rf;
 	struct ledger_txn	*child;
 	size_t			 len = imsg_get_len(imsg);
-	int			 error, create = 0;
+	int			 error;
 
 	if (p->p_procid != PROC_MINT ||
 	    imsg_get_buf(imsg, &rd, sizeof(rd)) == -1 ||
@@ -1185,42 +1189,152 @@ redeem_commit(struct peer *p, struct imsg *imsg)
 	error = ledger_account_get(child, rd.rd_key, &la);
 	if (error == LEDGER_OK && rd.rd_mode != REDEEM_CREDIT)
 		error = LEDGER_EXISTS;
-	else if (error == LEDGER_NOTFOUND && rd.rd_mode != REDEEM_CREDIT) {
+	else if (error == LEDGER_NOTFOUND && rd.rd_mode != REDEEM_CREDIT)
 		error = LEDGER_OK;
-		create = 1;
-	}
 	if (error == LEDGER_OK)
 		error = ledger_ys_spend(child, in, rd.rd_nys, 0);
-	if (error == LEDGER_OK && create) {
-		memset(&la, 0, sizeof(la));
-		memcpy(la.la_key, rd.rd_key, sizeof(la.la_key));
-		la.la_balance = rd.rd_amount;
-		la.la_limit = rd.rd_limit;
-		la.la_expiry = rd.rd_expiry;
-		memcpy(la.la_unit, rd.rd_unit, sizeof(la.la_unit));
-		memcpy(la.la_mint, rd.rd_mint, sizeof(la.la_mint));
-		error = ledger_account_create(child, &la, rd.rd_reqid);
-		lr.lr_balance = rd.rd_amount;
-	} else if (error == LEDGER_OK)
-		error = ledger_account_credit(child, rd.rd_key, rd.rd_amount,
-		    LEDGER_R_TOPUP, rd.rd_reqid, &lr.lr_balance);
-	if (error == LEDGER_OK && rd.rd_has_record) {
-		if ((rf = calloc(1, sizeof(*rf))) == NULL)
-			fatal(NULL);
-		memcpy(rf->lr_token, rd.rd_record, sizeof(rf->lr_token));
-		rf->lr_state = LEDGER_REFUND_INFLIGHT;
-		rf->lr_paid = rd.rd_amount;
-		rf->lr_time = time(NULL);
-		memcpy(rf->lr_reqid, rd.rd_reqid, sizeof(rf->lr_reqid));
-		error = ledger_refund_add(child, rf);
-		free(rf);
-	}
+	if (error == LEDGER_OK)
+		error = redeem_account(child, &rd, &lr);
 	lr.lr_error = child_end(child, error);
 	lr.lr_amount = rd.rd_amount;
 	free(in);
 	reply_queue(p, IMSG_LEDGER_REPLY, imsg_get_id(imsg), lr.lr_error,
 	    &lr, sizeof(lr), NULL, 0);
 	return (0);
+}
+
+/*
+ * The account of a redemption created (REDEEM_CREATE, REDEEM_ANY) or
+ * credited (REDEEM_CREDIT), and the X-Cashu refund record opened.
+ */
+static int
+redeem_account(struct ledger_txn *child, const struct ipc_redeem *rd,
+    struct ipc_ledger_reply *lr)
+{
+	struct ledger_account	 la;
+	struct ledger_refund	*rf;
+	int			 error, create = 0;
+
+	error = ledger_account_get(child, rd->rd_key, &la);
+	if (error == LEDGER_OK && rd->rd_mode != REDEEM_CREDIT)
+		return (LEDGER_EXISTS);
+	if (error == LEDGER_NOTFOUND && rd->rd_mode != REDEEM_CREDIT) {
+		error = LEDGER_OK;
+		create = 1;
+	}
+	if (error != LEDGER_OK)
+		return (error);
+	if (create) {
+		memset(&la, 0, sizeof(la));
+		memcpy(la.la_key, rd->rd_key, sizeof(la.la_key));
+		la.la_balance = rd->rd_amount;
+		la.la_limit = rd->rd_limit;
+		la.la_expiry = rd->rd_expiry;
+		memcpy(la.la_unit, rd->rd_unit, sizeof(la.la_unit));
+		memcpy(la.la_mint, rd->rd_mint, sizeof(la.la_mint));
+		error = ledger_account_create(child, &la, rd->rd_reqid);
+		lr->lr_balance = rd->rd_amount;
+	} else
+		error = ledger_account_credit(child, rd->rd_key, rd->rd_amount,
+		    LEDGER_R_TOPUP, rd->rd_reqid, &lr->lr_balance);
+	if (error == LEDGER_OK && rd->rd_has_record) {
+		if ((rf = calloc(1, sizeof(*rf))) == NULL)
+			fatal(NULL);
+		memcpy(rf->lr_token, rd->rd_record, sizeof(rf->lr_token));
+		rf->lr_state = LEDGER_REFUND_INFLIGHT;
+		rf->lr_paid = rd->rd_amount;
+		rf->lr_time = time(NULL);
+		memcpy(rf->lr_reqid, rd->rd_reqid, sizeof(rf->lr_reqid));
+		error = ledger_refund_add(child, rf);
+		free(rf);
+	}
+	return (error);
+}
+
+/*
+ * A token of another mint, swapped there by mintd for proofs of the
+ * node's wallet: the new proofs (blobs that mintd encrypted) stored and
+ * the account created or credited, in one transaction.  The swap has
+ * happened: the proofs are the node's whatever becomes of the account,
+ * so when the account cannot take them (it exists already, or is
+ * closed) they are stored alone and the error is the reply.
+ */
+static int
+wallet_redeem_commit(struct peer *p, struct imsg *imsg)
+{
+	struct ipc_redeem	 rd;
+	struct ipc_ledger_reply	 lr;
+	struct ipc_proof	 pr;
+	struct ledger_proof_key	*keys;
+	struct ledger_txn	*child;
+	unsigned char		**blobs;
+	size_t			*lens;
+	uint32_t		 i, n = 0;
+	int			 error, aerror;
+
+	if (p->p_procid != PROC_MINT ||
+	    imsg_get_buf(imsg, &rd, sizeof(rd)) == -1 ||
+	    rd.rd_nys == 0 || rd.rd_nys > IPC_BATCH_MAX ||
+	    rd.rd_amount == 0 ||
+	    rd.rd_mode < REDEEM_CREATE || rd.rd_mode > REDEEM_ANY ||
+	    (rd.rd_has_record != 0 && rd.rd_has_record != 1) ||
+	    !str_ok(rd.rd_unit, sizeof(rd.rd_unit)) ||
+	    !str_ok(rd.rd_mint, sizeof(rd.rd_mint)))
+		return (-1);
+	if ((keys = calloc(rd.rd_nys, sizeof(*keys))) == NULL ||
+	    (blobs = calloc(rd.rd_nys, sizeof(*blobs))) == NULL ||
+	    (lens = calloc(rd.rd_nys, sizeof(*lens))) == NULL)
+		fatal(NULL);
+	error = LEDGER_OK;
+	for (n = 0; n < rd.rd_nys; n++) {
+		if (imsg_get_buf(imsg, &pr, sizeof(pr)) == -1 ||
+		    pr.p_bloblen == 0 || pr.p_bloblen > IPC_BLOB_MAX ||
+		    pr.p_any_keyset != 0 ||
+		    (blobs[n] = malloc(pr.p_bloblen)) == NULL ||
+		    imsg_get_buf(imsg, blobs[n], pr.p_bloblen) == -1) {
+			error = -1;
+			break;
+		}
+		proof_key(&pr, &keys[n]);
+		lens[n] = pr.p_bloblen;
+	}
+	if (error == LEDGER_OK && imsg_get_len(imsg) != 0)
+		error = -1;
+	if (error == -1)
+		goto done;
+
+	memset(&lr, 0, sizeof(lr));
+	child = batch_child();
+	for (i = 0; i < n && error == LEDGER_OK; i++)
+		error = ledger_proof_put(child, &keys[i], blobs[i], lens[i]);
+	aerror = LEDGER_OK;
+	if (error == LEDGER_OK && (aerror = redeem_account(child, &rd,
+	    &lr)) != LEDGER_OK) {
+		/* Keep the money: the proofs alone, in a transaction anew. */
+		ledger_abort(child);
+		log_warnx("a foreign token was swapped but its account "
+		    "refused it (%s): its proofs are kept by the node",
+		    ledger_strerror(aerror));
+		memset(&lr, 0, sizeof(lr));
+		child = batch_child();
+		for (i = 0; i < n && error == LEDGER_OK; i++)
+			error = ledger_proof_put(child, &keys[i], blobs[i],
+			    lens[i]);
+	}
+	error = child_end(child, error);
+	lr.lr_error = error != LEDGER_OK ? error : aerror;
+	lr.lr_amount = rd.rd_amount;
+	reply_queue(p, IMSG_LEDGER_REPLY, imsg_get_id(imsg), lr.lr_error,
+	    &lr, sizeof(lr), NULL, 0);
+	error = 0;
+ done:
+	for (i = 0; i < rd.rd_nys; i++)
+		if (blobs[i] != NULL)
+			free(blobs[i]);
+	free(blobs);
+	free(lens);
+	free(keys);
+	return (error == -1 ? -1 : 0);
 }
 
 /*

@@ -4,8 +4,8 @@
  * transaction.  Cash out: an account's balance paid back as a fresh
  * token of the mint, the account closed and the token recorded in the
  * same transaction, so that it can be handed out again if the answer
- * is lost.  Only the mint's own proofs: a foreign mint's tokens need the
- * wallet (swapped at their mint), which this file does not do.
+ * is lost.  Tokens of another mint that the configuration trusts go to
+ * the wallet (mint_wallet.c), which swaps them at their mint.
  */
 
 #include <sys/types.h>
@@ -121,8 +121,18 @@ mint_redeem_request(struct peer *p, struct imsg *imsg)
 		free(ys);
 		return (-1);
 	}
+	/* Not our ecash: a trusted mint's, swapped there by the wallet. */
+	if (wallet_trusted() && (!mintd->m_local ||
+	    mint_keyset_find(in[0].pi_id, in[0].pi_idlen) == NULL)) {
+		free(ys);
+		wallet_redeem(p, id, &mr, in);
+		return (0);
+	}
 	code = 0;
-	if (mint_verify_inputs(in, mr.mr_nproofs, ys, &sum, &fee, &unit,
+	if (!mintd->m_local) {
+		code = E_KEYSET;
+		detail = "this node runs no mint";
+	} else if (mint_verify_inputs(in, mr.mr_nproofs, ys, &sum, &fee, &unit,
 	    &code, &detail) == -1)
 		;
 	else if (strcmp(unit, MINT_UNIT) != 0 ||
@@ -202,6 +212,13 @@ mint_cashout_request(struct peer *p, struct imsg *imsg)
 	    !ipc_str_ok(pm->p_mc.mc_url, sizeof(pm->p_mc.mc_url))) {
 		payment_free(pm);
 		return (-1);
+	}
+	/* Paying out in another mint's ecash is not done: nothing moves. */
+	if (!mintd->m_local) {
+		mint_end(p, pm->p_id, E_DISABLED, "this node runs no mint: "
+		    "balances cannot be paid out as ecash");
+		payment_free(pm);
+		return (0);
 	}
 	memset(&k, 0, sizeof(k));
 	memcpy(k.k_key, pm->p_mc.mc_key, sizeof(k.k_key));

@@ -7,12 +7,14 @@
 #include <sys/prctl.h>
 #include <sys/queue.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bdhke.h"
+#include "curlev.h"
 #include "imsg.h"
 #include "ipc.h"
 #include "log.h"
@@ -20,12 +22,6 @@
 #include "proc.h"
 
 #define IDENTITY_WAITING_MAX	PROC_INSTANCES_MAX
-
-struct trusted_mint {
-	TAILQ_ENTRY(trusted_mint) t_entry;
-	char			 t_url[IPC_URL_MAX];
-};
-TAILQ_HEAD(, trusted_mint)	 trusted = TAILQ_HEAD_INITIALIZER(trusted);
 
 struct mintd			*mintd;
 
@@ -94,14 +90,16 @@ static int
 mint_conf(struct imsg *imsg)
 {
 	struct ipc_conf_url	 cu;
-	struct trusted_mint	*t;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CONF_MINT:
-		if (have_local ||
+		/* cm_local 0: no mint, the seed for the wallet alone. */
+		if (have_local || seed_fd != -1 ||
 		    imsg_get_data(imsg, &local, sizeof(local)) == -1 ||
-		    local.cm_local != 1 ||
-		    (local.cm_lightning != LIGHTNING_FAKE &&
+		    (local.cm_local != 1 && local.cm_local != 0) ||
+		    (local.cm_local == 0 && local.cm_lightning != 0) ||
+		    (local.cm_local == 1 &&
+		    local.cm_lightning != LIGHTNING_FAKE &&
 		    local.cm_lightning != LIGHTNING_LND) ||
 		    !ipc_str_ok(local.cm_lnd_url, sizeof(local.cm_lnd_url)) ||
 		    local.cm_input_fee_ppk > MINT_FEE_PPK_MAX)
@@ -109,7 +107,7 @@ mint_conf(struct imsg *imsg)
 		seed_fd = imsg_get_fd(imsg);
 		if (seed_fd == -1 || local.cm_hasseed != 1)
 			return (-1);
-		have_local = 1;
+		have_local = local.cm_local;
 		return (0);
 	case IMSG_CONF_LND_MACAROON:
 		if (!have_local || local.cm_lightning != LIGHTNING_LND ||
@@ -128,10 +126,7 @@ mint_conf(struct imsg *imsg)
 		    !ipc_str_ok(cu.cu_url, sizeof(cu.cu_url)) ||
 		    strncmp(cu.cu_url, "http", 4) != 0)
 			return (-1);
-		if ((t = calloc(1, sizeof(*t))) == NULL)
-			fatal(NULL);
-		memcpy(t->t_url, cu.cu_url, sizeof(t->t_url));
-		TAILQ_INSERT_TAIL(&trusted, t, t_entry);
+		wallet_trust(cu.cu_url);
 		return (0);
 	case IMSG_CONF_NOSTR_KEY:
 		if (nostr_fd != -1 || imsg_get_len(imsg) != 0 ||
@@ -154,16 +149,29 @@ mint_configured(void)
 		close(nostr_fd);
 		nostr_fd = -1;
 	}
+	if (seed_fd != -1) {
+		if (mint_seed_load(seed_fd) == -1)
+			fatalx("cannot use the mint seed");
+		close(seed_fd);
+		seed_fd = -1;
+	}
+	if (wallet_trusted()) {
+		/* The wallet's keys come from the seed too. */
+		if (mintd->m_seed == NULL)
+			fatalx("trusted mints but no seed for the wallet");
+		if (wallet_init(mintd->m_seed, mintd->m_seedlen) == -1)
+			fatalx("cannot derive the wallet's keys");
+		if (curlev_init(NULL) == -1)
+			fatalx("wallet: cannot set up libcurl");
+		/* jansson seeds its hashes from /dev/urandom: not later. */
+		json_object_seed(0);
+	}
 	if (have_local) {
 		mintd->m_local = 1;
 		mintd->m_lightning = local.cm_lightning;
 		mintd->m_fee_ppk = local.cm_input_fee_ppk;
-		if (mint_seed_load(seed_fd) == -1)
-			fatalx("cannot use the mint seed");
 		mint_lightning_init(&local, macaroon_fd, lndcert_fd);
 		macaroon_fd = lndcert_fd = -1;
-		close(seed_fd);
-		seed_fd = -1;
 		log_info("local mint, %s lightning%s",
 		    local.cm_lightning == LIGHTNING_FAKE ? "fake" : "lnd",
 		    local.cm_lightning == LIGHTNING_FAKE ?
@@ -204,6 +212,7 @@ mint_shutdown(void)
 
 	TAILQ_FOREACH(mk, &mintd->m_keysets, mk_entry)
 		keyset_clear(&mk->mk_ks);
+	wallet_shutdown();
 	if (mintd->m_seed != NULL)
 		freezero(mintd->m_seed, mintd->m_seedlen + 1);
 	mintd->m_seed = NULL;
@@ -281,11 +290,11 @@ mint_dispatch(struct peer *p, struct imsg *imsg)
 			return (-1);
 		return (mint_melt_request(p, imsg));
 	case IMSG_MINT_REDEEM:
-		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+		if (p->p_procid != PROC_PROXY)
 			return (-1);
 		return (mint_redeem_request(p, imsg));
 	case IMSG_MINT_CASHOUT:
-		if (p->p_procid != PROC_PROXY || !mintd->m_local)
+		if (p->p_procid != PROC_PROXY)
 			return (-1);
 		return (mint_cashout_request(p, imsg));
 	default:

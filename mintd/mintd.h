@@ -83,6 +83,46 @@ int	 mint_token_request(struct peer *, struct imsg *);
 int	 mint_redeem_request(struct peer *, struct imsg *);
 int	 mint_cashout_request(struct peer *, struct imsg *);
 
+/* mint_wallet.c: tokens of trusted mints, swapped there */
+#define WALLET_INFO_SEED	"routstrd wallet nut13 seed"
+#define WALLET_INFO_BLOB	"routstrd wallet proofs aes-256-gcm"
+#define WALLET_GCM_IV		12
+#define WALLET_GCM_TAG		16
+#define WALLET_AAD_LEN		(32 + 33 + 32)	/* struct ipc_proof's key */
+#define WALLET_PROOF_VERSION	1
+#define WALLET_PROOF_MAX	(2 + 33 + 8 + 33 + 1 + 255 + 2 + IPC_URL_MAX)
+
+/* A proof of the wallet, as its blob holds it (in clear). */
+struct wallet_proof {
+	uint8_t		 wp_id[KEYSET_ID_MAX];
+	size_t		 wp_idlen;
+	uint64_t	 wp_amount;
+	uint8_t		 wp_c[33];
+	char		 wp_secret[256];
+	char		 wp_mint[IPC_URL_MAX];
+};
+
+int	 wallet_init(const uint8_t *, size_t);
+int	 wallet_hkdf(const uint8_t *, size_t, const char *, uint8_t *,
+	    size_t);
+int	 wallet_keys_derive(const uint8_t *, size_t, uint8_t *, uint8_t *);
+void	 wallet_trust(const char *);
+int	 wallet_trusted(void);
+void	 wallet_shutdown(void);
+void	 wallet_redeem(struct peer *, uint32_t, const struct ipc_mint_redeem *,
+	    struct ipc_proof_in *);
+int	 wallet_url_normalize(const char *, char *, size_t);
+size_t	 wallet_split(uint64_t, uint64_t *, size_t);
+int	 wallet_amount_parse(const char *, uint64_t *);
+void	 wallet_aad(const struct ipc_proof *, uint8_t *);
+int	 wallet_seal(const uint8_t *, const void *, size_t, const void *,
+	    size_t, uint8_t *, size_t, size_t *);
+int	 wallet_open(const uint8_t *, const void *, size_t, const uint8_t *,
+	    size_t, uint8_t *, size_t, size_t *);
+int	 wallet_proof_encode(const struct wallet_proof *, uint8_t *, size_t,
+	    size_t *);
+int	 wallet_proof_decode(const uint8_t *, size_t, struct wallet_proof *);
+
 /* nostr_key.c */
 int	 nostr_key_load(int);
 void	 nostr_key_identity(struct ipc_identity *);

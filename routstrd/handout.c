@@ -65,8 +65,8 @@ handout_prepare(void)
 	struct routstrd_conf	*conf = parent->p_conf;
 	struct listener		*l;
 	struct upstream		*u;
-	struct mint		*m;
-	int			 n, i;
+	struct mint		*m, nomint;
+	int			 n, i, local = 0, wallet = 0;
 
 	prepare_users();
 	prepare_statedir();
@@ -110,8 +110,11 @@ handout_prepare(void)
 	if (conf->c_nostr_key != NULL)
 		keys.k_nostr = open_secret(conf->c_nostr_key, "nostr key");
 	TAILQ_FOREACH(m, &conf->c_mints, m_entry) {
-		if (!m->m_local)
+		if (!m->m_local) {
+			wallet = 1;
 			continue;
+		}
+		local = 1;
 		keys.k_seed = open_seed(m);
 		/* The macaroon spends the node's funds: a secret. */
 		if (m->m_lnd_macaroon != NULL)
@@ -120,6 +123,11 @@ handout_prepare(void)
 		if (m->m_lnd_cert != NULL)
 			keys.k_lndcert = open_public(m->m_lnd_cert,
 			    "lnd certificate");
+	}
+	/* The wallet's keys come from the same seed, mint or no mint. */
+	if (wallet && !local) {
+		memset(&nomint, 0, sizeof(nomint));
+		keys.k_seed = open_seed(&nomint);
 	}
 }
 
@@ -586,9 +594,11 @@ send_mint(struct child *c)
 	struct ipc_conf_mint	 cm;
 	struct ipc_conf_url	 cu;
 	struct mint		*m;
+	int			 local = 0;
 
 	TAILQ_FOREACH(m, &conf->c_mints, m_entry) {
 		if (m->m_local) {
+			local = 1;
 			memset(&cm, 0, sizeof(cm));
 			cm.cm_local = 1;
 			cm.cm_lightning = m->m_lightning;
@@ -611,6 +621,12 @@ send_mint(struct child *c)
 			    "mint url");
 			compose(c, IMSG_CONF_TRUSTED_MINT, -1, &cu, sizeof(cu));
 		}
+	}
+	if (!local && keys.k_seed != -1) {
+		/* No mint: the seed alone, for the wallet. */
+		memset(&cm, 0, sizeof(cm));
+		cm.cm_hasseed = 1;
+		compose(c, IMSG_CONF_MINT, dupfd(keys.k_seed), &cm, sizeof(cm));
 	}
 	if (keys.k_nostr != -1)
 		compose(c, IMSG_CONF_NOSTR_KEY, dupfd(keys.k_nostr), NULL, 0);

@@ -417,6 +417,13 @@ refunded(struct http_conn *conn, void *arg, int code,
 		    "balance_changed", "the balance changed meanwhile; try "
 		    "again");
 		return;
+	case E_DISABLED:
+		req_free(br);
+		pay_error(conn, 503, "service_unavailable",
+		    "refund_unavailable", "this node runs no mint of its own "
+		    "and cannot pay balances out as ecash; the balance is "
+		    "untouched and can still be spent here");
+		return;
 	default:
 		req_free(br);
 		pay_error(conn, 503, "internal_error", "internal_error",
@@ -665,6 +672,13 @@ inflight_cashed(struct http_conn *conn, void *arg, int code,
 	case LEDGER_CLOSED:
 		/* Made now, or by the request meanwhile: the record has it. */
 		refund_record(conn, br);
+		return;
+	case E_DISABLED:
+		req_free(br);
+		pay_error(conn, 503, "service_unavailable",
+		    "refund_unavailable", "this node runs no mint of its own "
+		    "and cannot pay change out as ecash; the balance stays "
+		    "with the token, which still pays for requests here");
 		return;
 	default:
 		req_free(br);

@@ -35,6 +35,8 @@
 #include "token.h"
 
 #define TOKEN_TEXT_MAX	(64 * 1024)	/* a token as sent */
+/* Longer than mintd's wallet takes at worst (mint_wallet.c). */
+#define PAY_REDEEM_TIMEOUT_MS	(4 * 15000)
 
 struct pay_call {
 	struct http_conn	*pc_conn;	/* NULL: the client left */
@@ -172,8 +174,27 @@ pay_redeem_error(struct http_conn *conn, int code, const char *detail)
 		    "cashu_token_already_spent", "Token already spent.");
 		break;
 	case LEDGER_PENDING:
+	case E_PENDING:
 		pay_error(conn, 400, "invalid_request_error",
 		    "cashu_token_already_spent", "Token is pending.");
+		break;
+	case E_MINT_UNREACHABLE:
+		(void)snprintf(msg, sizeof(msg), "the token's mint could not "
+		    "be reached; the token was not spent, try again later: %s",
+		    detail != NULL ? detail : "");
+		pay_error(conn, 503, "service_unavailable",
+		    "cashu_mint_unreachable", msg);
+		break;
+	case E_SWAP_FEES:
+		pay_error(conn, 422, "invalid_request_error",
+		    "cashu_token_swap_fees_exceed_amount",
+		    "the fees of the token's mint exceed its amount");
+		break;
+	case E_SWAP_FAILED:
+		(void)snprintf(msg, sizeof(msg), "the swap at the token's "
+		    "mint failed: %s", detail != NULL ? detail : "");
+		pay_error(conn, 422, "invalid_request_error",
+		    "cashu_foreign_mint_swap_failed", msg);
 		break;
 	case E_UNBALANCED:
 		pay_error(conn, 400, "invalid_request_error",
@@ -400,8 +421,10 @@ pay_redeem(struct http_conn *conn, const struct credential *cr,
 
 	pc = call_new(conn, cr, arg);
 	pc->pc_redeem_cb = cb;
-	if (call_send(pc, peer_of(PROC_MINT), IMSG_MINT_REDEEM, buf, len,
-	    redeem_done) == -1) {
+	/* A trusted mint's token goes to that mint: a few round trips. */
+	if (peer_of(PROC_MINT) == NULL ||
+	    (pc->pc_reqid = proc_request(peer_of(PROC_MINT), IMSG_MINT_REDEEM,
+	    buf, len, PAY_REDEEM_TIMEOUT_MS, redeem_done, pc)) == 0) {
 		call_free(pc);
 		cb(conn, arg, LEDGER_DBERR, NULL, "the mint is not available");
 	}
@@ -458,6 +481,14 @@ pay_cashout(struct http_conn *conn, const char *url,
 		proxy_mint_url(http_conn_request(conn), mc.mc_url,
 		    sizeof(mc.mc_url));
 
+	/*
+	 * No mint of our own: balances paid in another mint's ecash are
+	 * not paid out in it (not built), and nothing is taken.
+	 */
+	if (!proxy_env->pe_mint.mi_local) {
+		cb(conn, arg, E_DISABLED, NULL, NULL);
+		return;
+	}
 	pc = call_new(conn, cr, arg);
 	pc->pc_token_cb = cb;
 	if (call_send(pc, peer_of(PROC_MINT), IMSG_MINT_CASHOUT, &mc,

@@ -954,6 +954,120 @@ test_payments(void)
 	    "change under a sat: no token, the record NONE");
 }
 
+/*
+ * IMSG_LEDGER_WALLET_REDEEM of n proofs (ids first .. first + n - 1 under
+ * the mint 0x77...) into account.
+ */
+static int
+wredeem(int account, int mode, int first, int n, uint64_t msat,
+    const uint8_t *record, struct ipc_ledger_reply *lr)
+{
+	unsigned char		 buf[sizeof(struct ipc_redeem) +
+				    4 * (sizeof(struct ipc_proof) + 40)];
+	struct ipc_redeem	 rd;
+	struct ipc_proof	 pr;
+	size_t			 len;
+	int			 i;
+
+	memset(&rd, 0, sizeof(rd));
+	key(rd.rd_key, account);
+	rd.rd_amount = msat;
+	rd.rd_mode = mode;
+	rd.rd_nys = n;
+	if (record != NULL) {
+		memcpy(rd.rd_record, record, sizeof(rd.rd_record));
+		rd.rd_has_record = 1;
+	}
+	strlcpy(rd.rd_unit, "sat", sizeof(rd.rd_unit));
+	strlcpy(rd.rd_mint, "http://other.example", sizeof(rd.rd_mint));
+	memcpy(buf, &rd, sizeof(rd));
+	len = sizeof(rd);
+	for (i = 0; i < n; i++) {
+		memset(&pr, 0, sizeof(pr));
+		memset(pr.p_mint, 0x77, sizeof(pr.p_mint));
+		pr.p_keyset[0] = 0x00;
+		pr.p_keyset[1] = 0x42;
+		pr.p_id[0] = first + i;
+		pr.p_bloblen = 40;
+		memcpy(buf + len, &pr, sizeof(pr));
+		len += sizeof(pr);
+		memset(buf + len, first + i, 40);	/* the sealed proof */
+		len += 40;
+	}
+	return (call_lr(mint(), IMSG_LEDGER_WALLET_REDEEM, buf, len, lr));
+}
+
+/* The wallet's proofs of the mint 0x77...: how many, blobs as stored. */
+static int
+wproofs(void)
+{
+	struct ipc_proof	 pr;
+	struct imsg		 imsg;
+	uint8_t			 blob[40], want[40];
+	uint32_t		 id = nextid++;
+	int			 n = 0;
+
+	memset(&pr, 0, sizeof(pr));
+	memset(pr.p_mint, 0x77, sizeof(pr.p_mint));
+	pr.p_any_keyset = 1;
+	if (harness_send(mint(), IMSG_LEDGER_PROOF_WALK, id, -1, &pr,
+	    sizeof(pr)) == -1)
+		return (-1);
+	for (;;) {
+		if (harness_recv(mint(), &imsg, WAIT) == -1)
+			return (-1);
+		if (imsg_get_type(&imsg) != IMSG_LEDGER_PROOF) {
+			harness_free_msg(&imsg);
+			return (n);
+		}
+		memset(want, 0, sizeof(want));
+		if (imsg_get_buf(&imsg, &pr, sizeof(pr)) == -1 ||
+		    pr.p_bloblen != sizeof(blob) ||
+		    imsg_get_buf(&imsg, blob, sizeof(blob)) == -1 ||
+		    (memset(want, pr.p_id[0], sizeof(want)),
+		    memcmp(blob, want, sizeof(blob)) != 0))
+			n = -1000;
+		n++;
+		harness_free_msg(&imsg);
+	}
+}
+
+/*
+ * A foreign token swapped by the wallet: its new proofs stored and the
+ * account created or credited in one transaction; proofs kept when the
+ * account refuses them.
+ */
+static void
+test_wallet_redeem(void)
+{
+	struct ipc_ledger_reply	 lr;
+	struct ipc_account	 a;
+	uint8_t			 rec[IPC_KEY_LEN];
+	char			 blob[16];
+
+	T(wredeem(60, REDEEM_CREATE, 1, 2, 63000, NULL, &lr) == LEDGER_OK &&
+	    lr.lr_balance == 63000 && get(proxy(0), 60, &a) == 0 &&
+	    a.a_balance == 63000 && strcmp(a.a_mint, "http://other.example") ==
+	    0, "wallet redeem: a new account of 63000, the token's mint");
+	T(wproofs() == 2, "... and its 2 proofs stored as sealed");
+	T(wredeem(60, REDEEM_CREDIT, 3, 1, 1000, NULL, &lr) == LEDGER_OK &&
+	    lr.lr_balance == 64000, "wallet redeem: credit, 64000");
+	T(wredeem(60, REDEEM_CREATE, 4, 1, 1000, NULL, &lr) == LEDGER_EXISTS &&
+	    get(proxy(0), 60, &a) == 0 && a.a_balance == 64000,
+	    "create an account that exists: EXISTS, nothing credited ...");
+	T(wproofs() == 4, "... but the swapped proof is kept");
+	T(wredeem(61, REDEEM_CREDIT, 5, 1, 1000, NULL, &lr) ==
+	    LEDGER_NOTFOUND && wproofs() == 5,
+	    "credit an account that is not there: NOTFOUND, proof kept");
+	T(wredeem(62, REDEEM_ANY, 5, 1, 1000, NULL, &lr) == LEDGER_EXISTS &&
+	    get(proxy(0), 62, &a) == LEDGER_NOTFOUND && wproofs() == 5,
+	    "a proof stored before: EXISTS, no account made");
+	memset(rec, 0x61, sizeof(rec));
+	T(wredeem(63, REDEEM_ANY, 6, 1, 2000, rec, &lr) == LEDGER_OK &&
+	    record_state(rec, blob, sizeof(blob)) == LEDGER_REFUND_INFLIGHT,
+	    "X-Cashu: redeemed, its record INFLIGHT");
+}
+
 /* Each forbidden request stops the ledger, which says who sent it. */
 static void
 test_bad(const char *what, int from_mint, uint32_t type, const void *d,
@@ -1211,6 +1325,7 @@ main(void)
 		T(audit(&rp) == 0 && rp.rp_accounts == 3,
 		    "the audit: 3 accounts, no problem");
 		test_payments();
+		test_wallet_redeem();
 		T(audit(&rp) == 0, "the audit after payments: no problem");
 		stop();
 	}
@@ -1272,6 +1387,13 @@ main(void)
 		    sizeof(rd));
 		test_bad("a redeem of no inputs", 1, IMSG_LEDGER_REDEEM, &rd,
 		    sizeof(rd));
+		rd.rd_amount = 1000;
+		rd.rd_nys = 1;		/* but no proof follows */
+		test_bad("a wallet redeem from a proxy", 0,
+		    IMSG_LEDGER_WALLET_REDEEM, &rd, sizeof(rd));
+		test_bad("a wallet redeem without its proof", 1,
+		    IMSG_LEDGER_WALLET_REDEEM, &rd, sizeof(rd));
+		rd.rd_nys = 0;
 		memset(&co, 0, sizeof(co));
 		co.co_expect = 1999;
 		co.co_nissued = 1;
