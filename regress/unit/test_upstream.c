@@ -451,11 +451,16 @@ client_response(int *status, const char **body, size_t *blen, int *aligned)
 	hlen = h + 4 - cli.buf;
 	p = h + 4;
 	end = cli.buf + cli.len;
-	te = strcasestr(cli.buf, "transfer-encoding: chunked");
-	cl = strcasestr(cli.buf, "content-length: ");
-	if (te != NULL && te < h) {
+	if ((te = strcasestr(cli.buf, "transfer-encoding: chunked")) != NULL &&
+	    te < h) {
 		for (;;) {
-			if ((e = memmem(p, end - p, "\r\n", 2)) == NULL)
+			/*
+			 * The size line is short: looking further would
+			 * make this quadratic (ASan checks the whole range
+			 * memmem is given).
+			 */
+			if ((e = memmem(p, end - p < 32 ? end - p : 32,
+			    "\r\n", 2)) == NULL)
 				break;
 			size = strtoul(p, NULL, 16);
 			if (size == 0) {
@@ -472,7 +477,8 @@ client_response(int *status, const char **body, size_t *blen, int *aligned)
 				*aligned = 0;
 			p = e + 2 + size + 2;
 		}
-	} else if (cl != NULL && cl < h) {
+	} else if ((cl = strcasestr(cli.buf, "content-length: ")) != NULL &&
+	    cl < h) {
 		size = strtoul(cl + 16, NULL, 10);
 		olen = cli.len - hlen < size ? cli.len - hlen : size;
 		memcpy(out, p, olen);
