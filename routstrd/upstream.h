@@ -224,6 +224,7 @@ struct echo_answer {
 	size_t		 ea_bodylen;
 	char		**ea_events;	/* streamed: NULL-terminated */
 	size_t		 ea_nevents;
+	size_t		 ea_cap;	/* slots in ea_events */
 };
 
 void	 upstream_echo_set_delay(u_int);	/* ms between events */

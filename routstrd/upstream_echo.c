@@ -76,6 +76,7 @@ static json_t	*echo_usage(const struct echo *);
 static char	*echo_body(struct echo *);
 static json_t	*echo_embeddings(struct echo *);
 static int	 echo_events(struct echo *, struct echo_answer *);
+static int	 ev_push(struct echo_answer *, char *);
 static int	 ev_add(struct echo_answer *, const char *, json_t *);
 static int	 error_answer(struct echo_answer *, long, const char *);
 
@@ -515,11 +516,37 @@ echo_embeddings(struct echo *e)
 	    "model", e->e_model, "usage", echo_usage(e)));
 }
 
+/*
+ * An event (ours now) at the end, the list NULL-terminated.  The list
+ * doubles: one event a token, growing it by one each time is quadratic
+ * for a long answer (every realloc a copy under ASan, say).
+ */
+static int
+ev_push(struct echo_answer *a, char *ev)
+{
+	char	**ne;
+	size_t	 cap;
+
+	if (a->ea_nevents + 2 > a->ea_cap) {
+		cap = a->ea_cap > 0 ? a->ea_cap * 2 : 16;
+		if ((ne = reallocarray(a->ea_events, cap,
+		    sizeof(*ne))) == NULL) {
+			free(ev);
+			return (-1);
+		}
+		a->ea_events = ne;
+		a->ea_cap = cap;
+	}
+	a->ea_events[a->ea_nevents++] = ev;
+	a->ea_events[a->ea_nevents] = NULL;
+	return (0);
+}
+
 /* One event: "event: type\n" if type, "data: json\n\n". */
 static int
 ev_add(struct echo_answer *a, const char *type, json_t *o)
 {
-	char	**ne, *s, *ev;
+	char	*s, *ev;
 	int	 r;
 
 	if (o == NULL)
@@ -535,33 +562,17 @@ ev_add(struct echo_answer *a, const char *type, json_t *o)
 	free(s);
 	if (r == -1)
 		return (-1);
-	if ((ne = reallocarray(a->ea_events, a->ea_nevents + 2,
-	    sizeof(*ne))) == NULL) {
-		free(ev);
-		return (-1);
-	}
-	a->ea_events = ne;
-	ne[a->ea_nevents++] = ev;
-	ne[a->ea_nevents] = NULL;
-	return (0);
+	return (ev_push(a, ev));
 }
 
 static int
 ev_raw(struct echo_answer *a, const char *text)
 {
-	char	**ne, *ev;
+	char	*ev;
 
 	if ((ev = strdup(text)) == NULL)
 		return (-1);
-	if ((ne = reallocarray(a->ea_events, a->ea_nevents + 2,
-	    sizeof(*ne))) == NULL) {
-		free(ev);
-		return (-1);
-	}
-	a->ea_events = ne;
-	ne[a->ea_nevents++] = ev;
-	ne[a->ea_nevents] = NULL;
-	return (0);
+	return (ev_push(a, ev));
 }
 
 /* A response event, numbered. */
