@@ -263,6 +263,35 @@ curlev_init(const char *cafile)
 	return (0);
 }
 
+/*
+ * Easy handles are kept for the next transfer: making one costs more
+ * than the reset, which clears every option (keys and bodies included).
+ */
+#define CE_POOL_MAX	32
+static CURL	*ce_pool[CE_POOL_MAX];
+static int	 ce_npool;
+
+static CURL *
+ce_easy_get(void)
+{
+	CURL	*e;
+
+	if (ce_npool == 0)
+		return (curl_easy_init());
+	e = ce_pool[--ce_npool];
+	curl_easy_reset(e);
+	return (e);
+}
+
+static void
+ce_easy_put(CURL *e)
+{
+	if (ce_npool < CE_POOL_MAX)
+		ce_pool[ce_npool++] = e;
+	else
+		curl_easy_cleanup(e);
+}
+
 void
 curlev_shutdown(void)
 {
@@ -279,6 +308,8 @@ curlev_shutdown(void)
 		}
 		ce_free(r);
 	}
+	while (ce_npool > 0)
+		curl_easy_cleanup(ce_pool[--ce_npool]);
 	while ((n = TAILQ_FIRST(&ce_names)) != NULL) {
 		if (n->n_pending && ce_resolver->rs_cancel != NULL)
 			ce_resolver->rs_cancel(n->n_lookup);
@@ -581,7 +612,7 @@ ce_setup(struct curlev_req *r, const struct curlev_params *p)
 	    strcmp(method, "POST") == 0 ? "POST" :
 	    strcmp(method, "HEAD") == 0 ? "HEAD" : "other";
 
-	if ((r->r_easy = e = curl_easy_init()) == NULL)
+	if ((r->r_easy = e = ce_easy_get()) == NULL)
 		return (-1);
 
 	for (h = p->p_headers; h != NULL && *h != NULL; h++) {
@@ -1013,7 +1044,7 @@ ce_free(struct curlev_req *r)
 	if (r->r_easy != NULL) {
 		if (r->r_state == RS_RUNNING)
 			curl_multi_remove_handle(ce_multi, r->r_easy);
-		curl_easy_cleanup(r->r_easy);
+		ce_easy_put(r->r_easy);
 	}
 	TAILQ_REMOVE(&ce_reqs, r, r_entry);
 	curl_url_cleanup(r->r_url);
