@@ -168,6 +168,9 @@ assert m['sat-model']['sats_pricing']['prompt'] == 0.0001515"
 check "  the sat model keeps its USD prices at the last rate" models "
 u = m['sat-model']['pricing']
 assert abs(u['prompt'] - 0.0001515 * 95000e-8) < 1e-18, u"
+# The stale rate is logged at the end of the round that finds it stale,
+# which may come a little after the models stopped selling.
+wait_log 'BTC/USD rate older than 3 s' 10 >/dev/null
 check "  logged: the sources, the stale rate" sh -c "
 	grep -q 'price source kraken: no BTC/USD price in its answer' '$T/log' &&
 	grep -q 'price source coinbase: ' '$T/log' &&
