@@ -61,6 +61,8 @@
 #define FAKE_KEY_SEED	"routstrd fake lightning node key: NOT A SECRET"
 #define FAKE_CLTV	BOLT11_DEFAULT_CLTV
 
+#define PAY_STATUS_MARGIN_MS	100	/* see fake_pay_invoice */
+
 struct fake_invoice {
 	RB_ENTRY(fake_invoice)	 i_by_hash;
 	RB_ENTRY(fake_invoice)	 i_by_expiry;
@@ -478,7 +480,13 @@ fake_pay_invoice(struct ln_backend *be, struct ln_request *req,
 	timerclear(&tv);
 	if (own == NULL)
 		tv.tv_sec = f->conf.pay_delay;
-	p->p_done_ms = mono_ms() + (int64_t)tv.tv_sec * 1000;
+	/*
+	 * The answer's timer counts from the start of this turn of the
+	 * event loop, a little before now: the status turns with a margin
+	 * so that it is never behind the answer.
+	 */
+	p->p_done_ms = mono_ms() + (int64_t)tv.tv_sec * 1000 -
+	    (tv.tv_sec > 0 ? PAY_STATUS_MARGIN_MS : 0);
 	while (f->npayments >= f->conf.max_invoices)
 		pay_remove(f, TAILQ_FIRST(&f->pay_age));
 	RB_INSERT(pay_hash, &f->payments, p);
