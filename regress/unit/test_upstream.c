@@ -693,13 +693,14 @@ start(struct run *r, const char *extra, const char *body)
 /*
  * Until the case is done and the client has it all: WAIT_MS after the
  * client last got something (a long answer on a loaded machine takes
- * its time; a stuck one gets nowhere), WAIT_MS * 6 at most.
+ * its time, under valgrind minutes; a stuck one gets nowhere),
+ * WAIT_MS * 18 at most.
  */
 static void
 wait_done(void)
 {
 	double	 t = now(), end = t + WAIT_MS / 1000.0;
-	double	 last = t + 6 * WAIT_MS / 1000.0;
+	double	 last = t + 18 * WAIT_MS / 1000.0;
 	size_t	 len = cli.len;
 
 	while (!run_done() && (t = now()) < end && t < last) {
@@ -763,6 +764,9 @@ run_end(struct run *r)
 	if (r->req != NULL)
 		upstream_cancel(r->req);
 	r->req = NULL;
+	/* the server frees the connection once the client is gone */
+	r->conn = NULL;
+	cur = NULL;
 	client_close();
 	while (server_connections() > 0 && now() < end)
 		event_loop(EVLOOP_ONCE);
@@ -770,7 +774,6 @@ run_end(struct run *r)
 	free(r->final);
 	free(r->rbody);
 	memset(r, 0, sizeof(*r));
-	cur = NULL;
 }
 
 /* The body a billing layer sends: model and include_usage rewritten. */
