@@ -585,7 +585,10 @@ attempt(struct forward *fw)
 	pu = candidate_upstream(pm);
 	id = pm->pm_conf.cm_upstream_id[0] != '\0' ?
 	    pm->pm_conf.cm_upstream_id : pm->pm_conf.cm_id;
-	if ((body = json_deep_copy(fw->fw_body)) == NULL ||
+	/* The last candidate may have the request itself. */
+	body = fw->fw_cur + 1 == fw->fw_ncand ? json_incref(fw->fw_body) :
+	    json_deep_copy(fw->fw_body);
+	if (body == NULL ||
 	    upstream_body_prepare(body, id, fw->fw_api, fw->fw_stream) == -1 ||
 	    (s = json_dumps(body, JSON_COMPACT)) == NULL)
 		fatalx("%s: the request's body", __func__);
