@@ -92,6 +92,7 @@ struct wredeem {
 	struct ipc_proof_in	*wr_in;
 	int			 wr_refetched;
 	uint64_t		 wr_net;	/* sat */
+	uint64_t		 wr_msat;	/* the same, msat */
 	uint64_t		 wr_amounts[WALLET_OUTPUTS_MAX];
 	size_t			 wr_nout;
 	uint8_t			 wr_id_ks[KEYSET_ID_MAX];
@@ -823,7 +824,7 @@ wr_keyed(struct wredeem *wr)
 	struct wmint		*wm = wr->wr_mint;
 	struct ipc_mint_redeem	*mr = &wr->wr_mr;
 	struct ipc_counter	 cn;
-	uint64_t		*ppk, sum = 0, fee, msat;
+	uint64_t		*ppk, sum = 0, fee;
 	uint32_t		 i;
 	size_t			 j, bit;
 
@@ -872,7 +873,7 @@ wr_keyed(struct wredeem *wr)
 		return;
 	}
 	wr->wr_net = sum - fee;
-	if (money_mul(&msat, wr->wr_net, MSAT_PER_SAT) == -1) {
+	if (money_mul(&wr->wr_msat, wr->wr_net, MSAT_PER_SAT) == -1) {
 		wr_end(wr, E_LIMIT, "amount outside the limits");
 		return;
 	}
@@ -1080,7 +1081,7 @@ wr_commit(struct wredeem *wr, const uint8_t (*C)[33])
 	memset(&rd, 0, sizeof(rd));
 	memcpy(rd.rd_key, mr->mr_key, sizeof(rd.rd_key));
 	memcpy(rd.rd_reqid, mr->mr_reqid, sizeof(rd.rd_reqid));
-	rd.rd_amount = wr->wr_net * MSAT_PER_SAT;	/* checked before */
+	rd.rd_amount = wr->wr_msat;
 	rd.rd_limit = mr->mr_limit;
 	rd.rd_expiry = mr->mr_expiry;
 	rd.rd_mode = mr->mr_mode;
