@@ -70,7 +70,8 @@ struct forward {
 	uint8_t			 fw_reqid[IPC_REQID_LEN];
 	uint64_t		 fw_resid;	/* the reservation; 0: none */
 	uint64_t		 fw_reserved;	/* its amount */
-	uint64_t		 fw_avail;	/* spendable when asked */
+	uint64_t		 fw_avail;	/* spendable, the reservation
+						   included (from it) */
 	struct upstream_req	*fw_up;
 
 	/* the answer, kept for the reply after the settlement */
@@ -82,7 +83,6 @@ struct forward {
 	size_t			 fw_sselen;
 	struct cost		 fw_cost;
 	int			 fw_have_cost;
-	uint64_t		 fw_charged;
 	uint64_t		 fw_remaining;
 	json_t			*fw_error;	/* X-Cashu: the failure's body */
 	int			 fw_error_status;
@@ -106,7 +106,7 @@ static void	 reserve(struct forward *);
 static void	 reserved(void *, int, const struct ipc_ledger_reply *);
 static void	 attempt(struct forward *);
 static int	 can_fail_over(struct forward *);
-static int	 next_candidate(struct forward *);
+static void	 next_candidate(struct forward *);
 static void	 rereserve(void *, int, const struct ipc_ledger_reply *);
 static int	 on_status(struct upstream_req *,
 		    const struct upstream_status *, void *);
@@ -170,6 +170,17 @@ forward_model(const struct http_request *req, json_t *body, char *model,
 	return (0);
 }
 
+static struct proxy_upstream *
+candidate_upstream(const struct proxy_model *pm)
+{
+	struct proxy_upstream	*pu;
+
+	TAILQ_FOREACH(pu, &proxy_env->pe_upstreams, pu_entry)
+		if (strcmp(pu->pu_conf.cu_name, pm->pm_conf.cm_upstream) == 0)
+			return (pu);
+	return (NULL);
+}
+
 /*
  * The upstreams that may serve the model for this API, cheapest
  * reservation first.  The number of them; 0 with none sellable now.
@@ -182,22 +193,15 @@ forward_candidates(struct forward *fw)
 	const struct proxy_model *tm;
 	uint64_t		 max, tmax;
 	u_int			 i;
-	int			 type;
 
 	fw->fw_ncand = 0;
 	TAILQ_FOREACH(pm, &proxy_env->pe_models, pm_entry) {
-		if (strcmp(pm->pm_conf.cm_id, fw->fw_model) != 0)
-			continue;
-		TAILQ_FOREACH(pu, &proxy_env->pe_upstreams, pu_entry)
-			if (strcmp(pu->pu_conf.cu_name,
-			    pm->pm_conf.cm_upstream) == 0)
-				break;
-		if (pu == NULL)
+		if (strcmp(pm->pm_conf.cm_id, fw->fw_model) != 0 ||
+		    (pu = candidate_upstream(pm)) == NULL)
 			continue;
 		/* Anthropic's API goes to an upstream that speaks it. */
-		type = pu->pu_conf.cu_type;
 		if (fw->fw_api == UPSTREAM_API_MESSAGES &&
-		    type == UPSTREAM_OPENAI)
+		    pu->pu_conf.cu_type == UPSTREAM_OPENAI)
 			continue;
 		if (pricing_max_cost(&pm->pm_conf, &fw->fw_shape, &max) == -1)
 			continue;
@@ -217,17 +221,6 @@ forward_candidates(struct forward *fw)
 		}
 	}
 	return (fw->fw_ncand);
-}
-
-static struct proxy_upstream *
-candidate_upstream(const struct proxy_model *pm)
-{
-	struct proxy_upstream	*pu;
-
-	TAILQ_FOREACH(pu, &proxy_env->pe_upstreams, pu_entry)
-		if (strcmp(pu->pu_conf.cu_name, pm->pm_conf.cm_upstream) == 0)
-			return (pu);
-	return (NULL);
 }
 
 /* The paid routes; -1 if the request is not for one of them. */
@@ -373,10 +366,9 @@ forward_route(struct http_conn *conn, struct http_request *req)
 	 * A key goes straight to the reservation, which says if the key
 	 * is unknown; a token may need redeeming into its account first.
 	 */
-	if (fw->fw_cred.cr_kind == CRED_KEY) {
-		fw->fw_avail = UINT64_MAX;	/* what the ledger says */
+	if (fw->fw_cred.cr_kind == CRED_KEY)
 		reserve(fw);
-	} else
+	else
 		pay_account(conn, &fw->fw_cred, paid_account, fw);
 	return (0);
 }
@@ -448,8 +440,6 @@ paid_account(struct http_conn *conn, void *arg, const struct ipc_account *a)
 		forward_free(fw);
 		return;
 	}
-	fw->fw_avail = a->a_balance > a->a_reserved ?
-	    a->a_balance - a->a_reserved : 0;
 	reserve(fw);
 }
 
@@ -470,7 +460,6 @@ paid_token(struct http_conn *conn, void *arg, int code,
 		return;
 	}
 	/* Paid: from here on the change goes back, client or not. */
-	fw->fw_avail = lr->lr_amount;	/* net of the mint's fees */
 	reserve(fw);
 }
 
@@ -505,9 +494,11 @@ reserved(void *arg, int error, const struct ipc_ledger_reply *lr)
 	if (error == LEDGER_OK) {
 		fw->fw_resid = lr->lr_id;
 		/* What a dearer candidate could reserve instead. */
-		if (lr->lr_balance >= lr->lr_reserved)
-			fw->fw_avail = lr->lr_balance - lr->lr_reserved +
-			    fw->fw_reserved;
+		fw->fw_avail = lr->lr_balance > lr->lr_reserved ?
+		    lr->lr_balance - lr->lr_reserved : 0;
+		if (money_add(&fw->fw_avail, fw->fw_avail,
+		    fw->fw_reserved) == -1)
+			fw->fw_avail = fw->fw_reserved;
 		if (fw->fw_conn == NULL && !fw->fw_xcashu) {
 			/* Nobody to answer: give it back. */
 			if (pay_release(fw->fw_resid, released, fw) == -1)
@@ -609,21 +600,20 @@ attempt(struct forward *fw)
 	p.p_arg = fw;
 	if (fw->fw_conn != NULL)
 		http_conn_set_closecb(fw->fw_conn, NULL, NULL);
-	if (fw->fw_conn == NULL || pu == NULL ||
-	    (fw->fw_up = upstream_start(&p)) == NULL) {
-		freezero(s, p.p_bodylen);
-		forward_hold(fw);
+	if (fw->fw_conn != NULL && (pu == NULL ||
+	    (fw->fw_up = upstream_start(&p)) == NULL))
 		log_warnx("%s: model %s: upstream %s: cannot start", __func__,
 		    fw->fw_model, pm->pm_conf.cm_upstream);
-		fw->fw_status = 0;
-		fw->fw_error_status = fw->fw_conn == NULL ? 499 : 502;
-		if (fw->fw_conn != NULL && next_candidate(fw) == 0)
-			return;
-		if (pay_release(fw->fw_resid, released, fw) == -1)
-			released(fw, LEDGER_DBERR, NULL);
-		return;
-	}
 	freezero(s, p.p_bodylen);
+	if (fw->fw_up != NULL)
+		return;
+	/* Not started: the next candidate, or the reservation back. */
+	forward_hold(fw);
+	fw->fw_error_status = 502;
+	if (fw->fw_conn != NULL && can_fail_over(fw))
+		next_candidate(fw);
+	else if (pay_release(fw->fw_resid, released, fw) == -1)
+		released(fw, LEDGER_DBERR, NULL);
 }
 
 /* A next candidate whose reservation the payment can cover. */
@@ -638,27 +628,21 @@ can_fail_over(struct forward *fw)
 	return (next <= fw->fw_reserved || next <= fw->fw_avail);
 }
 
-/*
- * Fail over to the next candidate: 0 if one was started (or its
- * reservation asked for), -1 if there is none.
- */
-static int
+/* Fail over to the next candidate (can_fail_over() said there is one). */
+static void
 next_candidate(struct forward *fw)
 {
-	if (fw->fw_cur + 1 >= fw->fw_ncand)
-		return (-1);
 	fw->fw_cur++;
 	log_debug("%s: model %s: failing over to upstream %s", __func__,
 	    fw->fw_model, fw->fw_cand[fw->fw_cur]->pm_conf.cm_upstream);
 	if (fw->fw_max[fw->fw_cur] <= fw->fw_reserved) {
 		attempt(fw);
-		return (0);
+		return;
 	}
 	/* It costs more: the reservation is made again for it. */
 	forward_hold(fw);
 	if (pay_release(fw->fw_resid, rereserve, fw) == -1)
 		rereserve(fw, LEDGER_DBERR, NULL);
-	return (0);
 }
 
 static void
@@ -686,7 +670,7 @@ on_status(struct upstream_req *u, const struct upstream_status *st,
 		log_info("model %s: upstream %s answered %ld, failing over",
 		    fw->fw_model, upstream_name(u), st->st_status);
 		fw->fw_up = NULL;
-		(void)next_candidate(fw);
+		next_candidate(fw);
 		return (UPSTREAM_DROP);
 	}
 	return (UPSTREAM_TAKE);
@@ -700,6 +684,7 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 	const struct proxy_model *pm = fw->fw_cand[fw->fw_cur];
 	struct usage		 us;
 	uint64_t		 actual;
+	int			 ok;
 
 	fw->fw_up = NULL;
 	if (res->ur_client_gone)
@@ -713,20 +698,29 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 	    can_fail_over(fw)) {
 		log_info("model %s: upstream %s: %s, failing over",
 		    fw->fw_model, upstream_name(u), res->ur_errstr);
-		(void)next_candidate(fw);	/* fw may be gone */
+		next_candidate(fw);	/* fw may be gone */
 		return;
 	}
 
+	ok = res->ur_error == UPSTREAM_OK && res->ur_status >= 200 &&
+	    res->ur_status < 300;
+	/* X-Cashu's collected stream, rewritten for the client. */
+	if (ok && fw->fw_xcashu && fw->fw_stream && res->ur_json == NULL &&
+	    res->ur_body != NULL &&
+	    strncasecmp(res->ur_ctype, "text/event-stream", 17) == 0 &&
+	    sse_rewrite(fw, res->ur_body, res->ur_bodylen,
+	    &res->ur_usage) == -1)
+		log_warnx("model %s: the stream could not be read",
+		    fw->fw_model);
+
 	/*
-	 * Charged: a whole 2xx answer, or a stream that reached the
-	 * client in part (what the upstream produced until it stopped).
+	 * Charged: a whole 2xx answer the client can be given, or a
+	 * stream that reached it in part (what the upstream produced
+	 * until it stopped).
 	 */
-	if ((res->ur_error == UPSTREAM_OK && res->ur_status >= 200 &&
-	    res->ur_status < 300 && (res->ur_streamed || res->ur_json != NULL ||
-	    (fw->fw_xcashu && fw->fw_stream && res->ur_body != NULL &&
-	    strncasecmp(res->ur_ctype, "text/event-stream", 17) == 0))) ||
-	    (res->ur_streamed &&
-	    res->ur_completion_chars > 0)) {
+	if ((ok && (res->ur_streamed || res->ur_json != NULL ||
+	    fw->fw_sse != NULL)) ||
+	    (res->ur_streamed && res->ur_completion_chars > 0)) {
 		us = res->ur_usage;
 		if (pricing_cost(&pm->pm_conf, &us, &fw->fw_cost) == -1) {
 			log_warnx("model %s: the cost overflows; charging the "
@@ -742,13 +736,8 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 			actual = fw->fw_reserved;
 		if (res->ur_json != NULL)
 			fw->fw_json = json_incref(res->ur_json);
-		if (res->ur_final != NULL)
+		if (res->ur_final != NULL && fw->fw_final == NULL)
 			fw->fw_final = json_incref(res->ur_final);
-		if (fw->fw_xcashu && fw->fw_stream && res->ur_json == NULL &&
-		    res->ur_body != NULL && res->ur_error == UPSTREAM_OK &&
-		    sse_rewrite(fw, res->ur_body, res->ur_bodylen, &us) == -1)
-			log_warnx("model %s: the stream could not be read",
-			    fw->fw_model);
 		if (res->ur_error != UPSTREAM_OK)
 			log_info("model %s: upstream %s: %s after %llu "
 			    "bytes", fw->fw_model, upstream_name(u),
@@ -783,8 +772,9 @@ released(void *arg, int error, const struct ipc_ledger_reply *lr)
 {
 	struct forward	*fw = arg;
 	struct http_conn *conn = fw->fw_conn;
-	json_t		*j, *e;
+	json_t		*j;
 	char		 msg[64];
+	int		 status;
 
 	if (error != LEDGER_OK)
 		log_warnx("%s: ledger error %d; the reservation lapses by "
@@ -806,38 +796,24 @@ released(void *arg, int error, const struct ipc_ledger_reply *lr)
 		http_conn_abort(conn);	/* cut: the client must see it */
 		return;
 	}
-	if (fw->fw_error != NULL && fw->fw_error_status >= 400) {
+	status = fw->fw_error_status;
+	if (fw->fw_error != NULL && status >= 400 &&
+	    json_object_get(fw->fw_error, "error") != NULL) {
 		/* The upstream's own error, passed through. */
 		j = json_incref(fw->fw_error);
-		if (json_object_get(j, "error") == NULL) {
-			json_decref(j);
-			j = NULL;
-		}
-		if (j != NULL) {
-			int	status = fw->fw_error_status;
-
-			forward_free(fw);
-			reply_error_jt(conn, status, j);
-			return;
-		}
-	}
-	if (fw->fw_error_status == 504)
+		forward_free(fw);
+		reply_error_jt(conn, status, j);
+	} else if (status == 504)
 		forward_fail(fw, 504, "upstream_error", "upstream_timeout",
 		    "the upstream did not answer in time");
-	else if (fw->fw_error_status >= 400 && fw->fw_error_status != 502) {
+	else if (status >= 400 && status != 502) {
 		(void)snprintf(msg, sizeof(msg), "the upstream answered %d",
-		    fw->fw_error_status);
-		if ((e = json_pack("{s:{s:s, s:s, s:i}}", "error", "message",
-		    msg, "type", "upstream_error", "code",
-		    fw->fw_error_status)) == NULL)
+		    status);
+		if ((j = json_pack("{s:{s:s, s:s, s:i}}", "error", "message",
+		    msg, "type", "upstream_error", "code", status)) == NULL)
 			fatalx("json_pack");
-		j = e;
-		{
-			int	status = fw->fw_error_status;
-
-			forward_free(fw);
-			reply_error_jt(conn, status, j);
-		}
+		forward_free(fw);
+		reply_error_jt(conn, status, j);
 	} else
 		forward_fail(fw, 502, "upstream_error", "upstream_error",
 		    "Error forwarding request to upstream");
@@ -848,16 +824,13 @@ settled(void *arg, int error, const struct ipc_ledger_reply *lr)
 {
 	struct forward	*fw = arg;
 
-	if (error != LEDGER_OK || lr == NULL) {
+	if (error != LEDGER_OK || lr == NULL)
 		/* The reservation lapses at its deadline: unpaid. */
 		log_warnx("%s: model %s: ledger error %d, not charged",
 		    __func__, fw->fw_model, error);
-		fw->fw_charged = 0;
-	} else {
-		fw->fw_charged = lr->lr_amount;
+	else
 		fw->fw_remaining = lr->lr_balance > lr->lr_reserved ?
 		    lr->lr_balance - lr->lr_reserved : 0;
-	}
 	fw->fw_resid = 0;
 	if (fw->fw_xcashu) {
 		pay_cashout(fw->fw_conn, fw->fw_mint, &fw->fw_cred,
@@ -931,6 +904,7 @@ reply_answer(struct forward *fw)
 	struct http_conn	*conn = fw->fw_conn;
 	json_t			*j;
 	int			 status = (int)fw->fw_status;
+	int			 api = fw->fw_api;
 
 	if (conn == NULL) {
 		forward_free(fw);
@@ -940,12 +914,8 @@ reply_answer(struct forward *fw)
 		if (fw->fw_final != NULL)
 			reply_cost(fw, fw->fw_final);
 		j = fw->fw_final != NULL ? json_incref(fw->fw_final) : NULL;
-		{
-			int	api = fw->fw_api;
-
-			forward_free(fw);
-			(void)upstream_stream_finish(conn, api, j);
-		}
+		forward_free(fw);
+		(void)upstream_stream_finish(conn, api, j);
 		json_decref(j);
 		return;
 	}
@@ -1072,10 +1042,7 @@ sse_finish_buf(struct forward *fw)
 	}
 	len = asprintf(&n, "%.*s%s%s%s%s", (int)fw->fw_sselen,
 	    fw->fw_sse, f != NULL ? "data: " : "", f != NULL ? f : "",
-	    f != NULL ? "\n\n" : "",
-	    fw->fw_api == UPSTREAM_API_MESSAGES ? "event: message_stop\n"
-	    "data: {\"type\":\"message_stop\"}\n\n" :
-	    fw->fw_api == UPSTREAM_API_RESPONSES ? "" : "data: [DONE]\n\n");
+	    f != NULL ? "\n\n" : "", upstream_terminal(fw->fw_api));
 	free(f);
 	if (len == -1)
 		return (-1);

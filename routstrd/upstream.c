@@ -230,14 +230,27 @@ upstream_body_prepare(json_t *body, const char *model, int api, int stream)
 	return (json_object_set_new(so, "include_usage", json_true()));
 }
 
+/* The event that ends a stream of the API, held back until the end. */
+const char *
+upstream_terminal(int api)
+{
+	switch (api) {
+	case UPSTREAM_API_MESSAGES:
+		return ("event: message_stop\n"
+		    "data: {\"type\":\"message_stop\"}\n\n");
+	case UPSTREAM_API_RESPONSES:
+		return ("");
+	default:
+		return ("data: [DONE]\n\n");
+	}
+}
+
 int
 upstream_stream_finish(struct http_conn *conn, int api, json_t *final)
 {
-	static const char	 done[] = "data: [DONE]\n\n";
-	static const char	 stop[] = "event: message_stop\n"
-	    "data: {\"type\":\"message_stop\"}\n\n";
-	char			*s, *ev;
-	int			 n, r = 0;
+	const char	*end = upstream_terminal(api);
+	char		*s, *ev;
+	int		 n, r = 0;
 
 	if (final != NULL) {
 		if ((s = json_dumps(final, JSON_COMPACT)) == NULL)
@@ -249,16 +262,8 @@ upstream_stream_finish(struct http_conn *conn, int api, json_t *final)
 		r |= http_reply_stream_data(conn, ev, n);
 		free(ev);
 	}
-	switch (api) {
-	case UPSTREAM_API_MESSAGES:
-		r |= http_reply_stream_data(conn, stop, sizeof(stop) - 1);
-		break;
-	case UPSTREAM_API_RESPONSES:
-		break;
-	default:
-		r |= http_reply_stream_data(conn, done, sizeof(done) - 1);
-		break;
-	}
+	if (*end != '\0')
+		r |= http_reply_stream_data(conn, end, strlen(end));
 	r |= http_reply_stream_end(conn);
 	return (r ? -1 : 0);
 }

@@ -215,6 +215,8 @@ int	 upstream_body_prepare(json_t *, const char *, int, int);
  * message_stop), the end of the stream.  0 or -1.
  */
 int	 upstream_stream_finish(struct http_conn *, int, json_t *);
+/* That terminal event itself ("data: [DONE]\n\n", ...; "": none). */
+const char *upstream_terminal(int);
 
 /* upstream_echo.c: the built-in upstream (its rules are there). */
 struct echo_answer {
