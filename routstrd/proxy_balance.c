@@ -43,7 +43,12 @@ struct balance_req {
 
 static int	 route_is(const char *, const char *);
 static char	*param_token(struct http_request *, json_t *, const char *);
+static int	 balance_key(struct http_conn *, struct http_request *,
+		    struct credential *);
 static void	 create(struct http_conn *, struct http_request *);
+static void	 redeem_param(struct http_conn *, struct http_request *,
+		    const struct credential *, const char *, int,
+		    pay_redeem_cb);
 static void	 created(struct http_conn *, void *, int,
 		    const struct ipc_ledger_reply *, const char *);
 static void	 info(struct http_conn *, struct http_request *);
@@ -57,7 +62,7 @@ static void	 refunded(struct http_conn *, void *, int,
 		    const struct ipc_ledger_reply *, const char *);
 static void	 refund_record(struct http_conn *, struct balance_req *);
 static void	 refund_recorded(struct imsg *, void *);
-static void	 refund_closed(struct http_conn *, void *);
+static void	 ledger_call_closed(struct http_conn *, void *);
 static void	 history_got(struct imsg *, void *);
 static void	 inflight_cashed(struct http_conn *, void *, int,
 		    const struct ipc_ledger_reply *, const char *);
@@ -161,29 +166,41 @@ param_token(struct http_request *req, json_t *body, const char *name)
 static void
 create(struct http_conn *conn, struct http_request *req)
 {
-	struct balance_req	*br;
 	struct credential	 cr;
+
+	pay_new_key(&cr);
+	redeem_param(conn, req, &cr, "initial_balance_token", REDEEM_CREATE,
+	    created);
+	explicit_bzero(&cr, sizeof(cr));
+}
+
+/* The token of the parameter name paid into cr's account (mode). */
+static void
+redeem_param(struct http_conn *conn, struct http_request *req,
+    const struct credential *cr, const char *name, int mode,
+    pay_redeem_cb cb)
+{
+	struct balance_req	*br;
 	json_t			*body = NULL;
+	char			 msg[64];
 
 	if (req->bodylen > 0 && (body = proxy_body_json(req)) == NULL) {
 		pay_error(conn, 400, "invalid_request_error", "invalid_json",
 		    "the body is not a JSON object");
 		return;
 	}
-	pay_new_key(&cr);
-	br = req_new(&cr);
-	explicit_bzero(&cr, sizeof(cr));
-	br->br_token = param_token(req, body, "initial_balance_token");
+	br = req_new(cr);
+	br->br_token = param_token(req, body, name);
 	json_decref(body);
 	if (br->br_token == NULL) {
 		req_free(br);
+		(void)snprintf(msg, sizeof(msg), "%s: a Cashu token is needed",
+		    name);
 		pay_error(conn, 400, "invalid_request_error",
-		    "invalid_cashu_token", "initial_balance_token: a Cashu "
-		    "token is needed");
+		    "invalid_cashu_token", msg);
 		return;
 	}
-	pay_redeem(conn, &br->br_cred, br->br_token, REDEEM_CREATE, NULL, 0, 0,
-	    created, br);
+	pay_redeem(conn, &br->br_cred, br->br_token, mode, NULL, 0, 0, cb, br);
 }
 
 static void
@@ -213,22 +230,34 @@ created(struct http_conn *conn, void *arg, int code,
 	proxy_reply_jt(conn, 200, j);
 }
 
+/* The balance's key (Bearer sk-... or a token); -1 after a 401. */
+static int
+balance_key(struct http_conn *conn, struct http_request *req,
+    struct credential *cr)
+{
+	const char	*why = NULL;
+
+	if (pay_credential(req, cr, &why) == -1 || cr->cr_kind == CRED_NONE ||
+	    cr->cr_kind == CRED_XCASHU) {
+		pay_error(conn, 401, "invalid_request_error",
+		    cr->cr_kind == CRED_NONE && why == NULL ?
+		    "missing_api_key" : "invalid_api_key",
+		    why != NULL ? why : "an API key is needed");
+		explicit_bzero(cr, sizeof(*cr));
+		return (-1);
+	}
+	return (0);
+}
+
 /* GET /v1/balance/info and /history, Bearer sk-... or a token. */
 static void
 info(struct http_conn *conn, struct http_request *req)
 {
 	struct credential	 cr;
 	struct balance_req	*br;
-	const char		*why = NULL;
 
-	if (pay_credential(req, &cr, &why) == -1 || cr.cr_kind == CRED_NONE ||
-	    cr.cr_kind == CRED_XCASHU) {
-		pay_error(conn, 401, "invalid_request_error",
-		    cr.cr_kind == CRED_NONE && why == NULL ?
-		    "missing_api_key" : "invalid_api_key",
-		    why != NULL ? why : "an API key is needed");
+	if (balance_key(conn, req, &cr) == -1)
 		return;
-	}
 	br = req_new(&cr);
 	br->br_history = route_is(req->path, "history");
 	pay_account(conn, &cr, info_account, br);
@@ -259,7 +288,7 @@ info_account(struct http_conn *conn, void *arg, const struct ipc_account *a)
 		memset(&k, 0, sizeof(k));
 		memcpy(k.k_key, br->br_cred.cr_account, sizeof(k.k_key));
 		br->br_conn = conn;
-		http_conn_set_closecb(conn, refund_closed, br);
+		http_conn_set_closecb(conn, ledger_call_closed, br);
 		if ((p = peer_find(PROC_LEDGER, 0)) == NULL ||
 		    (br->br_reqid = proc_request(p, IMSG_LEDGER_HISTORY, &k,
 		    sizeof(k), IPC_TIMEOUT_MS, history_got, br)) == 0) {
@@ -295,36 +324,11 @@ static void
 topup(struct http_conn *conn, struct http_request *req)
 {
 	struct credential	 cr;
-	struct balance_req	*br;
-	const char		*why = NULL;
-	json_t			*body = NULL;
 
-	if (pay_credential(req, &cr, &why) == -1 || cr.cr_kind == CRED_NONE ||
-	    cr.cr_kind == CRED_XCASHU) {
-		pay_error(conn, 401, "invalid_request_error",
-		    cr.cr_kind == CRED_NONE && why == NULL ?
-		    "missing_api_key" : "invalid_api_key",
-		    why != NULL ? why : "an API key is needed");
+	if (balance_key(conn, req, &cr) == -1)
 		return;
-	}
-	if (req->bodylen > 0 && (body = proxy_body_json(req)) == NULL) {
-		pay_error(conn, 400, "invalid_request_error", "invalid_json",
-		    "the body is not a JSON object");
-		return;
-	}
-	br = req_new(&cr);
+	redeem_param(conn, req, &cr, "cashu_token", REDEEM_CREDIT, topped_up);
 	explicit_bzero(&cr, sizeof(cr));
-	br->br_token = param_token(req, body, "cashu_token");
-	json_decref(body);
-	if (br->br_token == NULL) {
-		req_free(br);
-		pay_error(conn, 400, "invalid_request_error",
-		    "invalid_cashu_token", "cashu_token: a Cashu token is "
-		    "needed");
-		return;
-	}
-	pay_redeem(conn, &br->br_cred, br->br_token, REDEEM_CREDIT, NULL, 0, 0,
-	    topped_up, br);
 }
 
 static void
@@ -455,7 +459,7 @@ refund_record(struct http_conn *conn, struct balance_req *br)
 	memset(&k, 0, sizeof(k));
 	memcpy(k.k_key, br->br_cred.cr_account, sizeof(k.k_key));
 	br->br_conn = conn;
-	http_conn_set_closecb(conn, refund_closed, br);
+	http_conn_set_closecb(conn, ledger_call_closed, br);
 	if ((p = peer_find(PROC_LEDGER, 0)) == NULL ||
 	    (br->br_reqid = proc_request(p, IMSG_LEDGER_REFUND_GET, &k,
 	    sizeof(k), IPC_TIMEOUT_MS, refund_recorded, br)) == 0) {
@@ -467,7 +471,7 @@ refund_record(struct http_conn *conn, struct balance_req *br)
 }
 
 static void
-refund_closed(struct http_conn *conn, void *arg)
+ledger_call_closed(struct http_conn *conn, void *arg)
 {
 	struct balance_req	*br = arg;
 
