@@ -492,11 +492,25 @@ refund_recorded(struct imsg *imsg, void *arg)
 	json_t			*j;
 
 	http_conn_set_closecb(conn, NULL, NULL);
-	/* A look at the record's state, the message left unread. */
-	if (imsg != NULL && imsg_get_type(imsg) == IMSG_LEDGER_REFUND_RECORD &&
-	    ibuf_size(imsg->buf) >= sizeof(rr) &&
-	    memcpy(&rr, ibuf_data(imsg->buf), sizeof(rr)) != NULL &&
-	    rr.rf_state == LEDGER_REFUND_INFLIGHT && !br->br_retried) {
+	if (imsg != NULL && imsg_get_type(imsg) == IMSG_LEDGER_REPLY &&
+	    imsg_get_data(imsg, &lr, sizeof(lr)) == 0 &&
+	    lr.lr_error == LEDGER_NOTFOUND) {
+		req_free(br);
+		pay_error(conn, 404, "invalid_request_error", "not_found",
+		    "no refund is known for this key or token");
+		return;
+	}
+	/* A record still in flight (or empty) comes without a token. */
+	if (imsg == NULL || imsg_get_type(imsg) != IMSG_LEDGER_REFUND_RECORD ||
+	    imsg_get_buf(imsg, &rr, sizeof(rr)) == -1 ||
+	    (rr.rf_bloblen > 0 && (imsg_get_ibuf(imsg, &ib) == -1 ||
+	    ibuf_size(&ib) != rr.rf_bloblen))) {
+		req_free(br);
+		pay_error(conn, 503, "internal_error", "internal_error",
+		    "the ledger is not available");
+		return;
+	}
+	if (rr.rf_state == LEDGER_REFUND_INFLIGHT && !br->br_retried) {
 		/*
 		 * Its request runs, or ended without making the change (the
 		 * mint was away): the change is made now, unless a
@@ -508,22 +522,6 @@ refund_recorded(struct imsg *imsg, void *arg)
 		return;
 	}
 	req_free(br);
-	if (imsg != NULL && imsg_get_type(imsg) == IMSG_LEDGER_REPLY &&
-	    imsg_get_data(imsg, &lr, sizeof(lr)) == 0 &&
-	    lr.lr_error == LEDGER_NOTFOUND) {
-		pay_error(conn, 404, "invalid_request_error", "not_found",
-		    "no refund is known for this key or token");
-		return;
-	}
-	/* A record still in flight (or empty) comes without a token. */
-	if (imsg == NULL || imsg_get_type(imsg) != IMSG_LEDGER_REFUND_RECORD ||
-	    imsg_get_buf(imsg, &rr, sizeof(rr)) == -1 ||
-	    (rr.rf_bloblen > 0 && (imsg_get_ibuf(imsg, &ib) == -1 ||
-	    ibuf_size(&ib) != rr.rf_bloblen))) {
-		pay_error(conn, 503, "internal_error", "internal_error",
-		    "the ledger is not available");
-		return;
-	}
 	switch (rr.rf_state) {
 	case LEDGER_REFUND_INFLIGHT:
 		http_reply_header(conn, "Retry-After", "2");
