@@ -82,6 +82,7 @@ struct ce_sock {
 	TAILQ_ENTRY(ce_sock)	 s_entry;
 	struct event		 s_ev;
 	curl_socket_t		 s_fd;
+	short			 s_events;	/* what s_ev waits for */
 };
 
 struct ce_lookup {
@@ -386,18 +387,21 @@ ce_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 		}
 		return (0);
 	}
+	if (what & CURL_POLL_IN)
+		ev |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		ev |= EV_WRITE;
 	if (s == NULL) {
 		if ((s = calloc(1, sizeof(*s))) == NULL)
 			fatal(NULL);
 		s->s_fd = fd;
 		TAILQ_INSERT_TAIL(&ce_socks, s, s_entry);
 		curl_multi_assign(ce_multi, fd, s);
-	} else
+	} else if (s->s_events == ev)
+		return (0);		/* no epoll_ctl(2) for nothing */
+	else
 		event_del(&s->s_ev);
-	if (what & CURL_POLL_IN)
-		ev |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		ev |= EV_WRITE;
+	s->s_events = ev;
 	event_set(&s->s_ev, fd, ev, ce_sock_ev, s);
 	if (event_add(&s->s_ev, NULL) == -1)
 		fatal("%s: event_add", __func__);

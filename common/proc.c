@@ -45,6 +45,7 @@ static int	 req_cmp(struct proc_req *, struct proc_req *);
 RB_PROTOTYPE_INTERNAL(reqtree, proc_req, r_entry, req_cmp, RB_STATIC);
 
 static void	 peer_dispatch_ev(int, short, void *);
+static void	 peers_write_ev(int, short, void *);
 static void	 peer_free(struct peer *);
 static void	 req_timeout(int, short, void *);
 static void	 req_finish(struct proc_req *, struct imsg *);
@@ -60,6 +61,8 @@ static int	 child_peer_allowed(int, int);
 static void	 hello_fill(struct ipc_hello *);
 
 static struct peerlist		 peers = TAILQ_HEAD_INITIALIZER(peers);
+static struct event		 peers_write;	/* at the loop's turn */
+static int			 peers_write_due;
 static struct reqtree		 requests = RB_INITIALIZER(&requests);
 static uint32_t			 req_next = 1;
 
@@ -126,21 +129,33 @@ peer_find(int procid, int instance)
 	return (NULL);
 }
 
+/*
+ * The channel's event is persistent and changed only when what is waited
+ * for changes: a message each way costs no epoll_ctl(2).
+ */
 void
 peer_event_add(struct peer *p)
 {
+	short	 events;
+
 	if (p->p_dead)
 		return;
 	/* A peer that does not read its replies is not heard either. */
-	p->p_events = p->p_paused ||
+	events = p->p_paused ||
 	    imsgbuf_queuelen(&p->p_ibuf) > PEER_QUEUE_MAX ? 0 : EV_READ;
-	if (imsgbuf_queuelen(&p->p_ibuf) > 0)
-		p->p_events |= EV_WRITE;
-	if (event_initialized(&p->p_ev))
+	/* written by peers_write_ev() first; waited for if it could not */
+	if (imsgbuf_queuelen(&p->p_ibuf) > 0 && !peers_write_due)
+		events |= EV_WRITE;
+	if (event_initialized(&p->p_ev)) {
+		if (events == p->p_events)
+			return;
 		event_del(&p->p_ev);
-	if (p->p_events == 0)
+	}
+	p->p_events = events;
+	if (events == 0)
 		return;
-	event_set(&p->p_ev, p->p_ibuf.fd, p->p_events, peer_dispatch_ev, p);
+	event_set(&p->p_ev, p->p_ibuf.fd, events | EV_PERSIST,
+	    peer_dispatch_ev, p);
 	event_add(&p->p_ev, NULL);
 }
 
@@ -169,8 +184,33 @@ peer_compose(struct peer *p, uint32_t type, uint32_t id, int fd,
 			close(fd);
 		return (-1);
 	}
+	/*
+	 * Written once the loop has run what it is running, in one
+	 * write for all that was queued meanwhile, without waiting for
+	 * the socket to be writable (it nearly always is).
+	 */
+	if (!peers_write_due) {
+		if (!event_initialized(&peers_write))
+			event_set(&peers_write, -1, 0, peers_write_ev, NULL);
+		event_active(&peers_write, 0, 0);
+		peers_write_due = 1;
+	}
 	peer_event_add(p);
 	return (0);
+}
+
+static void
+peers_write_ev(int fd, short event, void *arg)
+{
+	struct peer	*p;
+
+	peers_write_due = 0;
+	TAILQ_FOREACH(p, &peers, p_entry) {
+		/* a failure is found and handled by the peer's dispatch */
+		if (imsgbuf_queuelen(&p->p_ibuf) > 0)
+			(void)imsgbuf_write(&p->p_ibuf);
+		peer_event_add(p);
+	}
 }
 
 /* Write out everything queued now: before a fork, an exit or a death. */
