@@ -46,6 +46,9 @@
 #	hang (false)		read the request, never answer
 #	ctype (null)		the Content-Type to claim
 #	no_done (false)		no "data: [DONE]" at the end
+#	extra (null)		these members added to a whole answer's
+#				top level (after usage)
+#	indent (false)		a whole answer pretty-printed, over lines
 
 import http.server
 import json
@@ -62,6 +65,7 @@ DEFAULTS = {
     "chunk_size": 0, "crlf": False, "keepalive": False, "split": False,
     "delay_headers": 0, "delay_chunks": 0, "garbage": False,
     "cut_after": -1, "hang": False, "ctype": None, "no_done": False,
+    "extra": None, "indent": False,
 }
 
 lock = threading.Lock()
@@ -300,7 +304,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  "stop_reason": "end_turn"}
         if k["usage"]:
             o["usage"] = u
-        data = json.dumps(o).encode()
+        o.update(k["extra"] or {})
+        data = json.dumps(o, indent=2 if k["indent"] else None).encode()
         if k["garbage"]:
             data = b"<html>this is not JSON</html>"
         ctype = k["ctype"] or "application/json"

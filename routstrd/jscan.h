@@ -56,6 +56,15 @@ enum jscan_type	 jscan_type(const struct jspan *);
 int		 jscan_get(const struct jspan *, const char *, struct jspan *);
 
 /*
+ * Several members in one pass: keys NULL-terminated (at most
+ * JSCAN_GETV_MAX), their values in v[] in the same order (empty when
+ * absent).  How many were found, 0 if not an object, -1 if too many keys.
+ */
+#define JSCAN_GETV_MAX	32
+int		 jscan_getv(const struct jspan *, const char * const *,
+		    struct jspan *);
+
+/*
  * The elements of an array, in order: *it empty to start; 1 and the next
  * element in *it, else 0 (the end, or not an array).
  */
@@ -63,6 +72,12 @@ int		 jscan_next(const struct jspan *, struct jspan *);
 
 /* Bytes of a string once decoded (UTF-8), 0 if not a string. */
 size_t		 jscan_strlen(const struct jspan *);
+
+/*
+ * A string decoded into buf as strlcpy(3) copies (NUL-terminated,
+ * truncated); its decoded length (0 if not a string).
+ */
+size_t		 jscan_strlcpy(const struct jspan *, char *, size_t);
 
 /* 1 if a string equal, once decoded, to the NUL-terminated one. */
 int		 jscan_streq(const struct jspan *, const char *);

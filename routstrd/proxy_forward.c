@@ -77,7 +77,8 @@ struct forward {
 	/* the answer, kept for the reply after the settlement */
 	long			 fw_status;
 	int			 fw_streamed;
-	json_t			*fw_json;	/* collected JSON */
+	char			*fw_answer;	/* collected JSON, its text */
+	struct jspan		 fw_root;	/* in fw_answer, checked */
 	json_t			*fw_final;	/* a stream's final chunk */
 	char			*fw_sse;	/* X-Cashu: the stream, rewritten */
 	size_t			 fw_sselen;
@@ -116,6 +117,8 @@ static void	 released(void *, int, const struct ipc_ledger_reply *);
 static void	 settled(void *, int, const struct ipc_ledger_reply *);
 static void	 reply_answer(struct forward *);
 static void	 reply_cost(struct forward *, json_t *);
+static char	*dump_jt(json_t *);
+static char	*answer_splice(struct forward *, size_t *);
 static void	 cost_headers(struct forward *);
 static void	 cashed_out(struct http_conn *, void *, int,
 		    const struct ipc_ledger_reply *, const char *);
@@ -394,7 +397,7 @@ forward_free(struct forward *fw)
 		freezero(fw->fw_token, strlen(fw->fw_token) + 1);
 	explicit_bzero(&fw->fw_cred, sizeof(fw->fw_cred));
 	json_decref(fw->fw_body);
-	json_decref(fw->fw_json);
+	free(fw->fw_answer);
 	json_decref(fw->fw_final);
 	json_decref(fw->fw_error);
 	free(fw->fw_sse);
@@ -705,7 +708,7 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 	ok = res->ur_error == UPSTREAM_OK && res->ur_status >= 200 &&
 	    res->ur_status < 300;
 	/* X-Cashu's collected stream, rewritten for the client. */
-	if (ok && fw->fw_xcashu && fw->fw_stream && res->ur_json == NULL &&
+	if (ok && fw->fw_xcashu && fw->fw_stream && res->ur_root.js_p == NULL &&
 	    res->ur_body != NULL &&
 	    strncasecmp(res->ur_ctype, "text/event-stream", 17) == 0 &&
 	    sse_rewrite(fw, res->ur_body, res->ur_bodylen,
@@ -718,7 +721,7 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 	 * stream that reached it in part (what the upstream produced
 	 * until it stopped).
 	 */
-	if ((ok && (res->ur_streamed || res->ur_json != NULL ||
+	if ((ok && (res->ur_streamed || res->ur_root.js_p != NULL ||
 	    fw->fw_sse != NULL)) ||
 	    (res->ur_streamed && res->ur_completion_chars > 0)) {
 		us = res->ur_usage;
@@ -734,8 +737,15 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 		/* An answer cut short costs at most what was reserved. */
 		if (res->ur_error != UPSTREAM_OK && actual > fw->fw_reserved)
 			actual = fw->fw_reserved;
-		if (res->ur_json != NULL)
-			fw->fw_json = json_incref(res->ur_json);
+		if (res->ur_root.js_p != NULL) {
+			if ((fw->fw_answer = malloc(res->ur_root.js_len)) ==
+			    NULL)
+				fatal(NULL);
+			memcpy(fw->fw_answer, res->ur_root.js_p,
+			    res->ur_root.js_len);
+			fw->fw_root.js_p = fw->fw_answer;
+			fw->fw_root.js_len = res->ur_root.js_len;
+		}
 		if (res->ur_final != NULL && fw->fw_final == NULL)
 			fw->fw_final = json_incref(res->ur_final);
 		if (res->ur_error != UPSTREAM_OK)
@@ -903,6 +913,8 @@ reply_answer(struct forward *fw)
 {
 	struct http_conn	*conn = fw->fw_conn;
 	json_t			*j;
+	char			*out;
+	size_t			 outlen;
 	int			 status = (int)fw->fw_status;
 	int			 api = fw->fw_api;
 
@@ -931,18 +943,132 @@ reply_answer(struct forward *fw)
 		forward_free(fw);
 		return;
 	}
-	if (fw->fw_json == NULL) {
+	if (fw->fw_answer == NULL) {
 		forward_fail(fw, 502, "upstream_error", "upstream_error",
 		    "the upstream's answer is not JSON");
 		return;
 	}
-	j = json_incref(fw->fw_json);
+	if (status < 200 || status >= 300)
+		status = 200;
+	if ((out = answer_splice(fw, &outlen)) != NULL) {
+		forward_free(fw);
+		http_reply(conn, status, "application/json", out, outlen);
+		free(out);
+		return;
+	}
+	if ((j = jscan_json(&fw->fw_root)) == NULL)
+		fatalx("%s: a checked answer does not load", __func__);
 	if (json_object_get(j, "model") != NULL)
 		(void)json_object_set_new(j, "model",
 		    json_string(fw->fw_model));
 	reply_cost(fw, j);
 	forward_free(fw);
-	proxy_reply_jt(conn, status >= 200 && status < 300 ? status : 200, j);
+	proxy_reply_jt(conn, status, j);
+}
+
+/* A JSON text of j, which it takes. */
+static char *
+dump_jt(json_t *j)
+{
+	char	*s;
+
+	if (j == NULL || (s = json_dumps(j, JSON_COMPACT |
+	    JSON_ENCODE_ANY)) == NULL)
+		fatalx("%s", __func__);
+	json_decref(j);
+	return (s);
+}
+
+/*
+ * What reply_cost() adds, written into the upstream's own text instead
+ * of a tree of it: the model the client named, usage.cost, cost_sats,
+ * remaining_balance_msats, metadata.routstr and the top-level cost, in
+ * the same places.  NULL when the answer has no usage object or already
+ * has one of those members: reply_cost() does that rare case.
+ */
+static char *
+answer_splice(struct forward *fw, size_t *lenp)
+{
+	static const char * const top[] = { "model", "usage", "metadata",
+	    "cost", NULL };
+	static const char * const ours[] = { "cost", "cost_sats",
+	    "remaining_balance_msats", NULL };
+	struct {
+		const char	*e_at;		/* in the answer */
+		size_t		 e_cut;		/* bytes replaced there */
+		char		*e_text;	/* put there */
+	} ed[3], tmp;
+	struct jspan	 t[4], u[3];
+	const char	*src = fw->fw_root.js_p, *p, *end;
+	char		*cost = NULL, *full = NULL, *out;
+	char		 rem[64];
+	size_t		 n = 0, len, i, j;
+	uint64_t	 sats = pricing_cost_sats(&fw->fw_cost);
+
+	(void)jscan_getv(&fw->fw_root, top, t);
+	if (jscan_type(&t[1]) != JS_OBJECT || t[2].js_p != NULL ||
+	    t[3].js_p != NULL || jscan_getv(&t[1], ours, u) != 0)
+		return (NULL);
+
+	if (t[0].js_p != NULL) {
+		ed[n].e_at = t[0].js_p;
+		ed[n].e_cut = t[0].js_len;
+		ed[n++].e_text = dump_jt(json_string(fw->fw_model));
+	}
+	if (fw->fw_have_cost) {
+		cost = dump_jt(pricing_cost_json(&fw->fw_cost, 0));
+		full = dump_jt(pricing_cost_json(&fw->fw_cost, 1));
+		rem[0] = '\0';
+		if (!fw->fw_xcashu)
+			(void)snprintf(rem, sizeof(rem),
+			    ",\"remaining_balance_msats\":%llu",
+			    (unsigned long long)fw->fw_remaining);
+		/* before the usage's closing brace; no comma if empty */
+		for (p = t[1].js_p + 1; *p == ' ' || *p == '\t' ||
+		    *p == '\n' || *p == '\r'; p++)
+			;
+		ed[n].e_at = t[1].js_p + t[1].js_len - 1;
+		ed[n].e_cut = 0;
+		if (asprintf(&ed[n++].e_text, "%s\"cost\":%s,"
+		    "\"cost_sats\":%llu%s", *p == '}' ? "" : ",", cost,
+		    (unsigned long long)sats, rem) == -1)
+			fatal(NULL);
+		/* before the answer's closing brace (it has members) */
+		ed[n].e_at = src + fw->fw_root.js_len - 1;
+		ed[n].e_cut = 0;
+		if (asprintf(&ed[n++].e_text, ",\"metadata\":{\"routstr\":"
+		    "{\"cost\":%s,\"sats_cost\":%llu%s}},\"cost\":%s", full,
+		    (unsigned long long)sats, rem, cost) == -1)
+			fatal(NULL);
+		free(cost);
+		free(full);
+	}
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && ed[j - 1].e_at > ed[j].e_at; j--) {
+			tmp = ed[j];
+			ed[j] = ed[j - 1];
+			ed[j - 1] = tmp;
+		}
+
+	len = fw->fw_root.js_len;
+	for (i = 0; i < n; i++)
+		len += strlen(ed[i].e_text) - ed[i].e_cut;
+	if ((out = malloc(len)) == NULL)
+		fatal(NULL);
+	*lenp = 0;
+	p = src;
+	end = src + fw->fw_root.js_len;
+	for (i = 0; i < n; i++) {
+		memcpy(out + *lenp, p, (size_t)(ed[i].e_at - p));
+		*lenp += (size_t)(ed[i].e_at - p);
+		memcpy(out + *lenp, ed[i].e_text, strlen(ed[i].e_text));
+		*lenp += strlen(ed[i].e_text);
+		p = ed[i].e_at + ed[i].e_cut;
+		free(ed[i].e_text);
+	}
+	memcpy(out + *lenp, p, (size_t)(end - p));
+	*lenp += (size_t)(end - p);
+	return (out);
 }
 
 /* X-Cashu: the change (or the whole token) back as a token. */

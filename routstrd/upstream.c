@@ -672,8 +672,7 @@ up_collected(struct upstream_req *u, struct upstream_result *r,
     int *complete)
 {
 	struct sse_parser	 sp;
-	json_error_t		 err;
-	json_t			*j;
+	struct jspan		 root;
 	int			 ok2xx = u->u_status >= 200 && u->u_status < 300;
 
 	r->ur_body = u->u_buf != NULL ? u->u_buf : "";
@@ -686,17 +685,18 @@ up_collected(struct upstream_req *u, struct upstream_result *r,
 		*complete = u->u_error == UPSTREAM_OK && u->u_scan.sc_terminal;
 		return;
 	}
-	if (u->u_len > 0 &&
-	    (j = json_loadb(u->u_buf, u->u_len, 0, &err)) != NULL) {
-		if (json_is_object(j))
-			r->ur_json = j;
+	/* an answer is read in place; an error is kept whole */
+	if (u->u_len > 0 && jscan_parse(u->u_buf, u->u_len, &root) == 0 &&
+	    jscan_type(&root) == JS_OBJECT) {
+		if (ok2xx)
+			r->ur_root = root;
 		else
-			json_decref(j);
+			r->ur_json = jscan_json(&root);
 	}
-	if (ok2xx && r->ur_json == NULL && u->u_error == UPSTREAM_OK)
+	if (ok2xx && r->ur_root.js_p == NULL && u->u_error == UPSTREAM_OK)
 		up_error(u, UPSTREAM_E_GARBAGE, NULL);
 	if (ok2xx)
-		upstream_scan_body(&u->u_scan, r->ur_json);
+		upstream_scan_body(&u->u_scan, &r->ur_root);
 	*complete = u->u_error == UPSTREAM_OK;
 }
 

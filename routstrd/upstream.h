@@ -67,6 +67,7 @@
 
 #include <jansson.h>
 
+#include "jscan.h"
 #include "proxy.h"
 
 struct http_conn;
@@ -125,7 +126,7 @@ struct upstream_status {
 
 /*
  * What p_on_done sees; valid until it returns.  To keep ur_json or
- * ur_final, json_incref() them.
+ * ur_final, json_incref() them; to keep ur_root, copy ur_body.
  */
 struct upstream_result {
 	int		 ur_error;	/* UPSTREAM_OK or UPSTREAM_E_* */
@@ -144,8 +145,12 @@ struct upstream_result {
 	const char	*ur_ctype;	/* the upstream's Content-Type, or "" */
 	const char	*ur_body;	/* collected: the body, NUL-terminated; */
 	size_t		 ur_bodylen;	/* NULL when streamed */
-	json_t		*ur_json;	/* collected: the body parsed, if it is
-					   a JSON object, else NULL */
+	struct jspan	 ur_root;	/* collected 2xx: the body, if it is
+					   a JSON object (checked), else
+					   empty; read in place */
+	json_t		*ur_json;	/* collected error (not 2xx): the body
+					   parsed, if it is a JSON object,
+					   else NULL */
 	json_t		*ur_final;	/* streamed OpenAI: the final chunk
 					   to send (the swallowed usage chunk,
 					   or one made up with ur_usage in
@@ -278,6 +283,7 @@ json_t	*usage_to_json(const struct usage *, int);
 int	 request_shape_parse(const json_t *, struct request_shape *);
 /* The characters of a JSON text value: a string, parts, items. */
 uint64_t usage_text_chars(const json_t *);
+uint64_t usage_text_chars_span(const struct jspan *);
 
 /*
  * upstream_sse.c: Server-Sent Events (the WHATWG rules: lines end in
@@ -351,12 +357,17 @@ void	 sse_free(struct sse_parser *);
  * What an answer's events (or collected body) say: usage, the completion
  * text's size, the terminal event; which events to swallow.
  */
+#define UPSTREAM_KEEP_N	4	/* OpenAI: id, object, created, model */
+struct upstream_keep {
+	char		 k_json[128];	/* the latest value's JSON text */
+	size_t		 k_len;		/* 0: none seen */
+};
 struct upstream_scan {
 	int		 sc_api;
 	int		 sc_hold;	/* swallow/hold back (a client stream) */
 	json_t		*sc_usage;	/* the usage objects seen, merged */
 	json_t		*sc_final;	/* OpenAI: the swallowed usage chunk */
-	json_t		*sc_last;	/* OpenAI: id, object, created, model */
+	struct upstream_keep sc_keep[UPSTREAM_KEEP_N];
 	uint64_t	 sc_chars;	/* completion text */
 	uint64_t	 sc_events;
 	int		 sc_terminal;	/* [DONE], message_stop, ... seen */
@@ -369,7 +380,7 @@ void	 upstream_scan_free(struct upstream_scan *);
 /* One event: SSE_PASS, SSE_DROP or SSE_STOP (garbage). */
 int	 upstream_scan_event(struct upstream_scan *, const struct sse_event *);
 /* A collected JSON answer. */
-void	 upstream_scan_body(struct upstream_scan *, const json_t *);
+void	 upstream_scan_body(struct upstream_scan *, const struct jspan *);
 /*
  * The usage: reported (merged usage objects), or estimated from
  * prompt_chars and sc_chars; complete 0: the larger completion.

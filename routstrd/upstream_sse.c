@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "jscan.h"
 #include "log.h"
 #include "proxy.h"
 #include "upstream.h"
@@ -367,12 +368,26 @@ sse_compact(struct sse_parser *p)
  * The events of the APIs.
  */
 
-static int	 scan_openai(struct upstream_scan *, json_t *);
-static int	 scan_anthropic(struct upstream_scan *, json_t *, const char *);
-static int	 scan_responses(struct upstream_scan *, json_t *,
+/* The members of an event looked at, fetched in one pass. */
+enum {
+	K_TYPE, K_ERROR, K_CHOICES, K_USAGE, K_DELTA, K_MESSAGE, K_RESPONSE,
+	K_ID, K_OBJECT, K_CREATED, K_MODEL, K_N
+};
+static const char * const event_keys[K_N + 1] = {
+	"type", "error", "choices", "usage", "delta", "message", "response",
+	"id", "object", "created", "model", NULL
+};
+
+static int	 scan_openai(struct upstream_scan *, const struct jspan *,
+		    const struct jspan *);
+static int	 scan_anthropic(struct upstream_scan *, const struct jspan *,
 		    const char *);
-static void	 scan_usage_add(struct upstream_scan *, json_t *);
-static void	 scan_chars(struct upstream_scan *, const json_t *,
+static int	 scan_responses(struct upstream_scan *, const struct jspan *,
+		    const char *);
+static void	 scan_usage_add(struct upstream_scan *, const struct jspan *);
+static void	 scan_keep(struct upstream_scan *, const struct jspan *);
+static json_t	*kept(const struct upstream_scan *, int);
+static void	 scan_chars(struct upstream_scan *, const struct jspan *,
 		    const char *);
 static int	 is_type(const char *, const char *);
 
@@ -389,30 +404,32 @@ upstream_scan_free(struct upstream_scan *sc)
 {
 	json_decref(sc->sc_usage);
 	json_decref(sc->sc_final);
-	json_decref(sc->sc_last);
-	sc->sc_usage = sc->sc_final = sc->sc_last = NULL;
+	sc->sc_usage = sc->sc_final = NULL;
 }
 
 /* Usage objects are merged: Anthropic's come in two halves. */
 static void
-scan_usage_add(struct upstream_scan *sc, json_t *u)
+scan_usage_add(struct upstream_scan *sc, const struct jspan *u)
 {
-	if (u == NULL || !json_is_object(u))
+	json_t	*j;
+
+	if (jscan_type(u) != JS_OBJECT || (j = jscan_json(u)) == NULL)
 		return;
-	if (sc->sc_usage == NULL && (sc->sc_usage = json_object()) == NULL)
-		return;
-	(void)json_object_update(sc->sc_usage, u);
+	if (sc->sc_usage == NULL)
+		sc->sc_usage = json_incref(j);
+	else
+		(void)json_object_update(sc->sc_usage, j);
+	json_decref(j);
 }
 
 /* A string member's length, as completion text. */
 static void
-scan_chars(struct upstream_scan *sc, const json_t *o, const char *key)
+scan_chars(struct upstream_scan *sc, const struct jspan *o, const char *key)
 {
-	json_t	*v;
+	struct jspan	 v;
 
-	if (o != NULL && json_is_object(o) &&
-	    (v = json_object_get(o, key)) != NULL && json_is_string(v))
-		sc->sc_chars += json_string_length(v);
+	if (jscan_get(o, key, &v) == 0 && jscan_type(&v) == JS_STRING)
+		sc->sc_chars += jscan_strlen(&v);
 }
 
 static int
@@ -424,9 +441,9 @@ is_type(const char *type, const char *want)
 int
 upstream_scan_event(struct upstream_scan *sc, const struct sse_event *ev)
 {
-	json_error_t	 err;
-	json_t		*o, *t;
+	struct jspan	 o, m[K_N];
 	const char	*type = ev->ev_type, *d = ev->ev_data;
+	char		 tbuf[128];
 	size_t		 len = ev->ev_datalen;
 	int		 r;
 
@@ -444,95 +461,110 @@ upstream_scan_event(struct upstream_scan *sc, const struct sse_event *ev)
 		sc->sc_terminal = 1;
 		return (sc->sc_hold ? SSE_DROP : SSE_PASS);
 	}
-	if ((o = json_loadb(d, len, 0, &err)) == NULL ||
-	    !json_is_object(o)) {
+	if (jscan_parse(d, len, &o) == -1 || jscan_type(&o) != JS_OBJECT) {
 		log_debug("sse: an event whose data is not a JSON object");
-		json_decref(o);
 		sc->sc_garbage = 1;
 		return (SSE_STOP);
 	}
 	sc->sc_events++;
-	if ((t = json_object_get(o, "type")) != NULL && json_is_string(t))
-		type = json_string_value(t);
-	if (json_is_object(json_object_get(o, "error")) ||
-	    is_type(type, "error"))
+	(void)jscan_getv(&o, event_keys, m);
+	if (jscan_type(&m[K_TYPE]) == JS_STRING) {
+		/* a longer type is none of those looked for */
+		if (jscan_strlcpy(&m[K_TYPE], tbuf, sizeof(tbuf)) >=
+		    sizeof(tbuf))
+			tbuf[0] = '\0';
+		type = tbuf;
+	}
+	if (jscan_type(&m[K_ERROR]) == JS_OBJECT || is_type(type, "error"))
 		sc->sc_error = 1;
 
 	switch (sc->sc_api) {
 	case UPSTREAM_API_MESSAGES:
-		r = scan_anthropic(sc, o, type);
+		r = scan_anthropic(sc, m, type);
 		break;
 	case UPSTREAM_API_RESPONSES:
-		r = scan_responses(sc, o, type);
+		r = scan_responses(sc, m, type);
 		break;
 	default:
-		r = scan_openai(sc, o);
+		r = scan_openai(sc, &o, m);
 		break;
 	}
-	json_decref(o);
 	return (r);
 }
 
-static int
-scan_openai(struct upstream_scan *sc, json_t *o)
+/* What a made-up final chunk needs: the latest id, object, ... */
+static void
+scan_keep(struct upstream_scan *sc, const struct jspan *m)
 {
-	static const char * const keep[] = { "id", "object", "created",
-	    "model", NULL };
-	const char * const	*k;
-	json_t			*choices, *c, *delta, *calls, *call, *u, *v;
-	size_t			 i, j;
+	struct upstream_keep	*k;
+	int64_t			 n;
+	int			 i;
 
-	/* What a made-up final chunk needs. */
-	if (sc->sc_last == NULL)
-		sc->sc_last = json_object();
-	for (k = keep; sc->sc_last != NULL && *k != NULL; k++)
-		if ((v = json_object_get(o, *k)) != NULL &&
-		    (json_is_string(v) || json_is_integer(v)))
-			(void)json_object_set(sc->sc_last, *k, v);
+	for (i = 0; i < UPSTREAM_KEEP_N; i++) {
+		k = &sc->sc_keep[i];
+		if (jscan_type(&m[i]) != JS_STRING &&
+		    jscan_int(&m[i], &n) == -1)
+			continue;
+		if (m[i].js_len >= sizeof(k->k_json))
+			continue;	/* not worth keeping */
+		memcpy(k->k_json, m[i].js_p, m[i].js_len);
+		k->k_len = m[i].js_len;
+	}
+}
 
-	choices = json_object_get(o, "choices");
-	json_array_foreach(choices, i, c) {
-		scan_chars(sc, c, "text");
-		delta = json_object_get(c, "delta");
-		scan_chars(sc, delta, "content");
-		scan_chars(sc, delta, "reasoning_content");
-		scan_chars(sc, delta, "reasoning");
-		scan_chars(sc, delta, "refusal");
-		calls = json_object_get(delta, "tool_calls");
-		json_array_foreach(calls, j, call)
-			scan_chars(sc, json_object_get(call, "function"),
-			    "arguments");
+static int
+scan_openai(struct upstream_scan *sc, const struct jspan *o,
+    const struct jspan *m)
+{
+	struct jspan	 c, delta, calls, call, fn;
+
+	scan_keep(sc, &m[K_ID]);
+	c.js_p = NULL;
+	while (jscan_next(&m[K_CHOICES], &c)) {
+		scan_chars(sc, &c, "text");
+		(void)jscan_get(&c, "delta", &delta);
+		scan_chars(sc, &delta, "content");
+		scan_chars(sc, &delta, "reasoning_content");
+		scan_chars(sc, &delta, "reasoning");
+		scan_chars(sc, &delta, "refusal");
+		(void)jscan_get(&delta, "tool_calls", &calls);
+		call.js_p = NULL;
+		while (jscan_next(&calls, &call)) {
+			(void)jscan_get(&call, "function", &fn);
+			scan_chars(sc, &fn, "arguments");
+		}
 	}
 
-	u = json_object_get(o, "usage");
-	if (u == NULL || !json_is_object(u))
+	if (jscan_type(&m[K_USAGE]) != JS_OBJECT)
 		return (SSE_PASS);
-	scan_usage_add(sc, u);
-	if (sc->sc_hold && (choices == NULL || (json_is_array(choices) &&
-	    json_array_size(choices) == 0))) {
+	scan_usage_add(sc, &m[K_USAGE]);
+	c.js_p = NULL;
+	if (sc->sc_hold && (jscan_type(&m[K_CHOICES]) == JS_NONE ||
+	    (jscan_type(&m[K_CHOICES]) == JS_ARRAY &&
+	    !jscan_next(&m[K_CHOICES], &c)))) {
 		/* the usage-only chunk: the caller sends its own */
 		json_decref(sc->sc_final);
-		sc->sc_final = json_incref(o);
+		sc->sc_final = jscan_json(o);
 		return (SSE_DROP);
 	}
 	return (SSE_PASS);
 }
 
 static int
-scan_anthropic(struct upstream_scan *sc, json_t *o, const char *type)
+scan_anthropic(struct upstream_scan *sc, const struct jspan *m,
+    const char *type)
 {
-	json_t	*delta;
+	struct jspan	 u;
 
-	if (is_type(type, "message_start"))
-		scan_usage_add(sc, json_object_get(json_object_get(o,
-		    "message"), "usage"));
-	else if (is_type(type, "message_delta"))
-		scan_usage_add(sc, json_object_get(o, "usage"));
+	if (is_type(type, "message_start")) {
+		(void)jscan_get(&m[K_MESSAGE], "usage", &u);
+		scan_usage_add(sc, &u);
+	} else if (is_type(type, "message_delta"))
+		scan_usage_add(sc, &m[K_USAGE]);
 	else if (is_type(type, "content_block_delta")) {
-		delta = json_object_get(o, "delta");
-		scan_chars(sc, delta, "text");
-		scan_chars(sc, delta, "thinking");
-		scan_chars(sc, delta, "partial_json");
+		scan_chars(sc, &m[K_DELTA], "text");
+		scan_chars(sc, &m[K_DELTA], "thinking");
+		scan_chars(sc, &m[K_DELTA], "partial_json");
 	} else if (is_type(type, "message_stop")) {
 		sc->sc_terminal = 1;
 		return (sc->sc_hold ? SSE_DROP : SSE_PASS);
@@ -541,20 +573,22 @@ scan_anthropic(struct upstream_scan *sc, json_t *o, const char *type)
 }
 
 static int
-scan_responses(struct upstream_scan *sc, json_t *o, const char *type)
+scan_responses(struct upstream_scan *sc, const struct jspan *m,
+    const char *type)
 {
-	json_t	*resp;
-	size_t	 len = type != NULL ? strlen(type) : 0;
+	struct jspan	 u;
+	size_t		 len = type != NULL ? strlen(type) : 0;
 
 	/* output_text, refusal, reasoning, function_call_arguments */
 	if (len > 15 && strncmp(type, "response.", 9) == 0 &&
-	    strcmp(type + len - 6, ".delta") == 0)
-		scan_chars(sc, o, "delta");
+	    strcmp(type + len - 6, ".delta") == 0 &&
+	    jscan_type(&m[K_DELTA]) == JS_STRING)
+		sc->sc_chars += jscan_strlen(&m[K_DELTA]);
 	if (is_type(type, "response.completed") ||
 	    is_type(type, "response.incomplete") ||
 	    is_type(type, "response.failed")) {
-		resp = json_object_get(o, "response");
-		scan_usage_add(sc, json_object_get(resp, "usage"));
+		(void)jscan_get(&m[K_RESPONSE], "usage", &u);
+		scan_usage_add(sc, &u);
 		sc->sc_terminal = 1;
 		if (is_type(type, "response.failed"))
 			sc->sc_error = 1;
@@ -564,57 +598,62 @@ scan_responses(struct upstream_scan *sc, json_t *o, const char *type)
 
 /* A collected JSON answer: its usage and the text it holds. */
 void
-upstream_scan_body(struct upstream_scan *sc, const json_t *body)
+upstream_scan_body(struct upstream_scan *sc, const struct jspan *body)
 {
-	json_t	*a, *e, *m, *calls, *call, *v;
-	char	*s;
-	size_t	 i, j;
+	static const char * const keys[] = { "usage", "content", "output",
+	    "choices", NULL };
+	struct jspan	 b[4], e, m, v, calls, call, fn;
+	json_t		*j;
+	char		*s;
 
-	if (body == NULL || !json_is_object(body))
+	if (jscan_type(body) != JS_OBJECT)
 		return;
-	scan_usage_add(sc, json_object_get(body, "usage"));
+	(void)jscan_getv(body, keys, b);
+	scan_usage_add(sc, &b[0]);
 	sc->sc_terminal = 1;
+	e.js_p = NULL;
 	switch (sc->sc_api) {
 	case UPSTREAM_API_MESSAGES:
-		a = json_object_get(body, "content");
-		json_array_foreach(a, i, e) {
-			scan_chars(sc, e, "text");
-			scan_chars(sc, e, "thinking");
+		while (jscan_next(&b[1], &e)) {
+			scan_chars(sc, &e, "text");
+			scan_chars(sc, &e, "thinking");
 			/* a tool call: its arguments, as written */
-			if ((v = json_object_get(e, "input")) != NULL &&
-			    json_is_object(v) && (s = json_dumps(v,
-			    JSON_COMPACT)) != NULL) {
-				sc->sc_chars += strlen(s);
+			if (jscan_get(&e, "input", &v) == 0 &&
+			    jscan_type(&v) == JS_OBJECT &&
+			    (j = jscan_json(&v)) != NULL) {
+				if ((s = json_dumps(j, JSON_COMPACT)) != NULL)
+					sc->sc_chars += strlen(s);
 				free(s);
+				json_decref(j);
 			}
 		}
 		break;
 	case UPSTREAM_API_RESPONSES:
-		a = json_object_get(body, "output");
-		json_array_foreach(a, i, e) {
-			sc->sc_chars += usage_text_chars(json_object_get(e,
-			    "content"));
-			sc->sc_chars += usage_text_chars(json_object_get(e,
-			    "summary"));
-			scan_chars(sc, e, "arguments");
+		while (jscan_next(&b[2], &e)) {
+			(void)jscan_get(&e, "content", &v);
+			sc->sc_chars += usage_text_chars_span(&v);
+			(void)jscan_get(&e, "summary", &v);
+			sc->sc_chars += usage_text_chars_span(&v);
+			scan_chars(sc, &e, "arguments");
 		}
 		break;
 	case UPSTREAM_API_EMBEDDINGS:
 		break;
 	default:
-		a = json_object_get(body, "choices");
-		json_array_foreach(a, i, e) {
-			scan_chars(sc, e, "text");
-			m = json_object_get(e, "message");
-			sc->sc_chars += usage_text_chars(json_object_get(m,
-			    "content"));
-			scan_chars(sc, m, "reasoning_content");
-			scan_chars(sc, m, "reasoning");
-			scan_chars(sc, m, "refusal");
-			calls = json_object_get(m, "tool_calls");
-			json_array_foreach(calls, j, call)
-				scan_chars(sc, json_object_get(call,
-				    "function"), "arguments");
+		while (jscan_next(&b[3], &e)) {
+			scan_chars(sc, &e, "text");
+			(void)jscan_get(&e, "message", &m);
+			(void)jscan_get(&m, "content", &v);
+			sc->sc_chars += usage_text_chars_span(&v);
+			scan_chars(sc, &m, "reasoning_content");
+			scan_chars(sc, &m, "reasoning");
+			scan_chars(sc, &m, "refusal");
+			(void)jscan_get(&m, "tool_calls", &calls);
+			call.js_p = NULL;
+			while (jscan_next(&calls, &call)) {
+				(void)jscan_get(&call, "function", &fn);
+				scan_chars(sc, &fn, "arguments");
+			}
 		}
 		break;
 	}
@@ -638,6 +677,18 @@ upstream_scan_usage(struct upstream_scan *sc, uint64_t prompt_chars,
 	}
 }
 
+/* A kept member of the events (a new reference), or NULL. */
+static json_t *
+kept(const struct upstream_scan *sc, int i)
+{
+	const struct upstream_keep	*k = &sc->sc_keep[i];
+	json_error_t			 err;
+
+	if (k->k_len == 0)
+		return (NULL);
+	return (json_loadb(k->k_json, k->k_len, JSON_DECODE_ANY, &err));
+}
+
 json_t *
 upstream_scan_final(struct upstream_scan *sc, const struct usage *u)
 {
@@ -654,17 +705,17 @@ upstream_scan_final(struct upstream_scan *sc, const struct usage *u)
 	    "text_completion";
 	if ((f = json_object()) == NULL)
 		return (NULL);
-	v = json_object_get(sc->sc_last, "id");
-	(void)json_object_set_new(f, "id", v != NULL ? json_incref(v) :
+	v = kept(sc, 0);
+	(void)json_object_set_new(f, "id", v != NULL ? v :
 	    json_string("chatcmpl-routstr"));
-	v = json_object_get(sc->sc_last, "object");
-	(void)json_object_set_new(f, "object", v != NULL ? json_incref(v) :
+	v = kept(sc, 1);
+	(void)json_object_set_new(f, "object", v != NULL ? v :
 	    json_string(object));
-	v = json_object_get(sc->sc_last, "created");
-	(void)json_object_set_new(f, "created", v != NULL ? json_incref(v) :
+	v = kept(sc, 2);
+	(void)json_object_set_new(f, "created", v != NULL ? v :
 	    json_integer(time(NULL)));
-	v = json_object_get(sc->sc_last, "model");
-	(void)json_object_set_new(f, "model", v != NULL ? json_incref(v) :
+	v = kept(sc, 3);
+	(void)json_object_set_new(f, "model", v != NULL ? v :
 	    json_string(""));
 	(void)json_object_set_new(f, "choices", json_array());
 	if ((uj = usage_to_json(u, sc->sc_api)) == NULL ||

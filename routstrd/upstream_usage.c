@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "jscan.h"
 #include "log.h"
 #include "proxy.h"
 #include "upstream.h"
@@ -28,6 +29,7 @@ static int	 usage_sub(uint64_t *, uint64_t, uint64_t);
 static uint64_t	 add_sat(uint64_t, uint64_t);
 static json_t	*jint(uint64_t);
 static uint64_t	 text_chars(const json_t *, int);
+static uint64_t	 text_chars_span(const struct jspan *, int);
 
 /*
  * One count: absent (or null), a JSON integer in [0, USAGE_TOKENS_MAX],
@@ -290,6 +292,45 @@ uint64_t
 usage_text_chars(const json_t *v)
 {
 	return (text_chars(v, 0));
+}
+
+/* The same as text_chars(), of a JSON text read in place. */
+static uint64_t
+text_chars_span(const struct jspan *v, int depth)
+{
+	static const char * const keys[] = { "text", "content", NULL };
+	struct jspan	 e, m[2];
+	uint64_t	 n = 0;
+	int64_t		 i;
+
+	if (depth > TEXT_DEPTH_MAX)
+		return (0);
+	switch (jscan_type(v)) {
+	case JS_STRING:
+		return (jscan_strlen(v));
+	case JS_NUMBER:
+		return (jscan_int(v, &i) == 0 ? USAGE_CHARS_PER_TOKEN : 0);
+	case JS_ARRAY:
+		e.js_p = NULL;
+		while (jscan_next(v, &e))
+			n = add_sat(n, text_chars_span(&e, depth + 1));
+		return (n);
+	case JS_OBJECT:
+		(void)jscan_getv(v, keys, m);
+		if (jscan_type(&m[0]) == JS_STRING)
+			n = add_sat(n, jscan_strlen(&m[0]));
+		if (jscan_type(&m[1]) != JS_NONE)
+			n = add_sat(n, text_chars_span(&m[1], depth + 1));
+		return (n);
+	default:
+		return (0);
+	}
+}
+
+uint64_t
+usage_text_chars_span(const struct jspan *v)
+{
+	return (text_chars_span(v, 0));
 }
 
 int

@@ -75,6 +75,47 @@ assert S == 200 and j['model'] == 'mas', j"
 check "... asked upstream as upstream-name" mstat "$MOCK1" \
     "0 if json.loads(s['last_body'])['model'] == 'upstream-name' else exit(1)"
 
+# The cost goes into the upstream's own text when it has none of the
+# members, else the answer is rebuilt: the same fields either way.
+COSTS="
+u = j['usage']
+assert u['cost'] == j['cost'], j
+r = j['metadata']['routstr']
+assert r['cost']['total_msats'] == u['cost']['total_msats'], r
+assert r['sats_cost'] == u['cost_sats'], r
+assert r['remaining_balance_msats'] == u['remaining_balance_msats'], r
+assert int(H['x-routstr-cost-msats']) == u['cost']['total_msats'], H"
+req /v1/chat/completions "$(chat "$PROMPT")" "$AUTH"
+expect "metadata.routstr and a top-level cost, as usage.cost" "
+assert S == 200 and j['model'] == 'm1', j
+$COSTS"
+knobs "$MOCK1" '{"indent": true}'
+req /v1/chat/completions "$(chat "$PROMPT")" "$AUTH"
+expect "... an answer over many lines: the same" "
+assert S == 200 and j['model'] == 'm1', j
+assert j['usage']['cost']['total_msats'] == 503, j
+$COSTS"
+knobs "$MOCK1" '{"usage_value": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8, "cost": 0.00012, "cost_details": {"upstream_inference_cost": 0.0001}}}'
+req /v1/chat/completions "$(chat "$PROMPT")" "$AUTH"
+expect "... a usage.cost of the upstream's own (OpenRouter): ours instead" "
+assert S == 200 and j['model'] == 'm1', j
+assert j['usage']['cost']['total_msats'] == 503, j
+assert j['usage']['cost_details'] == {'upstream_inference_cost': 0.0001}, j
+$COSTS"
+knobs "$MOCK1" '{"extra": {"metadata": {"trace": "t1"}, "cost": 7}}'
+req /v1/chat/completions "$(chat "$PROMPT")" "$AUTH"
+expect "... metadata and cost of the upstream's: routstr added, cost ours" "
+assert S == 200 and j['model'] == 'm1', j
+assert j['metadata']['trace'] == 't1', j
+$COSTS"
+knobs "$MOCK1" '{"usage_value": {}}'
+req /v1/chat/completions "$(chat "$PROMPT")" "$AUTH"
+expect "... an empty usage: the estimate's cost in it" "
+assert S == 200, S
+assert j['usage']['cost']['total_msats'] > 0, j
+$COSTS"
+knobs "$MOCK1" '{}'
+
 b0=$(bal "$KEY" | cut -d' ' -f1)
 req /chat/completions "$(chat "$PROMPT")" "$AUTH"
 expect "/chat/completions without /v1: 503 msat" "

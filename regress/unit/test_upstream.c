@@ -110,6 +110,7 @@ struct run {
 	int			 complete;
 	int			 failover;
 	int			 has_json;
+	int			 has_root;
 	u_int			 pauses;
 	uint64_t		 received;
 	uint64_t		 chars;
@@ -573,7 +574,9 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 	r->client_gone = res->ur_client_gone;
 	r->complete = res->ur_complete;
 	r->failover = res->ur_failover;
-	r->has_json = res->ur_json != NULL;
+	/* a 2xx answer is read in place, an error body parsed */
+	r->has_json = res->ur_json != NULL || res->ur_root.js_p != NULL;
+	r->has_root = res->ur_root.js_p != NULL;
 	r->pauses = res->ur_pauses;
 	r->received = res->ur_received;
 	r->chars = res->ur_completion_chars;
@@ -814,7 +817,8 @@ test_plain(void)
 	    strncmp(r.st_ctype, "application/json", 16) == 0,
 	    "plain: status 200 seen first, with its headers");
 	T(r.ndone == 1 && r.error == UPSTREAM_OK && r.status == 200 &&
-	    !r.streamed && r.complete && r.has_json && !r.failover,
+	    !r.streamed && r.complete && r.has_json && r.has_root &&
+	    !r.failover,
 	    "plain: done, complete, the body parsed");
 	T(r.usage.us_prompt == 3 && r.usage.us_completion == 5 &&
 	    !r.usage.us_estimated, "plain: the upstream's usage, 3 + 5");
@@ -841,8 +845,8 @@ test_plain(void)
 	r.up = &up_openai;
 	T(run(&r, NULL, CHAT_BODY) == 0 && r.nstatus == 1 &&
 	    r.statuses[0] == 500 && r.ndone == 1 && r.status == 500 &&
-	    r.error == UPSTREAM_OK && r.has_json && !r.failover &&
-	    strstr(r.rbody, "mock error 500") != NULL &&
+	    r.error == UPSTREAM_OK && r.has_json && !r.has_root &&
+	    !r.failover && strstr(r.rbody, "mock error 500") != NULL &&
 	    r.usage.us_prompt == 0 && r.usage.us_completion == 0,
 	    "500 taken: the error body, nothing to bill");
 	run_end(&r);
