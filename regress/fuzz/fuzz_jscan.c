@@ -3,8 +3,10 @@
  * the input iff json_loadb(p, len, JSON_DECODE_ANY) does.  When both
  * accept, the span's tree is jansson's, and so, all the way down, is
  * what the lookups find: every member jansson has by jscan_get(), every
- * element in order by jscan_next(), strings' lengths and contents by
- * jscan_strlen() and jscan_streq(), integers by jscan_int().
+ * element in order by jscan_next(), jansson's keys all at once by
+ * jscan_getv(), strings' lengths and contents by jscan_strlen(),
+ * jscan_streq() and jscan_strlcpy() (as strlcpy(3) of jansson's
+ * string), integers by jscan_int().
  *
  * jansson 2.14's quirks, where it is no reference:
  *  - it rejects a real that overflows a double ("real number overflow",
@@ -26,7 +28,61 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+static void	check_getv(const struct jspan *, json_t *);
+static void	check_strlcpy(const struct jspan *, const char *, size_t);
 static void	check_tree(const struct jspan *, json_t *);
+
+/*
+ * jscan_getv() of jansson's keys (as many as it takes) and one absent
+ * finds what jscan_get() finds of each.
+ */
+static void
+check_getv(const struct jspan *o, json_t *j)
+{
+	const char	*keys[JSCAN_GETV_MAX + 1], *key;
+	struct jspan	 v[JSCAN_GETV_MAX], g;
+	json_t		*x;
+	size_t		 n = 0, i, found;
+
+	json_object_foreach(j, key, x) {
+		if (n == JSCAN_GETV_MAX - 1)
+			break;
+		keys[n++] = key;
+	}
+	found = n;
+	if (json_object_get(j, "no such key \x7f") == NULL)
+		keys[n++] = "no such key \x7f";
+	keys[n] = NULL;
+	if (jscan_getv(o, keys, v) != (int)found)
+		abort();
+	for (i = 0; i < n; i++)
+		if (jscan_get(o, keys[i], &g) != (i < found ? 0 : -1) ||
+		    v[i].js_p != g.js_p || v[i].js_len != g.js_len)
+			abort();
+}
+
+/* jscan_strlcpy() into a few sizes does what strlcpy(3) does of want. */
+static void
+check_strlcpy(const struct jspan *v, const char *want, size_t len)
+{
+	size_t	 sizes[] = { 0, 1, 2, len / 2, len, len + 1, len + 2 };
+	char	*a, *b;
+	size_t	 i;
+
+	if ((a = malloc(len + 3)) == NULL || (b = malloc(len + 3)) == NULL)
+		abort();
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (sizes[i] > len + 2)
+			continue;
+		memset(a, 'Z', len + 3);
+		memset(b, 'Z', len + 3);
+		if (jscan_strlcpy(v, a, sizes[i]) != strlcpy(b, want,
+		    sizes[i]) || memcmp(a, b, len + 3) != 0)
+			abort();
+	}
+	free(a);
+	free(b);
+}
 
 static void
 check_tree(const struct jspan *v, json_t *j)
@@ -53,6 +109,7 @@ check_tree(const struct jspan *v, json_t *j)
 				abort();
 			check_tree(&m, x);
 		}
+		check_getv(v, j);
 		break;
 	case JSON_ARRAY:
 		if (jscan_type(v) != JS_ARRAY || jscan_get(v, "", &m) != -1 ||
@@ -73,6 +130,7 @@ check_tree(const struct jspan *v, json_t *j)
 		    jscan_strlen(v) != json_string_length(j) ||
 		    !jscan_streq(v, json_string_value(j)))
 			abort();
+		check_strlcpy(v, json_string_value(j), json_string_length(j));
 		break;
 	case JSON_INTEGER:
 		if (jscan_type(v) != JS_NUMBER || jscan_int(v, &i) != 0 ||
@@ -101,6 +159,12 @@ check_tree(const struct jspan *v, json_t *j)
 		abort();
 	if (json_typeof(j) != JSON_OBJECT && jscan_get(v, "", &m) != -1)
 		abort();
+	if (json_typeof(j) != JSON_STRING) {
+		char	 c = 'x';
+
+		if (jscan_strlcpy(v, &c, 1) != 0 || c != '\0')
+			abort();
+	}
 }
 
 int

@@ -56,11 +56,15 @@ static void	 test_len(void);
 static void	 get1(const char *, size_t, const char *, const char *);
 static void	 test_get(void);
 static void	 test_next(void);
+static void	 test_getv(void);
 static void	 test_strlen(void);
+static void	 test_strlcpy(void);
+static int	 strlcpy_agrees(const struct jspan *, const char *, size_t);
 static void	 test_streq(void);
 static void	 test_int(void);
 static void	 test_json(void);
 static void	 test_type(void);
+static int	 getv_agrees(const struct jspan *, json_t *);
 static int	 check_tree(const struct jspan *, json_t *);
 static uint32_t	 rnd(void);
 static void	 gen_value(struct buf *, int);
@@ -921,6 +925,85 @@ test_next(void)
 }
 
 static void
+test_getv(void)
+{
+	const char	 doc[] = "{\"total_tokens\":30,\"x\":{\"prompt_tokens\":"
+	    "1},\"prompt_tokens\":10, \"completion_tokens\" : 20 ,"
+	    "\"prompt_tokens\":11,\"a\\u0062\":\"s\"}";
+	const char	*keys[] = { "prompt_tokens", "completion_tokens",
+	    "absent", "total_tokens", "ab", NULL };
+	const char	*none[] = { NULL };
+	const char	*many[JSCAN_GETV_MAX + 2];
+	char		 names[JSCAN_GETV_MAX + 1][8];
+	struct jspan	 o, v[JSCAN_GETV_MAX + 1], e = { NULL, 0 };
+	char		*d;
+	size_t		 i;
+	int		 ok;
+
+	d = dup_exact(doc, sizeof(doc) - 1);
+	T(jscan_parse(d, sizeof(doc) - 1, &o) == 0, "getv: the document");
+	for (i = 0; i < 6; i++) {
+		v[i].js_p = d;
+		v[i].js_len = 1;
+	}
+	T(jscan_getv(&o, keys, v) == 4, "getv: 4 of 5 keys found");
+	T(span_is(&v[0], "11"), "getv: the last of a duplicate key, not "
+	    "the nested one");
+	T(span_is(&v[1], "20"), "getv: a value with white space around it");
+	T(span_empty(&v[2]), "getv: an absent key's value is empty");
+	T(span_is(&v[3], "30"), "getv: in the keys' order, not the text's");
+	T(span_is(&v[4], "\"s\""), "getv: an escaped key");
+	T(v[5].js_p == d && v[5].js_len == 1,
+	    "getv: nothing written past the keys");
+	for (i = 0, ok = 1; keys[i] != NULL; i++) {
+		struct jspan	 g;
+		int		 r;
+
+		r = jscan_get(&o, keys[i], &g);
+		ok = ok && (r == 0 ? v[i].js_p == g.js_p &&
+		    v[i].js_len == g.js_len : span_empty(&v[i]));
+	}
+	T(ok, "getv: as jscan_get() one by one");
+	T(jscan_getv(&o, none, v) == 0, "getv: no keys: 0");
+
+	/* At most JSCAN_GETV_MAX keys. */
+	for (i = 0; i <= JSCAN_GETV_MAX; i++) {
+		(void)snprintf(names[i], sizeof(names[i]), "k%zu", i);
+		many[i] = names[i];
+	}
+	many[JSCAN_GETV_MAX] = NULL;
+	T(jscan_getv(&o, many, v) == 0, "getv: JSCAN_GETV_MAX keys");
+	many[JSCAN_GETV_MAX - 1] = "ab";
+	T(jscan_getv(&o, many, v) == 1 &&
+	    span_is(&v[JSCAN_GETV_MAX - 1], "\"s\""),
+	    "getv: the last of JSCAN_GETV_MAX keys found");
+	many[JSCAN_GETV_MAX] = names[JSCAN_GETV_MAX];
+	many[JSCAN_GETV_MAX + 1] = NULL;
+	T(jscan_getv(&o, many, v) == -1, "getv: one key too many: -1");
+	free(d);
+
+	/* Not an object: 0, every value empty. */
+	{
+		static const char	*docs[] = { "[{\"a\":1}]", "\"a\"", "1",
+		    "null", "{}" };
+		const char		*ka[] = { "a", "b", NULL };
+		struct jspan		 x;
+
+		for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+			v[0].js_p = v[1].js_p = "junk";
+			v[0].js_len = v[1].js_len = 4;
+			T(jscan_parse(docs[i], strlen(docs[i]), &x) == 0 &&
+			    jscan_getv(&x, ka, v) == 0 && span_empty(&v[0]) &&
+			    span_empty(&v[1]), "getv: %s: 0, values empty",
+			    esc(docs[i]));
+		}
+		v[0].js_p = "junk";
+		T(jscan_getv(&e, ka, v) == 0 && span_empty(&v[0]) &&
+		    span_empty(&v[1]), "getv: empty span: 0, values empty");
+	}
+}
+
+static void
 test_strlen(void)
 {
 #define SL(doc, n) do {							\
@@ -962,6 +1045,76 @@ test_strlen(void)
 
 		T(jscan_strlen(&e) == 0, "strlen: empty span is 0");
 	}
+}
+
+/*
+ * jscan_strlcpy() of v into buffers of every size up to len + 2 does
+ * what strlcpy(3) does with the decoded string want.
+ */
+static int
+strlcpy_agrees(const struct jspan *v, const char *want, size_t len)
+{
+	char	*a, *b;
+	size_t	 size, ra, rb;
+	int	 ok = 1;
+
+	if ((a = malloc(len + 3)) == NULL || (b = malloc(len + 3)) == NULL)
+		abort();
+	for (size = 0; size <= len + 2 && ok; size++) {
+		memset(a, 'Z', len + 3);
+		memset(b, 'Z', len + 3);
+		ra = jscan_strlcpy(v, a, size);
+		rb = strlcpy(b, want, size);
+		ok = ra == rb && memcmp(a, b, len + 3) == 0;
+	}
+	free(a);
+	free(b);
+	return (ok);
+}
+
+static void
+test_strlcpy(void)
+{
+	static const struct {
+		const char	*text, *want;
+	} cases[] = {
+		{ "\"\"", "" },
+		{ "\"abc\"", "abc" },
+		{ "\"a\\nb\"", "a\nb" },
+		{ "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\/\b\f\n\r\t" },
+		{ "\"\\u00e9t\\u00E9\"", "\xc3\xa9t\xc3\xa9" },
+		{ "\"\\u20ac\\uD83D\\uDE00!\"", "\xe2\x82\xac\xf0\x9f\x98\x80!" },
+		{ "\"\xc3\xa9\xe6\x97\xa5\"", "\xc3\xa9\xe6\x97\xa5" },
+		{ "\"\\u0001\\u007f\"", "\x01\x7f" },
+		{ "\"a\\u0062c\"", "abc" },
+	};
+	struct jspan	 v, e = { NULL, 0 };
+	char		 buf[8];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		T(jscan_parse(cases[i].text, strlen(cases[i].text), &v) == 0 &&
+		    strlcpy_agrees(&v, cases[i].want, strlen(cases[i].want)),
+		    "strlcpy: %s, into buffers of every size, as strlcpy(3)",
+		    esc(cases[i].text));
+	}
+	T(jscan_parse("\"abcdef\"", 8, &v) == 0 &&
+	    jscan_strlcpy(&v, buf, 4) == 6 && strcmp(buf, "abc") == 0,
+	    "strlcpy: truncated, NUL-terminated, the whole length returned");
+	memcpy(buf, "xyz", 4);
+	T(jscan_strlcpy(&v, buf, 0) == 6 && strcmp(buf, "xyz") == 0,
+	    "strlcpy: size 0 writes nothing");
+	memcpy(buf, "xyz", 4);
+	T(jscan_parse("[\"a\"]", 5, &v) == 0 &&
+	    jscan_strlcpy(&v, buf, sizeof(buf)) == 0 && buf[0] == '\0',
+	    "strlcpy: not a string: 0, an empty string");
+	memcpy(buf, "xyz", 4);
+	T(jscan_parse("12", 2, &v) == 0 &&
+	    jscan_strlcpy(&v, buf, sizeof(buf)) == 0 && buf[0] == '\0',
+	    "strlcpy: a number: 0, an empty string");
+	memcpy(buf, "xyz", 4);
+	T(jscan_strlcpy(&e, buf, sizeof(buf)) == 0 && buf[0] == '\0',
+	    "strlcpy: empty span: 0, an empty string");
 }
 
 static void
@@ -1073,6 +1226,37 @@ test_type(void)
 }
 
 /*
+ * jscan_getv() of jansson's keys (as many as it takes) and one absent
+ * key finds what jscan_get() finds of each.
+ */
+static int
+getv_agrees(const struct jspan *o, json_t *j)
+{
+	const char	*keys[JSCAN_GETV_MAX + 1], *key;
+	struct jspan	 v[JSCAN_GETV_MAX], g;
+	json_t		*x;
+	size_t		 n = 0, i, found;
+
+	json_object_foreach(j, key, x) {
+		if (n == JSCAN_GETV_MAX - 1)
+			break;
+		keys[n++] = key;
+	}
+	found = n;
+	if (json_object_get(j, "no such key \x7f") == NULL)
+		keys[n++] = "no such key \x7f";
+	keys[n] = NULL;
+	if (jscan_getv(o, keys, v) != (int)found)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (jscan_get(o, keys[i], &g) != (i < found ? 0 : -1) ||
+		    v[i].js_p != g.js_p || v[i].js_len != g.js_len)
+			return (0);
+	}
+	return (1);
+}
+
+/*
  * The span and jansson's tree agree, all the way down: types, every
  * member jansson has found by jscan_get(), every element in order by
  * jscan_next(), strings' lengths and contents, integers.
@@ -1102,6 +1286,8 @@ check_tree(const struct jspan *v, json_t *j)
 			if (jscan_get(v, key, &m) != 0 || !check_tree(&m, x))
 				return (0);
 		}
+		if (!getv_agrees(v, j))
+			return (0);
 		break;
 	case JSON_ARRAY:
 		if (jscan_type(v) != JS_ARRAY || jscan_get(v, "", &m) != -1)
@@ -1119,7 +1305,9 @@ check_tree(const struct jspan *v, json_t *j)
 	case JSON_STRING:
 		if (jscan_type(v) != JS_STRING ||
 		    jscan_strlen(v) != json_string_length(j) ||
-		    !jscan_streq(v, json_string_value(j)))
+		    !jscan_streq(v, json_string_value(j)) ||
+		    !strlcpy_agrees(v, json_string_value(j),
+		    json_string_length(j)))
 			return (0);
 		break;
 	case JSON_INTEGER:
@@ -1520,7 +1708,9 @@ main(void)
 	test_len();
 	test_get();
 	test_next();
+	test_getv();
 	test_strlen();
+	test_strlcpy();
 	test_streq();
 	test_int();
 	test_json();
