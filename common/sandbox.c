@@ -358,6 +358,10 @@ static const struct sc_rule sc_rules[] = {
 	ALLOW(__NR_open, SB_LEDGER),
 	ALLOW(__NR_fsync, SB_LEDGER),
 	ALLOW(__NR_fdatasync, SB_LEDGER),
+	ALLOW(__NR_io_setup, SB_LEDGER),	/* ledger_sync.c */
+	ALLOW(__NR_io_submit, SB_LEDGER),
+	ALLOW(__NR_io_getevents, SB_LEDGER),
+	ALLOW(__NR_eventfd2, SB_LEDGER),
 	ALLOW(__NR_msync, SB_LEDGER),
 	ALLOW(__NR_ftruncate, SB_LEDGER),
 	ALLOW(__NR_fallocate, SB_LEDGER),

@@ -63,6 +63,19 @@ void	 ledger_abort(struct ledger_txn *);
 
 /* Checkpoint, and remove the log files no longer needed. */
 int	 ledger_checkpoint(struct ledger *);
+/* The log file Berkeley DB writes now: its number and path. */
+int	 ledger_log_current(struct ledger *, uint32_t *, char *, size_t);
+
+/*
+ * ledger_sync.c: commits made durable off the event loop.  init takes
+ * the environment's directory and the function told, with a
+ * generation, that everything committed up to it is on disk.
+ */
+void	 ledger_sync_init(struct ledger *, const char *, void (*)(uint64_t));
+uint64_t ledger_sync_request(int);
+uint64_t ledger_sync_pending(void);
+uint64_t ledger_sync_durable(void);
+void	 ledger_sync_wait(void);
 
 /*
  * Accounts.

@@ -764,6 +764,24 @@ ledger_checkpoint(struct ledger *l)
 	return (LEDGER_OK);
 }
 
+int
+ledger_log_current(struct ledger *l, uint32_t *file, char *path, size_t len)
+{
+	DB_LOG_STAT	*st;
+	DB_LSN		 lsn;
+	int		 e;
+
+	if ((e = l->l_env->log_stat(l->l_env, &st, 0)) != 0)
+		return (ledger_err(l, "ledger: log_stat", e));
+	memset(&lsn, 0, sizeof(lsn));
+	lsn.file = st->st_cur_file;
+	free(st);
+	if ((e = l->l_env->log_file(l->l_env, &lsn, path, len)) != 0)
+		return (ledger_err(l, "ledger: log_file", e));
+	*file = lsn.file;
+	return (LEDGER_OK);
+}
+
 /*
  * Hot backup through Berkeley DB's own DB_ENV->backup(): after a
  * checkpoint, it copies every database file page by page in step with

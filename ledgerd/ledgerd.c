@@ -5,8 +5,10 @@
  * Group commit: every request read in one turn of the event loop runs in
  * a child transaction of one batch transaction; when the channels have
  * nothing more to read (a lower-priority event), the batch is committed
- * once, durably, and only then are the replies sent.  A request that
- * fails aborts its own child transaction and nothing else.
+ * once.  Its replies are sent once it, and every batch before it, is on
+ * disk (ledger_sync.c makes it so while the loop goes on with the next
+ * batches).  A request that fails aborts its own child transaction and
+ * nothing else.
  */
 
 #include <sys/types.h>
@@ -40,6 +42,7 @@ struct reply {
 	uint32_t		 r_type;
 	uint32_t		 r_id;
 	int			 r_error;	/* of the request: fixed at commit */
+	uint64_t		 r_gen;		/* sent once this sync is done */
 	size_t			 r_len;
 	unsigned char		*r_data;	/* starts with the reply struct */
 };
@@ -58,6 +61,8 @@ static struct ledger_txn *batch_child(void);
 static void		 batch_commit(int, short, void *);
 static int		 sync_needless(uint32_t);
 static void		 batch_flush(void);
+static void		 batch_synced(uint64_t);
+static void		 reply_send(struct reply *);
 static void		 reply_queue(struct peer *, uint32_t, uint32_t, int,
 			    const void *, size_t, const void *, size_t);
 static void		 reply_error(struct peer *, uint32_t, int);
@@ -89,7 +94,9 @@ static int			 have_conf;
 static struct ledger		*db;
 static struct ledger_txn	*batch;		/* open batch, or NULL */
 static int			 batch_sync;	/* it moved money: on disk first */
+static u_int			 batch_n;	/* requests in it */
 static struct replies		 replies = TAILQ_HEAD_INITIALIZER(replies);
+static struct replies		 held = TAILQ_HEAD_INITIALIZER(held);
 static struct event		 ev_commit, ev_expire, ev_checkpoint;
 static uint64_t			 nbatches, nrequests;
 
@@ -165,6 +172,7 @@ ledger_sandboxed(void)
 	if (n > 0)
 		log_info("released %llu reservations of the last run",
 		    (unsigned long long)n);
+	ledger_sync_init(db, home, batch_synced);
 
 	event_set(&ev_commit, -1, 0, batch_commit, NULL);
 	event_priority_set(&ev_commit, COMMIT_PRIORITY);
@@ -182,6 +190,7 @@ ledger_shutdown(void)
 {
 	/* What was asked is committed and answered before we go. */
 	batch_flush();
+	ledger_sync_wait();
 	if (db != NULL) {
 		(void)ledger_checkpoint(db);
 		ledger_close(db);
@@ -257,25 +266,30 @@ batch_commit(int fd, short event, void *arg)
 	batch_flush();
 }
 
-/* Commit the batch durably, then send every reply it holds. */
+/*
+ * Commit the batch; its replies go once it is on disk, and so is every
+ * batch before it: at once if nothing waits for the disk.
+ */
 static void
 batch_flush(void)
 {
 	struct ipc_ledger_reply	*lr;
 	struct reply		*r;
-	struct peer		*p;
+	uint64_t		 gen;
 	int			 error = LEDGER_OK;
 
 	if (batch != NULL) {
-		error = batch_sync ? ledger_commit(batch) :
-		    ledger_commit_nosync(batch);
+		error = ledger_commit_nosync(batch);
 		batch = NULL;
-		batch_sync = 0;
 		nbatches++;
 		if (error != LEDGER_OK)
 			log_warnx("commit of a batch failed: %s",
 			    ledger_strerror(error));
 	}
+	gen = batch_sync && error == LEDGER_OK ?
+	    ledger_sync_request(batch_n <= 1) : ledger_sync_pending();
+	batch_sync = 0;
+	batch_n = 0;
 	while ((r = TAILQ_FIRST(&replies)) != NULL) {
 		TAILQ_REMOVE(&replies, r, r_entry);
 		/* A failed commit undid everything: say so to everyone. */
@@ -288,12 +302,33 @@ batch_flush(void)
 			r->r_len = sizeof(*lr);
 			r->r_type = IMSG_LEDGER_REPLY;
 		}
-		if ((p = peer_find(r->r_procid, r->r_instance)) != NULL)
-			peer_compose(p, r->r_type, r->r_id, -1, r->r_data,
-			    r->r_len);
-		free(r->r_data);
-		free(r);
+		r->r_gen = gen;
+		TAILQ_INSERT_TAIL(&held, r, r_entry);
 	}
+	batch_synced(ledger_sync_durable());
+}
+
+/* On disk through gen: the replies that waited for it go. */
+static void
+batch_synced(uint64_t gen)
+{
+	struct reply	*r;
+
+	while ((r = TAILQ_FIRST(&held)) != NULL && r->r_gen <= gen) {
+		TAILQ_REMOVE(&held, r, r_entry);
+		reply_send(r);
+	}
+}
+
+static void
+reply_send(struct reply *r)
+{
+	struct peer	*p;
+
+	if ((p = peer_find(r->r_procid, r->r_instance)) != NULL)
+		peer_compose(p, r->r_type, r->r_id, -1, r->r_data, r->r_len);
+	free(r->r_data);
+	free(r);
 }
 
 static void
@@ -365,6 +400,7 @@ ledger_dispatch(struct peer *p, struct imsg *imsg)
 	if (db == NULL)
 		return (-1);
 	nrequests++;
+	batch_n++;
 	return (request(p, imsg));
 }
 

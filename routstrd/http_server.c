@@ -43,7 +43,13 @@
 #define HTTP_IOV_MAX		16
 #define HTTP_LINGER_SECS	2	/* drain a closing client this long */
 #define HTTP_ACCEPT_PAUSE	1	/* seconds without accept on EMFILE */
-#define HTTP_ACCEPT_BATCH	16	/* accept(2)s per event */
+/*
+ * accept(2)s per event: one.  The preforked proxies share the listening
+ * socket; taking one connection per turn of its loop leaves the next
+ * to whichever is least busy, where a batch let one proxy take all the
+ * connections of a burst (wrk's 64) while the other stayed idle.
+ */
+#define HTTP_ACCEPT_BATCH	1
 #define HTTP_DISPATCH_ROUNDS	16	/* read/parse/write rounds per event */
 #define HTTP_NAME_MAX		128
 
