@@ -75,6 +75,7 @@ void	 ledger_sync_init(struct ledger *, const char *, void (*)(uint64_t));
 uint64_t ledger_sync_request(int);
 uint64_t ledger_sync_pending(void);
 uint64_t ledger_sync_durable(void);
+int	 ledger_sync_async(void);	/* 0: each sync waits for the disk */
 void	 ledger_sync_wait(void);
 
 /*

@@ -91,6 +91,12 @@ ledger_sync_request(int now)
 	return (sy_committed);
 }
 
+int
+ledger_sync_async(void)
+{
+	return (sy_aio);
+}
+
 uint64_t
 ledger_sync_durable(void)
 {
