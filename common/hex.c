@@ -8,8 +8,6 @@
 
 #include "hex.h"
 
-static int	 nibble(int);
-
 void
 hex_encode(char *out, const void *in, size_t len)
 {
@@ -24,8 +22,8 @@ hex_encode(char *out, const void *in, size_t len)
 	out[2 * len] = '\0';
 }
 
-static int
-nibble(int c)
+int
+hex_nibble(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -46,8 +44,8 @@ hex_decode(void *out, size_t outlen, const char *hex)
 	if (strlen(hex) != 2 * outlen)
 		return (-1);
 	for (i = 0; i < outlen; i++) {
-		if ((hi = nibble(hex[2 * i])) == -1 ||
-		    (lo = nibble(hex[2 * i + 1])) == -1)
+		if ((hi = hex_nibble(hex[2 * i])) == -1 ||
+		    (lo = hex_nibble(hex[2 * i + 1])) == -1)
 			return (-1);
 		p[i] = hi << 4 | lo;
 	}

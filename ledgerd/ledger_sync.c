@@ -146,8 +146,16 @@ sync_logfile(void)
 		fatalx("%s: the ledger's log file is not known", __func__);
 	if (sy_logfd != -1 && n == sy_logfile)
 		return;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		/* not made yet: nothing is in it, the old file has it all */
+		if (errno == ENOENT && sy_logfd != -1) {
+			if (fdatasync(sy_logfd) == -1)
+				fatal("the ledger's log cannot be written to "
+				    "disk");
+			return;
+		}
 		fatal("%s: %s", __func__, path);
+	}
 	if (sy_logfd != -1) {
 		if (fdatasync(sy_logfd) == -1)
 			fatal("the ledger's log cannot be written to disk");

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "jscan.h"
 
 static const char	*ws(const char *, const char *);
@@ -34,20 +35,13 @@ ws(const char *p, const char *end)
 static int
 hex4(const char *p, unsigned int *v)
 {
-	unsigned int	 c, i;
+	int	 c, i;
 
 	*v = 0;
 	for (i = 0; i < 4; i++) {
-		c = (unsigned char)p[i];
-		if (c >= '0' && c <= '9')
-			c -= '0';
-		else if (c >= 'a' && c <= 'f')
-			c -= 'a' - 10;
-		else if (c >= 'A' && c <= 'F')
-			c -= 'A' - 10;
-		else
+		if ((c = hex_nibble((unsigned char)p[i])) == -1)
 			return (-1);
-		*v = *v << 4 | c;
+		*v = *v << 4 | (unsigned int)c;
 	}
 	return (0);
 }

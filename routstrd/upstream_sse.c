@@ -389,6 +389,7 @@ static void	 scan_keep(struct upstream_scan *, const struct jspan *);
 static json_t	*kept(const struct upstream_scan *, int);
 static void	 scan_chars(struct upstream_scan *, const struct jspan *,
 		    const char *);
+static void	 scan_turn(struct upstream_scan *, const struct jspan *);
 static int	 is_type(const char *, const char *);
 
 void
@@ -430,6 +431,28 @@ scan_chars(struct upstream_scan *sc, const struct jspan *o, const char *key)
 
 	if (jscan_get(o, key, &v) == 0 && jscan_type(&v) == JS_STRING)
 		sc->sc_chars += jscan_strlen(&v);
+}
+
+/*
+ * An OpenAI message, whole or a streamed delta of one: its content (a
+ * string or parts), reasoning, refusal and the tool calls' arguments.
+ */
+static void
+scan_turn(struct upstream_scan *sc, const struct jspan *m)
+{
+	struct jspan	 v, call, fn;
+
+	(void)jscan_get(m, "content", &v);
+	sc->sc_chars += usage_text_chars_span(&v);
+	scan_chars(sc, m, "reasoning_content");
+	scan_chars(sc, m, "reasoning");
+	scan_chars(sc, m, "refusal");
+	(void)jscan_get(m, "tool_calls", &v);
+	call.js_p = NULL;
+	while (jscan_next(&v, &call)) {
+		(void)jscan_get(&call, "function", &fn);
+		scan_chars(sc, &fn, "arguments");
+	}
 }
 
 static int
@@ -516,23 +539,14 @@ static int
 scan_openai(struct upstream_scan *sc, const struct jspan *o,
     const struct jspan *m)
 {
-	struct jspan	 c, delta, calls, call, fn;
+	struct jspan	 c, delta;
 
 	scan_keep(sc, &m[K_ID]);
 	c.js_p = NULL;
 	while (jscan_next(&m[K_CHOICES], &c)) {
 		scan_chars(sc, &c, "text");
 		(void)jscan_get(&c, "delta", &delta);
-		scan_chars(sc, &delta, "content");
-		scan_chars(sc, &delta, "reasoning_content");
-		scan_chars(sc, &delta, "reasoning");
-		scan_chars(sc, &delta, "refusal");
-		(void)jscan_get(&delta, "tool_calls", &calls);
-		call.js_p = NULL;
-		while (jscan_next(&calls, &call)) {
-			(void)jscan_get(&call, "function", &fn);
-			scan_chars(sc, &fn, "arguments");
-		}
+		scan_turn(sc, &delta);
 	}
 
 	if (jscan_type(&m[K_USAGE]) != JS_OBJECT)
@@ -602,7 +616,7 @@ upstream_scan_body(struct upstream_scan *sc, const struct jspan *body)
 {
 	static const char * const keys[] = { "usage", "content", "output",
 	    "choices", NULL };
-	struct jspan	 b[4], e, m, v, calls, call, fn;
+	struct jspan	 b[4], e, m, v;
 	json_t		*j;
 	char		*s;
 
@@ -643,17 +657,7 @@ upstream_scan_body(struct upstream_scan *sc, const struct jspan *body)
 		while (jscan_next(&b[3], &e)) {
 			scan_chars(sc, &e, "text");
 			(void)jscan_get(&e, "message", &m);
-			(void)jscan_get(&m, "content", &v);
-			sc->sc_chars += usage_text_chars_span(&v);
-			scan_chars(sc, &m, "reasoning_content");
-			scan_chars(sc, &m, "reasoning");
-			scan_chars(sc, &m, "refusal");
-			(void)jscan_get(&m, "tool_calls", &calls);
-			call.js_p = NULL;
-			while (jscan_next(&calls, &call)) {
-				(void)jscan_get(&call, "function", &fn);
-				scan_chars(sc, &fn, "arguments");
-			}
+			scan_turn(sc, &m);
 		}
 		break;
 	}
