@@ -14,10 +14,22 @@
  * and billed_msats, the sum of the last "total_msats" of each answer
  * (what routstrd says it charged; 0 elsewhere).  Every answer must be
  * 200, and a stream must end with "data: [DONE]"; otherwise it exits 1.
+ *
+ *	obj/bench/proxy -r rate -c connections -d seconds [-H header]
+ *	    -b body -p port path
+ *
+ * is a steady load instead: rate requests a second for that many
+ * seconds, spread over the connections (a process each), each request
+ * sent at its appointed time and timed from that time, so that a late
+ * answer counts against all that had to wait for it (no coordinated
+ * omission).  It prints requests, p50, p99 and max of the whole answer
+ * and billed_msats.
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -56,12 +68,15 @@ static ssize_t	 read_some(int, char *, size_t);
 static int	 exchange(int, const char *, size_t, struct answer *);
 static int	 cmp_double(const void *, const void *);
 static double	 pct(double *, int, int);
+static int	 paced(int, const char *, size_t, int, int, int, int);
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: proxy [-H header] [-n requests] "
-	    "[-w warmup] -b body -p port path\n");
+	    "[-w warmup] -b body -p port path\n"
+	    "       proxy -r rate -c connections -d seconds [-H header] "
+	    "-b body -p port path\n");
 	exit(1);
 }
 
@@ -271,10 +286,25 @@ main(int argc, char *argv[])
 	uint64_t	 msats = 0;
 	size_t		 reqlen;
 	int		 ch, fd, i, nh = 0, n = 200, warm = 20, port = 0, len;
-	int		 stream, bad = 0;
+	int		 stream, bad = 0, rate = 0, conns = 16, secs = 5;
 
-	while ((ch = getopt(argc, argv, "b:H:n:p:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:d:H:n:p:r:w:")) != -1) {
 		switch (ch) {
+		case 'c':
+			conns = strtonum(optarg, 1, 256, &errstr);
+			if (errstr != NULL)
+				errx(1, "connections %s: %s", optarg, errstr);
+			break;
+		case 'd':
+			secs = strtonum(optarg, 1, 3600, &errstr);
+			if (errstr != NULL)
+				errx(1, "seconds %s: %s", optarg, errstr);
+			break;
+		case 'r':
+			rate = strtonum(optarg, 1, 1000000, &errstr);
+			if (errstr != NULL)
+				errx(1, "rate %s: %s", optarg, errstr);
+			break;
 		case 'b':
 			bodyarg = optarg;
 			break;
@@ -324,6 +354,8 @@ main(int argc, char *argv[])
 		err(1, "asprintf");
 	free(hdrs);
 	reqlen = len;
+	if (rate > 0)
+		return (paced(port, req, reqlen, stream, rate, conns, secs));
 	if ((first = calloc(n, sizeof(*first))) == NULL ||
 	    (total = calloc(n, sizeof(*total))) == NULL)
 		err(1, "calloc");
@@ -355,5 +387,79 @@ main(int argc, char *argv[])
 	free(first);
 	free(total);
 	free(req);
+	return 0;
+}
+
+/* The steady load of -r: see the top. */
+static int
+paced(int port, const char *req, size_t reqlen, int stream, int rate,
+    int conns, int secs)
+{
+	struct slot {
+		double		 lat;
+		uint64_t	 msats;
+		int		 ok;
+	}		*sl;
+	struct answer	 a;
+	struct timespec	 ts;
+	double		*lat, start, sched, interval, tw;
+	uint64_t	 msats = 0;
+	pid_t		 pid;
+	int		 per, total, c, i, fd, status, bad = 0;
+
+	per = (int)((long long)rate * secs / conns);
+	if (per < 1)
+		errx(1, "fewer requests than connections");
+	total = per * conns;
+	interval = 1000.0 * conns / rate;	/* ms between a connection's */
+	if ((sl = mmap(NULL, total * sizeof(*sl), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+		err(1, "mmap");
+	start = now_ms() + 200;		/* every process connected by then */
+	for (c = 0; c < conns; c++) {
+		if ((pid = fork()) == -1)
+			err(1, "fork");
+		if (pid != 0)
+			continue;
+		fd = conn_open(port);
+		for (i = 0; i < per; i++) {
+			sched = start + (i + (double)c / conns) * interval;
+			if ((tw = now_ms()) < sched) {
+				ts.tv_sec = (time_t)((sched - tw) / 1e3);
+				ts.tv_nsec = (long)((sched - tw -
+				    ts.tv_sec * 1e3) * 1e6);
+				(void)nanosleep(&ts, NULL);
+			}
+			tw = now_ms();
+			exchange(fd, req, reqlen, &a);
+			sl[c * per + i].lat = tw - sched + a.total;
+			sl[c * per + i].msats = a.msats;
+			sl[c * per + i].ok = a.status == 200 &&
+			    (!stream || a.done);
+		}
+		_exit(0);
+	}
+	for (c = 0; c < conns; c++)
+		if (wait(&status) == -1 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			bad++;
+	if (bad > 0)
+		errx(1, "%d of %d connections failed", bad, conns);
+	if ((lat = calloc(total, sizeof(*lat))) == NULL)
+		err(1, "calloc");
+	for (i = 0; i < total; i++) {
+		if (!sl[i].ok)
+			bad++;
+		lat[i] = sl[i].lat;
+		msats += sl[i].msats;
+	}
+	if (bad > 0)
+		errx(1, "%d answers of %d were not good", bad, total);
+	printf("requests=%d rate=%d total_p50=%.3f total_p99=%.3f "
+	    "total_max=%.3f billed_msats=%llu\n", total, rate,
+	    pct(lat, total, 50), pct(lat, total, 99), pct(lat, total, 100),
+	    (unsigned long long)msats);
+	free(lat);
+	(void)munmap(sl, total * sizeof(*sl));
 	return 0;
 }

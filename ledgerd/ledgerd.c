@@ -95,6 +95,7 @@ static struct ledger		*db;
 static struct ledger_txn	*batch;		/* open batch, or NULL */
 static int			 batch_sync;	/* it moved money: on disk first */
 static u_int			 batch_n;	/* requests in it */
+static int			 batch_reads;	/* it read balances, history */
 static struct replies		 replies = TAILQ_HEAD_INITIALIZER(replies);
 static struct replies		 held = TAILQ_HEAD_INITIALIZER(held);
 static struct event		 ev_commit, ev_expire, ev_checkpoint;
@@ -286,9 +287,15 @@ batch_flush(void)
 			log_warnx("commit of a batch failed: %s",
 			    ledger_strerror(error));
 	}
+	/*
+	 * Replies of reservations only go at once: they tell of no money
+	 * moved, and a crash releases them anyway.  A read waits for what
+	 * it may have seen to be on disk.
+	 */
 	gen = batch_sync && error == LEDGER_OK ?
-	    ledger_sync_request(batch_n <= 1) : ledger_sync_pending();
-	batch_sync = 0;
+	    ledger_sync_request(batch_n <= 1) :
+	    batch_reads ? ledger_sync_pending() : 0;
+	batch_sync = batch_reads = 0;
 	batch_n = 0;
 	while ((r = TAILQ_FIRST(&replies)) != NULL) {
 		TAILQ_REMOVE(&replies, r, r_entry);
@@ -301,6 +308,10 @@ batch_flush(void)
 			lr->lr_error = error;
 			r->r_len = sizeof(*lr);
 			r->r_type = IMSG_LEDGER_REPLY;
+		}
+		if (gen == 0) {
+			reply_send(r);
+			continue;
 		}
 		r->r_gen = gen;
 		TAILQ_INSERT_TAIL(&held, r, r_entry);
@@ -691,6 +702,8 @@ request(struct peer *p, struct imsg *imsg)
 	memset(&lr, 0, sizeof(lr));
 	if (!sync_needless(type))
 		batch_sync = 1;
+	else if (type != IMSG_LEDGER_RESERVE && type != IMSG_LEDGER_RELEASE)
+		batch_reads = 1;
 
 	switch (type) {
 	case IMSG_LEDGER_ACCOUNT_CREATE:
