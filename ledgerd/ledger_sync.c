@@ -6,10 +6,11 @@
  * of the log file (Linux AIO, IOCB_CMD_FDSYNC, done in a kernel worker;
  * its end signalled on an eventfd) is submitted.  The loop goes on
  * reading and committing the next batches while the disk works: they
- * share the next sync, one at a time.  Every reply waits until all
- * that was committed before it is on disk (ledgerd.c holds them), so a
- * reply never tells of anything a crash could still undo.  Where the
- * kernel has no AIO fdsync the sync is made at once, as before.
+ * share the next sync, one at a time.  A reply waits until all that was
+ * committed before it is on disk (ledgerd.c holds them), so that it never
+ * tells of money a crash could still take back; reservations, which a
+ * restart releases anyway, are answered at once.  Where the kernel has
+ * no AIO fdsync the sync is made at once, as before.
  */
 
 #include <sys/types.h>

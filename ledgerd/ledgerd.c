@@ -7,8 +7,8 @@
  * nothing more to read (a lower-priority event), the batch is committed
  * once.  Its replies are sent once it, and every batch before it, is on
  * disk (ledger_sync.c makes it so while the loop goes on with the next
- * batches).  A request that fails aborts its own child transaction and
- * nothing else.
+ * batches); those of reservations alone go at once.  A request that
+ * fails aborts its own child transaction and nothing else.
  */
 
 #include <sys/types.h>
