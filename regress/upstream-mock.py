@@ -49,6 +49,9 @@
 #	extra (null)		these members added to a whole answer's
 #				top level (after usage)
 #	indent (false)		a whole answer pretty-printed, over lines
+#	reject_param (null)	a request with this top-level member is
+#				answered 400, naming it in reject_text
+#	reject_text ("`%s` is deprecated for this model.")
 
 import http.server
 import json
@@ -65,7 +68,8 @@ DEFAULTS = {
     "chunk_size": 0, "crlf": False, "keepalive": False, "split": False,
     "delay_headers": 0, "delay_chunks": 0, "garbage": False,
     "cut_after": -1, "hang": False, "ctype": None, "no_done": False,
-    "extra": None, "indent": False,
+    "extra": None, "indent": False, "reject_param": None,
+    "reject_text": "`%s` is deprecated for this model.",
 }
 
 lock = threading.Lock()
@@ -229,6 +233,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             self.reply(400, b'{"error":{"message":"bad json"}}')
+            return
+        rp = k["reject_param"]
+        if rp is not None and isinstance(body, dict) and rp in body:
+            self.reply(400, json.dumps({"error": {
+                "message": k["reject_text"].replace("%s", rp),
+                "type": "invalid_request_error", "param": rp,
+                "code": "unsupported_parameter"}}).encode())
             return
         p = self.path
         if p.endswith("/chat/completions"):

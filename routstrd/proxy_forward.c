@@ -23,6 +23,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@
 #include "upstream.h"
 
 #define FW_CANDIDATES_MAX	8
+#define FW_STRIP_MAX		4	/* parameters taken out, one a retry */
 /* A reservation outlives a request that never ended by this much. */
 #define FW_RESERVE_SLACK	300
 
@@ -87,6 +89,7 @@ struct forward {
 	uint64_t		 fw_remaining;
 	json_t			*fw_error;	/* X-Cashu: the failure's body */
 	int			 fw_error_status;
+	u_int			 fw_nstripped;	/* parameters taken out */
 };
 
 static int	 forward_api(const char *, char *, size_t);
@@ -109,6 +112,9 @@ static void	 attempt(struct forward *);
 static int	 can_fail_over(struct forward *);
 static void	 next_candidate(struct forward *);
 static void	 rereserve(void *, int, const struct ipc_ledger_reply *);
+static int	 correct_request(struct forward *, const json_t *);
+static const char *error_message(const json_t *);
+static int	 named_param(const char *, char *, size_t);
 static int	 on_status(struct upstream_req *,
 		    const struct upstream_status *, void *);
 static void	 on_done(struct upstream_req *,
@@ -663,12 +669,129 @@ rereserve(void *arg, int error, const struct ipc_ledger_reply *lr)
 	reserve(fw);
 }
 
+/*
+ * Take out of the request the top-level parameter an upstream's 400
+ * names as not supported ("`temperature` is deprecated for this model",
+ * "parameter 'top_p' is not supported"), each at most once.  Not those
+ * the route or the reservation rest on: the model, the text, streaming
+ * and the token limits (the reservation was made with them); their 400
+ * goes to the client as it came.  1 if the request was changed.
+ */
+static int
+correct_request(struct forward *fw, const json_t *err)
+{
+	static const char * const keep[] = { "model", "messages", "input",
+	    "prompt", "system", "instructions", "stream", "stream_options",
+	    "max_tokens", "max_completion_tokens", "max_output_tokens",
+	    NULL };
+	const char * const	*k;
+	const char		*msg;
+	char			 param[64];
+
+	if (fw->fw_nstripped >= FW_STRIP_MAX ||
+	    (msg = error_message(err)) == NULL ||
+	    named_param(msg, param, sizeof(param)) == -1 ||
+	    json_object_get(fw->fw_body, param) == NULL)
+		return (0);
+	for (k = keep; *k != NULL; k++)
+		if (strcmp(param, *k) == 0)
+			return (0);
+	(void)json_object_del(fw->fw_body, param);
+	fw->fw_nstripped++;
+	log_warnx("model %s: upstream %s does not take %s: asking again "
+	    "without it", fw->fw_model,
+	    fw->fw_cand[fw->fw_cur]->pm_conf.cm_upstream, param);
+	return (1);
+}
+
+/* The message of an error body: error.message, .detail, error, message. */
+static const char *
+error_message(const json_t *j)
+{
+	const json_t	*e, *m;
+
+	if (j == NULL || !json_is_object(j))
+		return (NULL);
+	e = json_object_get(j, "error");
+	if (json_is_object(e)) {
+		if (json_is_string(m = json_object_get(e, "message")) &&
+		    json_string_length(m) > 0)
+			return (json_string_value(m));
+		if (json_is_string(m = json_object_get(e, "detail")))
+			return (json_string_value(m));
+	} else if (json_is_string(e))
+		return (json_string_value(e));
+	if (json_is_string(m = json_object_get(j, "message")))
+		return (json_string_value(m));
+	return (NULL);
+}
+
+/*
+ * The first name in msg followed, after an optional quote, by "is
+ * deprecated", "is not supported", "is unsupported" or "is no longer
+ * supported" (any case, any white space between the words).
+ */
+static int
+named_param(const char *msg, char *param, size_t len)
+{
+	static const char * const says[] = { "deprecated", "not supported",
+	    "unsupported", "no longer supported", NULL };
+	const char * const	*w;
+	const char		*p, *q, *a, *b;
+	size_t			 n;
+
+	for (p = msg; *p != '\0'; p++) {
+		if (!isalpha((unsigned char)*p) && *p != '_')
+			continue;
+		for (q = p; isalnum((unsigned char)*q) || *q == '_'; q++)
+			;
+		n = (size_t)(q - p);
+		a = q;
+		if (*a == '`' || *a == '\'' || *a == '"')
+			a++;
+		if (!isspace((unsigned char)*a))
+			goto next;
+		while (isspace((unsigned char)*a))
+			a++;
+		if (strncasecmp(a, "is", 2) != 0 ||
+		    !isspace((unsigned char)a[2]))
+			goto next;
+		for (a += 2; isspace((unsigned char)*a); a++)
+			;
+		for (w = says; *w != NULL; w++) {
+			/* the words of *w, white space between them */
+			for (b = *w, q = a; *b != '\0'; b++) {
+				if (*b == ' ') {
+					if (!isspace((unsigned char)*q))
+						break;
+					while (isspace((unsigned char)*q))
+						q++;
+				} else if (tolower((unsigned char)*q++) != *b)
+					break;
+			}
+			if (*b == '\0') {
+				if (n >= len)
+					return (-1);
+				memcpy(param, p, n);
+				param[n] = '\0';
+				return (0);
+			}
+		}
+ next:
+		p += n - 1;	/* past the name */
+	}
+	return (-1);
+}
+
 static int
 on_status(struct upstream_req *u, const struct upstream_status *st,
     void *arg)
 {
 	struct forward	*fw = arg;
 
+	/* a 400 may name a parameter to take out: read it first */
+	if (st->st_status == 400 && fw->fw_nstripped < FW_STRIP_MAX)
+		return (UPSTREAM_TAKE);
 	if (st->st_failover && can_fail_over(fw)) {
 		log_info("model %s: upstream %s answered %ld, failing over",
 		    fw->fw_model, upstream_name(u), st->st_status);
@@ -703,6 +826,25 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 		    fw->fw_model, upstream_name(u), res->ur_errstr);
 		next_candidate(fw);	/* fw may be gone */
 		return;
+	}
+
+	/*
+	 * A 400 naming a parameter the model does not take: the same
+	 * upstream again without it (Routstr Core's request correction),
+	 * else the next candidate.
+	 */
+	if (res->ur_error == UPSTREAM_OK && res->ur_status == 400 &&
+	    !res->ur_streamed && fw->fw_conn != NULL) {
+		if (correct_request(fw, res->ur_json)) {
+			attempt(fw);
+			return;
+		}
+		if (can_fail_over(fw)) {
+			log_info("model %s: upstream %s answered 400, failing "
+			    "over", fw->fw_model, upstream_name(u));
+			next_candidate(fw);
+			return;
+		}
 	}
 
 	ok = res->ur_error == UPSTREAM_OK && res->ur_status >= 200 &&

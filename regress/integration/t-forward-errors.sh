@@ -229,6 +229,61 @@ assert S == 200 and H['x-routstr-cost-msats'] == '503', (S, H)"
 is "... the other never asked" "$(mstat "$MOCK2" 's["requests"]')" 0
 is "... the balance down by 503" "$(bal "$K2")" "$((b0 - 503)) 0"
 
+# --- a 400 naming a parameter the model does not take: the same
+# upstream again without it (Routstr Core's request correction)
+
+# tbody MODEL EXTRA: a chat body of 10 tokens at most with EXTRA members
+tbody() {
+	printf '{"model": "%s", "messages": [{"role": "user", "content": "%s"}], "max_tokens": 10%s}' \
+	    "$1" "$PROMPT" "$2"
+}
+knobs "$MOCK1" '{"reject_param": "temperature", "reset": true}'
+b0=$(bal "$K2" | cut -d' ' -f1)
+req /v1/chat/completions "$(tbody m1 ', "temperature": 0.2, "top_p": 0.9')" "$A2"
+expect "a 400 naming temperature: asked again without it, served" "
+assert S == 200, (S, j)
+assert j['choices'][0]['message']['content'] == 'mock: hello from the mock', j"
+is "... the upstream asked twice" "$(mstat "$MOCK1" 's["requests"]')" 2
+is "... the second time without temperature, with top_p" \
+    "$(mstat "$MOCK1" '(lambda b: ("temperature" in b, b.get("top_p")))(json.loads(s["last_body"]))')" \
+    "(False, 0.9)"
+is "... charged once, 503 msat" "$(bal "$K2")" "$((b0 - 503)) 0"
+
+knobs "$MOCK1" '{"reject_param": "top_p", "reject_text": "Unsupported parameter: '"'"'%s'"'"' is not supported with this model.", "reset": true}'
+b0=$(bal "$K2" | cut -d' ' -f1)
+req /v1/chat/completions "$(tbody m1 ', "top_p": 0.9, "stream": true')" "$A2"
+expect "... streamed, another wording: served" "
+assert S == 200, (S, B[:300])
+assert 'data: [DONE]' in B, B[-300:]"
+is "... the upstream asked twice" "$(mstat "$MOCK1" 's["requests"]')" 2
+is "... charged once, 503 msat" "$(bal "$K2")" "$((b0 - 503)) 0"
+
+knobs "$MOCK1" '{"reject_param": "max_tokens", "reset": true}'
+b0=$(bal "$K2" | cut -d' ' -f1)
+req /v1/chat/completions "$(tbody m1 '')" "$A2"
+expect "... max_tokens, which the reservation rests on: the 400 as it came" "
+assert S == 400, (S, j)
+assert 'max_tokens' in j['error']['message'], j"
+is "... asked once" "$(mstat "$MOCK1" 's["requests"]')" 1
+is "... nothing charged, nothing reserved" "$(bal "$K2")" "$b0 0"
+
+knobs "$MOCK1" '{"reject_param": "temperature", "reject_text": "`seed` is deprecated", "reset": true}'
+req /v1/chat/completions "$(tbody m1 ', "temperature": 0.2')" "$A2"
+expect "... naming a parameter the request does not have: the 400" "
+assert S == 400 and 'seed' in j['error']['message'], (S, j)"
+is "... asked once" "$(mstat "$MOCK1" 's["requests"]')" 1
+
+knobs "$MOCK1" '{"reject_param": "temperature", "reset": true}'
+knobs "$MOCK2" '{"reset": true}'
+b0=$(bal "$K2" | cut -d' ' -f1)
+req /v1/chat/completions "$(tbody mf ', "temperature": 0.2')" "$A2"
+expect "... with two upstreams: corrected on the cheaper, no failover" "
+assert S == 200 and H['x-routstr-cost-msats'] == '503', (S, H)"
+is "... the cheaper asked twice, the other never" \
+    "$(mstat "$MOCK1" 's["requests"]') $(mstat "$MOCK2" 's["requests"]')" \
+    "2 0"
+is "... charged once, 503 msat" "$(bal "$K2")" "$((b0 - 503)) 0"
+
 knobs "$MOCK1" '{"status": 500, "reset": true}'
 knobs "$MOCK2" '{"reset": true}'
 b0=$(bal "$K2" | cut -d' ' -f1)
