@@ -124,6 +124,7 @@ static void	 settled(void *, int, const struct ipc_ledger_reply *);
 static void	 reply_answer(struct forward *);
 static void	 reply_cost(struct forward *, json_t *);
 static char	*dump_jt(json_t *);
+static char	*cost_event(struct forward *);
 static char	*answer_splice(struct forward *, size_t *);
 static void	 cost_headers(struct forward *);
 static void	 cashed_out(struct http_conn *, void *, int,
@@ -996,24 +997,46 @@ settled(void *arg, int error, const struct ipc_ledger_reply *lr)
 static void
 reply_cost(struct forward *fw, json_t *j)
 {
-	json_t	*usage, *meta, *rs;
+	json_t	*usage, *meta, *rs, *resp;
 
 	if (j == NULL || !json_is_object(j) || !fw->fw_have_cost)
 		return;
-	if ((usage = json_object_get(j, "usage")) == NULL ||
-	    !json_is_object(usage)) {
-		usage = usage_to_json(&fw->fw_cost.co_usage, fw->fw_api);
-		if (usage == NULL || json_object_set_new(j, "usage", usage) ==
-		    -1)
-			return;
+	if (fw->fw_api == UPSTREAM_API_RESPONSES &&
+	    json_is_object(resp = json_object_get(j, "response"))) {
+		/*
+		 * The end of a Responses stream: as Routstr Core, in the
+		 * response's usage the cost in US dollars.
+		 */
+		if (json_is_object(usage = json_object_get(resp, "usage"))) {
+			(void)json_object_set_new(usage, "cost",
+			    json_real(fw->fw_cost.co_have_usd ?
+			    fw->fw_cost.co_total_nusd / 1e9 : 0.0));
+			(void)json_object_set_new(usage, "cost_sats",
+			    json_integer(pricing_cost_sats(&fw->fw_cost)));
+			if (!fw->fw_xcashu)
+				(void)json_object_set_new(usage,
+				    "remaining_balance_msats",
+				    json_integer(fw->fw_remaining));
+		}
+		usage = NULL;
+	} else {
+		if ((usage = json_object_get(j, "usage")) == NULL ||
+		    !json_is_object(usage)) {
+			usage = usage_to_json(&fw->fw_cost.co_usage,
+			    fw->fw_api);
+			if (usage == NULL ||
+			    json_object_set_new(j, "usage", usage) == -1)
+				return;
+		}
+		(void)json_object_set_new(usage, "cost",
+		    pricing_cost_json(&fw->fw_cost, 0));
+		(void)json_object_set_new(usage, "cost_sats",
+		    json_integer(pricing_cost_sats(&fw->fw_cost)));
+		if (!fw->fw_xcashu)
+			(void)json_object_set_new(usage,
+			    "remaining_balance_msats",
+			    json_integer(fw->fw_remaining));
 	}
-	(void)json_object_set_new(usage, "cost",
-	    pricing_cost_json(&fw->fw_cost, 0));
-	(void)json_object_set_new(usage, "cost_sats",
-	    json_integer(pricing_cost_sats(&fw->fw_cost)));
-	if (!fw->fw_xcashu)
-		(void)json_object_set_new(usage, "remaining_balance_msats",
-		    json_integer(fw->fw_remaining));
 	if ((meta = json_object_get(j, "metadata")) == NULL ||
 	    !json_is_object(meta)) {
 		if ((meta = json_object()) == NULL ||
@@ -1028,7 +1051,31 @@ reply_cost(struct forward *fw, json_t *j)
 		(void)json_object_set_new(rs, "remaining_balance_msats",
 		    json_integer(fw->fw_remaining));
 	(void)json_object_set_new(meta, "routstr", rs);
-	(void)json_object_set(j, "cost", json_object_get(usage, "cost"));
+	if (usage != NULL)
+		(void)json_object_set(j, "cost", json_object_get(usage,
+		    "cost"));
+	else
+		(void)json_object_set_new(j, "cost",
+		    pricing_cost_json(&fw->fw_cost, 0));
+}
+
+/*
+ * The end of an Anthropic stream: after message_stop, an event "cost"
+ * with the cost, as Routstr Core sends it.  NULL for other APIs.
+ */
+static char *
+cost_event(struct forward *fw)
+{
+	char	*s, *ev;
+
+	if (fw->fw_api != UPSTREAM_API_MESSAGES || !fw->fw_have_cost)
+		return (NULL);
+	s = dump_jt(json_pack("{s:o}", "cost",
+	    pricing_cost_json(&fw->fw_cost, 1)));
+	if (asprintf(&ev, "event: cost\ndata: %s\n\n", s) == -1)
+		fatal(NULL);
+	free(s);
+	return (ev);
 }
 
 static void
@@ -1068,9 +1115,11 @@ reply_answer(struct forward *fw)
 		if (fw->fw_final != NULL)
 			reply_cost(fw, fw->fw_final);
 		j = fw->fw_final != NULL ? json_incref(fw->fw_final) : NULL;
+		out = cost_event(fw);
 		forward_free(fw);
-		(void)upstream_stream_finish(conn, api, j);
+		(void)upstream_stream_finish(conn, api, j, out);
 		json_decref(j);
+		free(out);
 		return;
 	}
 	cost_headers(fw);
@@ -1300,23 +1349,24 @@ rw_pass(const char *s, size_t len, void *arg)
 static int
 sse_finish_buf(struct forward *fw)
 {
-	char	*f = NULL, *n;
-	int	 len;
+	char	*tail, *ev, *n;
+	size_t	 len;
 
-	if (fw->fw_final != NULL) {
+	if (fw->fw_final != NULL)
 		reply_cost(fw, fw->fw_final);
-		if ((f = json_dumps(fw->fw_final, JSON_COMPACT)) == NULL)
-			return (-1);
-	}
-	len = asprintf(&n, "%.*s%s%s%s%s", (int)fw->fw_sselen,
-	    fw->fw_sse, f != NULL ? "data: " : "", f != NULL ? f : "",
-	    f != NULL ? "\n\n" : "", upstream_terminal(fw->fw_api));
-	free(f);
-	if (len == -1)
+	ev = cost_event(fw);
+	tail = upstream_stream_tail(fw->fw_api, fw->fw_final, ev, &len);
+	free(ev);
+	if (tail == NULL)
 		return (-1);
-	free(fw->fw_sse);
+	if ((n = realloc(fw->fw_sse, fw->fw_sselen + len + 1)) == NULL) {
+		free(tail);
+		return (-1);
+	}
+	memcpy(n + fw->fw_sselen, tail, len + 1);
+	free(tail);
 	fw->fw_sse = n;
-	fw->fw_sselen = len;
+	fw->fw_sselen += len;
 	return (0);
 }
 

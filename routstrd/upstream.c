@@ -245,25 +245,47 @@ upstream_terminal(int api)
 	}
 }
 
-int
-upstream_stream_finish(struct http_conn *conn, int api, json_t *final)
+char *
+upstream_stream_tail(int api, const json_t *final, const char *after,
+    size_t *lenp)
 {
-	const char	*end = upstream_terminal(api);
-	char		*s, *ev;
-	int		 n, r = 0;
+	const char	*end = upstream_terminal(api), *type = NULL;
+	char		*s = NULL, *out;
+	int		 n;
 
 	if (final != NULL) {
 		if ((s = json_dumps(final, JSON_COMPACT)) == NULL)
-			return (-1);
-		n = asprintf(&ev, "data: %s\n\n", s);
-		free(s);
-		if (n == -1)
-			return (-1);
-		r |= http_reply_stream_data(conn, ev, n);
-		free(ev);
+			return (NULL);
+		/* the Responses API's events are named */
+		if (api == UPSTREAM_API_RESPONSES &&
+		    (type = json_string_value(json_object_get(final,
+		    "type"))) != NULL && strpbrk(type, "\r\n") != NULL)
+			type = NULL;
 	}
-	if (*end != '\0')
-		r |= http_reply_stream_data(conn, end, strlen(end));
+	n = asprintf(&out, "%s%s%s%s%s%s%s%s", type != NULL ? "event: " : "",
+	    type != NULL ? type : "", type != NULL ? "\n" : "",
+	    s != NULL ? "data: " : "", s != NULL ? s : "",
+	    s != NULL ? "\n\n" : "", end, after != NULL ? after : "");
+	free(s);
+	if (n == -1)
+		return (NULL);
+	*lenp = (size_t)n;
+	return (out);
+}
+
+int
+upstream_stream_finish(struct http_conn *conn, int api, json_t *final,
+    const char *after)
+{
+	char	*tail;
+	size_t	 len;
+	int	 r = 0;
+
+	if ((tail = upstream_stream_tail(api, final, after, &len)) == NULL)
+		r = -1;
+	else if (len > 0)
+		r |= http_reply_stream_data(conn, tail, len);
+	free(tail);
 	r |= http_reply_stream_end(conn);
 	return (r ? -1 : 0);
 }

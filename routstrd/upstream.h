@@ -34,7 +34,8 @@
  *   ("choices":[] with "usage") is swallowed and handed to p_on_done as
  *   ur_final; "data: [DONE]" and whatever follows it are held back.
  * - Anthropic (messages): the message_stop event is held back.
- * - Responses: nothing is held back (it has no terminal marker).
+ * - Responses: the response.completed (.incomplete, .failed) event is
+ *   held back and handed to p_on_done as ur_final.
  * - ":" comment lines (keepalives) are passed through: they keep idle
  *   timers of proxies between us and the client from firing during a
  *   long silence (Routstr Core drops them; clients ignore them).
@@ -154,7 +155,8 @@ struct upstream_result {
 	json_t		*ur_final;	/* streamed OpenAI: the final chunk
 					   to send (the swallowed usage chunk,
 					   or one made up with ur_usage in
-					   OpenAI's shape); else NULL */
+					   OpenAI's shape); Responses: the
+					   held response.completed; else NULL */
 	struct usage	 ur_usage;	/* 2xx: reported or estimated (see
 					   the top); else 0, estimated */
 	uint64_t	 ur_received;	/* body bytes from the upstream */
@@ -215,11 +217,15 @@ int	 upstream_failover(long);
  */
 int	 upstream_body_prepare(json_t *, const char *, int, int);
 /*
- * After p_on_done of a streamed answer: final (NULL: none) as one
- * "data:" event, the terminal event held back for the API ([DONE],
- * message_stop), the end of the stream.  0 or -1.
+ * After p_on_done of a streamed answer: final (NULL: none) as one event
+ * ("data:", with its "event:" line for the Responses API), the terminal
+ * event held back for the API ([DONE], message_stop), after (raw SSE, or
+ * NULL), the end of the stream.  0 or -1.  upstream_stream_tail() is
+ * that text (NUL-terminated, its length in *lenp), NULL if no memory.
  */
-int	 upstream_stream_finish(struct http_conn *, int, json_t *);
+int	 upstream_stream_finish(struct http_conn *, int, json_t *,
+	    const char *);
+char	*upstream_stream_tail(int, const json_t *, const char *, size_t *);
 /* That terminal event itself ("data: [DONE]\n\n", ...; "": none). */
 const char *upstream_terminal(int);
 

@@ -383,7 +383,7 @@ static int	 scan_openai(struct upstream_scan *, const struct jspan *,
 static int	 scan_anthropic(struct upstream_scan *, const struct jspan *,
 		    const char *);
 static int	 scan_responses(struct upstream_scan *, const struct jspan *,
-		    const char *);
+		    const struct jspan *, const char *);
 static void	 scan_usage_add(struct upstream_scan *, const struct jspan *);
 static void	 scan_keep(struct upstream_scan *, const struct jspan *);
 static json_t	*kept(const struct upstream_scan *, int);
@@ -506,7 +506,7 @@ upstream_scan_event(struct upstream_scan *sc, const struct sse_event *ev)
 		r = scan_anthropic(sc, m, type);
 		break;
 	case UPSTREAM_API_RESPONSES:
-		r = scan_responses(sc, m, type);
+		r = scan_responses(sc, &o, m, type);
 		break;
 	default:
 		r = scan_openai(sc, &o, m);
@@ -587,8 +587,8 @@ scan_anthropic(struct upstream_scan *sc, const struct jspan *m,
 }
 
 static int
-scan_responses(struct upstream_scan *sc, const struct jspan *m,
-    const char *type)
+scan_responses(struct upstream_scan *sc, const struct jspan *o,
+    const struct jspan *m, const char *type)
 {
 	struct jspan	 u;
 	size_t		 len = type != NULL ? strlen(type) : 0;
@@ -606,6 +606,12 @@ scan_responses(struct upstream_scan *sc, const struct jspan *m,
 		sc->sc_terminal = 1;
 		if (is_type(type, "response.failed"))
 			sc->sc_error = 1;
+		if (sc->sc_hold) {
+			/* the caller sends it, with the cost */
+			json_decref(sc->sc_final);
+			sc->sc_final = jscan_json(o);
+			return (SSE_DROP);
+		}
 	}
 	return (SSE_PASS);
 }
@@ -699,6 +705,8 @@ upstream_scan_final(struct upstream_scan *sc, const struct usage *u)
 	json_t		*f, *v, *uj;
 	const char	*object;
 
+	if (sc->sc_api == UPSTREAM_API_RESPONSES && sc->sc_final != NULL)
+		return (json_incref(sc->sc_final));
 	if (sc->sc_api != UPSTREAM_API_CHAT &&
 	    sc->sc_api != UPSTREAM_API_COMPLETIONS)
 		return (NULL);

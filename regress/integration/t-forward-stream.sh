@@ -237,12 +237,28 @@ $CLIENT stream "$URL/v1/messages" "{\"model\": \"cm\", \"stream\": true, \"max_t
 sexpect "an Anthropic /v1/messages stream: its events" "
 assert r['status'] == 200, r
 assert any(e.get('type') == 'message_stop' for e in ev), d"
+sexpect "... then, as Routstr Core, an event cost with the cost (503 msat)" "
+assert r['body'].endswith('\\n\\n'), r['body'][-100:]
+last = r['body'].rstrip('\\n').split('\\n\\n')[-1]
+assert last.startswith('event: cost\\ndata: '), last
+c = json.loads(last.split('data: ', 1)[1])['cost']
+assert c['total_msats'] == 503 and c['input_tokens'] == 3, c
+assert r['body'].index('message_stop') < r['body'].index('event: cost'), d"
 is "... billed 503 msat" "$(bal "$KEY")" "$((b0 - 503)) 0"
 b0=$(bal "$KEY" | cut -d' ' -f1)
 $CLIENT stream "$URL/v1/responses" "{\"model\": \"m1\", \"stream\": true, \"input\": \"$PROMPT\"}" "$AUTH" >"$T/s.json"
 sexpect "a /v1/responses stream: its events" "
 assert r['status'] == 200, r
 assert any(e.get('type') == 'response.completed' for e in ev), d"
+sexpect "... response.completed last, named, with the cost as Routstr Core" "
+e = ev[-1]
+assert e['type'] == 'response.completed', e
+assert 'event: response.completed\\ndata: ' in r['body'], r['body'][-300:]
+u = e['response']['usage']
+assert isinstance(u['cost'], float) and u['cost_sats'] == 0, u
+assert u['remaining_balance_msats'] == $b0 - 503, u
+assert e['metadata']['routstr']['cost']['total_msats'] == 503, e
+assert e['cost']['total_msats'] == 503, e"
 is "... billed 503 msat" "$(bal "$KEY")" "$((b0 - 503)) 0"
 
 # --- X-Cashu: the stream collected, the change in the header

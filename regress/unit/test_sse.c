@@ -530,6 +530,7 @@ test_responses(void)
 	struct upstream_scan	 sc;
 	struct usage		 u;
 	struct got		 g;
+	json_t			*f;
 
 	scan(&g, &sc, UPSTREAM_API_RESPONSES, 1, "event: response.created\n"
 	    "data: {\"type\":\"response.created\",\"response\":{\"usage\":"
@@ -539,11 +540,19 @@ test_responses(void)
 	    ",\"response\":{\"usage\":{\"input_tokens\":30,"
 	    "\"input_tokens_details\":{\"cached_tokens\":20},"
 	    "\"output_tokens\":6,\"total_tokens\":36}}}\n\n");
-	T(strstr(g.out, "response.completed") != NULL && sc.sc_terminal &&
-	    sc.sc_chars == 6, "responses: all passed, the end seen");
+	T(strstr(g.out, "response.completed") == NULL &&
+	    strstr(g.out, "output_text.delta") != NULL && sc.sc_terminal &&
+	    sc.sc_chars == 6, "responses: all passed but the end, held back");
 	upstream_scan_usage(&sc, 0, 1, &u);
 	T(u.us_prompt == 10 && u.us_cache_read == 20 && u.us_completion == 6,
 	    "responses: usage from response.completed");
+	f = upstream_scan_final(&sc, &u);
+	T(f != NULL && json_is_string(json_object_get(f, "type")) &&
+	    strcmp(json_string_value(json_object_get(f, "type")),
+	    "response.completed") == 0 &&
+	    json_is_object(json_object_get(json_object_get(f, "response"),
+	    "usage")), "responses: the held end is the final event");
+	json_decref(f);
 	upstream_scan_free(&sc);
 	got_free(&g);
 }

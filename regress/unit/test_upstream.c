@@ -594,7 +594,7 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 	}
 	if (res->ur_streamed)
 		(void)upstream_stream_finish(r->conn, res->ur_api,
-		    res->ur_final);
+		    res->ur_final, NULL);
 	else if (res->ur_status != 0 && res->ur_error == UPSTREAM_OK)
 		(void)http_reply(r->conn, (int)res->ur_status, res->ur_ctype,
 		    res->ur_body, res->ur_bodylen);
@@ -1344,11 +1344,13 @@ test_responses_collect(void)
 	T(run(&r, NULL, "{\"model\":\"m\",\"stream\":true,\"input\":\""
 	    PROMPT "\"}") == 0 && r.streamed && r.complete &&
 	    r.usage.us_prompt == 3 && r.usage.us_completion == 5 &&
-	    r.final == NULL, "responses stream: usage from "
-	    "response.completed");
+	    r.final != NULL && strstr(r.final, "\"type\":"
+	    "\"response.completed\"") != NULL, "responses stream: usage from "
+	    "response.completed, which is held back for the caller");
 	T(client_response(&status, &b, &bl, NULL) &&
-	    count(b, "response.completed") == 2,
-	    "responses stream: nothing held back");
+	    count(b, "response.completed") == 2 &&
+	    strstr(b, "event: response.completed\ndata: {") != NULL,
+	    "responses stream: sent at the end, named as it came");
 	run_end(&r);
 
 	/* F_COLLECT: a stream collected whole (X-Cashu) */
