@@ -93,6 +93,8 @@ struct forward {
 };
 
 static int	 forward_api(const char *, char *, size_t);
+static int	 counts_tokens(const char *);
+static void	 count_tokens(struct http_conn *, struct forward *);
 static int	 forward_model(const struct http_request *, json_t *, char *,
 		    size_t);
 static int	 forward_candidates(struct forward *);
@@ -154,6 +156,40 @@ forward_api(const char *path, char *up, size_t uplen)
 			return (upstream_api(path));
 		}
 	return (-1);
+}
+
+/* Anthropic's POST /v1/messages/count_tokens (or without /v1). */
+static int
+counts_tokens(const char *path)
+{
+	if (strncmp(path, "/v1/", 4) == 0)
+		path += 3;
+	return (strcmp(path, "/messages/count_tokens") == 0);
+}
+
+/*
+ * messages/count_tokens, answered here, as Routstr Core does for
+ * upstreams without it (Claude Code asks before every turn): the
+ * request's text and tools at USAGE_CHARS_PER_TOKEN bytes a token,
+ * the estimate billing uses.  Free: it needs a credential, as every
+ * POST does, and spends nothing.
+ */
+static void
+count_tokens(struct http_conn *conn, struct forward *fw)
+{
+	json_t		*tools;
+	char		*s, buf[64];
+	uint64_t	 chars = fw->fw_shape.rs_prompt_chars;
+
+	if ((tools = json_object_get(fw->fw_body, "tools")) != NULL &&
+	    (s = json_dumps(tools, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL) {
+		chars += strlen(s);
+		free(s);
+	}
+	forward_free(fw);
+	(void)snprintf(buf, sizeof(buf), "{\"input_tokens\":%llu}",
+	    (unsigned long long)usage_tokens_from_chars(chars));
+	proxy_reply_json(conn, 200, buf);
 }
 
 /* The model asked for: "model", the Responses API's "input.model", or
@@ -246,9 +282,11 @@ forward_route(struct http_conn *conn, struct http_request *req)
 	char			 hex[2 * IPC_REQID_LEN + 1];
 	json_t			*body, *st;
 	size_t			 i, n;
-	int			 api, r;
+	int			 api, r, count;
 
-	if ((api = forward_api(req->path, path, sizeof(path))) == -1)
+	if ((count = counts_tokens(req->path)))
+		api = UPSTREAM_API_MESSAGES;
+	else if ((api = forward_api(req->path, path, sizeof(path))) == -1)
 		return (-1);
 	if (strcmp(req->method, "POST") != 0) {
 		http_reply_header(conn, "Allow", "POST");
@@ -307,6 +345,10 @@ forward_route(struct http_conn *conn, struct http_request *req)
 	}
 	fw->fw_cred = cr;
 	explicit_bzero(&cr, sizeof(cr));
+	if (count) {
+		count_tokens(conn, fw);
+		return (0);
+	}
 	if (fw->fw_cred.cr_token != NULL) {
 		if ((fw->fw_token = strdup(fw->fw_cred.cr_token)) == NULL)
 			fatal(NULL);

@@ -335,6 +335,25 @@ c=$(hdr X-Routstr-Cost-Msats)
 is "... the change redeems for 5 sats less the cost rounded up" \
     "$(redeem "$(hdr X-Cashu)")" "$((5000 - (c + 999) / 1000 * 1000))"
 
+# --- Anthropic's messages/count_tokens: answered here, free
+
+knobs "$MOCK1" '{"reset": true}'
+b0=$(bal "$KEY")
+req /v1/messages/count_tokens "{\"model\": \"cm\", \"messages\": [{\"role\": \"user\", \"content\": \"$PROMPT\"}]}" "$AUTH"
+expect "messages/count_tokens: the prompt at 4 bytes a token" "
+assert S == 200 and j == {'input_tokens': (len('$PROMPT') + 3) // 4}, (S, j)"
+req /messages/count_tokens "{\"model\": \"cm\", \"system\": \"be brief\", \"messages\": [{\"role\": \"user\", \"content\": \"$PROMPT\"}], \"tools\": [{\"name\": \"get_weather\", \"input_schema\": {\"type\": \"object\"}}]}" "$AUTH"
+expect "... without /v1, with system and tools counted" "
+t = json.dumps([{'name': 'get_weather', 'input_schema': {'type': 'object'}}], separators=(',', ':'))
+assert S == 200 and j == {'input_tokens': (len('$PROMPT') + len('be brief') + len(t) + 3) // 4}, (S, j)"
+is "... the upstream never asked, nothing charged" \
+    "$(mstat "$MOCK1" 's["requests"]') $(bal "$KEY")" "0 $b0"
+req /v1/messages/count_tokens "{\"model\": \"cm\", \"messages\": []}"
+expect "... without a key: 401" "assert S == 401, (S, j)"
+req /v1/messages/count_tokens "{\"model\": \"nosuch\", \"messages\": []}" "$AUTH"
+expect "... an unknown model: 400 invalid_model" "
+assert S == 400 and j['error']['type'] == 'invalid_model', (S, j)"
+
 # --- usage beyond the reservation: at most the balance
 
 knobs "$MOCK1" '{"usage_value": {"prompt_tokens": 5000000, "completion_tokens": 5000000, "total_tokens": 10000000}}'
