@@ -465,6 +465,16 @@ proc_status(struct ipc_status *s, const char *state)
 __dead void
 proc_exit(int code)
 {
+	struct peer	*p;
+
+	/*
+	 * What was composed last (answers at shutdown) leaves first, as
+	 * far as the sockets take it now: a peer that no longer reads
+	 * must not keep us.
+	 */
+	TAILQ_FOREACH(p, &peers, p_entry)
+		if (!p->p_dead && imsgbuf_queuelen(&p->p_ibuf) > 0)
+			(void)imsgbuf_write(&p->p_ibuf);
 	log_info("exiting");
 	exit(code);
 }

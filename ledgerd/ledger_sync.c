@@ -118,8 +118,15 @@ ledger_sync_wait(void)
 	struct io_event	 ev;
 
 	if (sy_inflight != 0) {
-		if (syscall(SYS_io_getevents, sy_ctx, 1, 1, &ev, NULL) != 1)
-			fatal("%s: io_getevents", __func__);
+		while (syscall(SYS_io_getevents, sy_ctx, 1, 1, &ev, NULL) != 1)
+			if (errno != EINTR)
+				fatal("%s: io_getevents", __func__);
+		/* a failure is told once: a second sync would say 0 */
+		if (ev.res != 0) {
+			errno = -(int)ev.res;
+			fatal("the ledger's log cannot be written to disk");
+		}
+		sy_durable = sy_inflight;
 		sy_inflight = 0;
 	}
 	if (sy_committed > sy_durable) {
@@ -127,8 +134,8 @@ ledger_sync_wait(void)
 		if (fdatasync(sy_logfd) == -1)
 			fatal("the ledger's log cannot be written to disk");
 		sy_durable = sy_committed;
-		sy_cb(sy_durable);
 	}
+	sy_cb(sy_durable);
 }
 
 /*

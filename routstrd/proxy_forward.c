@@ -716,9 +716,10 @@ rereserve(void *arg, int error, const struct ipc_ledger_reply *lr)
  * Take out of the request the top-level parameter an upstream's 400
  * names as not supported ("`temperature` is deprecated for this model",
  * "parameter 'top_p' is not supported"), each at most once.  Not those
- * the route or the reservation rest on: the model, the text, streaming
- * and the token limits (the reservation was made with them); their 400
- * goes to the client as it came.  1 if the request was changed.
+ * the route or the reservation rest on (the model, the text, streaming,
+ * the token limits), nor those that change what kind of answer comes
+ * (tools, the response format, thinking): their 400 goes to the client
+ * as it came.  1 if the request was changed.
  */
 static int
 correct_request(struct forward *fw, const json_t *err)
@@ -726,7 +727,8 @@ correct_request(struct forward *fw, const json_t *err)
 	static const char * const keep[] = { "model", "messages", "input",
 	    "prompt", "system", "instructions", "stream", "stream_options",
 	    "max_tokens", "max_completion_tokens", "max_output_tokens",
-	    NULL };
+	    "tools", "tool_choice", "functions", "function_call",
+	    "response_format", "thinking", NULL };
 	const char * const	*k;
 	const char		*msg;
 	char			 param[64];
@@ -1019,11 +1021,12 @@ settled(void *arg, int error, const struct ipc_ledger_reply *lr)
 {
 	struct forward	*fw = arg;
 
-	if (error != LEDGER_OK || lr == NULL)
+	if (error != LEDGER_OK || lr == NULL) {
 		/* The reservation lapses at its deadline: unpaid. */
 		log_warnx("%s: model %s: ledger error %d, not charged",
 		    __func__, fw->fw_model, error);
-	else
+		fw->fw_have_cost = 0;	/* the answer claims no charge */
+	} else
 		fw->fw_remaining = lr->lr_balance > lr->lr_reserved ?
 		    lr->lr_balance - lr->lr_reserved : 0;
 	fw->fw_resid = 0;
