@@ -1042,7 +1042,7 @@ settled(void *arg, int error, const struct ipc_ledger_reply *lr)
 static void
 reply_cost(struct forward *fw, json_t *j)
 {
-	json_t	*usage, *meta, *rs, *resp;
+	json_t	*usage, *meta, *rs, *resp, *cost, *top;
 
 	if (j == NULL || !json_is_object(j) || !fw->fw_have_cost)
 		return;
@@ -1050,20 +1050,12 @@ reply_cost(struct forward *fw, json_t *j)
 	    json_is_object(resp = json_object_get(j, "response"))) {
 		/*
 		 * The end of a Responses stream: as Routstr Core, in the
-		 * response's usage the cost in US dollars.
+		 * response's usage, the cost in US dollars.
 		 */
-		if (json_is_object(usage = json_object_get(resp, "usage"))) {
-			(void)json_object_set_new(usage, "cost",
-			    json_real(fw->fw_cost.co_have_usd ?
-			    fw->fw_cost.co_total_nusd / 1e9 : 0.0));
-			(void)json_object_set_new(usage, "cost_sats",
-			    json_integer(pricing_cost_sats(&fw->fw_cost)));
-			if (!fw->fw_xcashu)
-				(void)json_object_set_new(usage,
-				    "remaining_balance_msats",
-				    json_integer(fw->fw_remaining));
-		}
-		usage = NULL;
+		usage = json_object_get(resp, "usage");
+		cost = json_real(fw->fw_cost.co_have_usd ?
+		    fw->fw_cost.co_total_nusd / 1e9 : 0.0);
+		top = pricing_cost_json(&fw->fw_cost, 0);
 	} else {
 		if ((usage = json_object_get(j, "usage")) == NULL ||
 		    !json_is_object(usage)) {
@@ -1073,8 +1065,11 @@ reply_cost(struct forward *fw, json_t *j)
 			    json_object_set_new(j, "usage", usage) == -1)
 				return;
 		}
-		(void)json_object_set_new(usage, "cost",
-		    pricing_cost_json(&fw->fw_cost, 0));
+		cost = pricing_cost_json(&fw->fw_cost, 0);
+		top = json_incref(cost);
+	}
+	if (json_is_object(usage)) {
+		(void)json_object_set(usage, "cost", cost);
 		(void)json_object_set_new(usage, "cost_sats",
 		    json_integer(pricing_cost_sats(&fw->fw_cost)));
 		if (!fw->fw_xcashu)
@@ -1082,6 +1077,8 @@ reply_cost(struct forward *fw, json_t *j)
 			    "remaining_balance_msats",
 			    json_integer(fw->fw_remaining));
 	}
+	json_decref(cost);
+	(void)json_object_set_new(j, "cost", top);
 	if ((meta = json_object_get(j, "metadata")) == NULL ||
 	    !json_is_object(meta)) {
 		if ((meta = json_object()) == NULL ||
@@ -1096,12 +1093,6 @@ reply_cost(struct forward *fw, json_t *j)
 		(void)json_object_set_new(rs, "remaining_balance_msats",
 		    json_integer(fw->fw_remaining));
 	(void)json_object_set_new(meta, "routstr", rs);
-	if (usage != NULL)
-		(void)json_object_set(j, "cost", json_object_get(usage,
-		    "cost"));
-	else
-		(void)json_object_set_new(j, "cost",
-		    pricing_cost_json(&fw->fw_cost, 0));
 }
 
 /*
