@@ -8,6 +8,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "imsg.h"
+
 #include "ipc.h"
 
 static const char *const proc_names[PROC_MAX] = {
@@ -342,4 +344,18 @@ ledger_strerror(int e)
 	if (e < 0 || e >= LEDGER_ERROR_MAX)
 		return ("unknown ledger error");
 	return (ledger_errors[e]);
+}
+
+/* The ledger's reply, or a made-up LEDGER_DBERR when it gave none. */
+int
+ipc_ledger_reply_get(struct imsg *imsg, struct ipc_ledger_reply *lr)
+{
+	memset(lr, 0, sizeof(*lr));
+	if (imsg == NULL || imsg_get_type(imsg) != IMSG_LEDGER_REPLY ||
+	    imsg_get_data(imsg, lr, sizeof(*lr)) == -1 ||
+	    lr->lr_error < 0 || lr->lr_error >= LEDGER_ERROR_MAX) {
+		lr->lr_error = LEDGER_DBERR;
+		return (-1);
+	}
+	return (0);
 }

@@ -848,6 +848,9 @@ int		 ipc_str_ok(const char *, size_t);
 int		 utf8_valid(const char *);
 const char	*ledger_strerror(int);
 int		 ipc_is_reply(uint32_t);
+struct imsg;
+int		 ipc_ledger_reply_get(struct imsg *,
+		    struct ipc_ledger_reply *);
 int		 ipc_is_partial(uint32_t);
 int		 ipc_host_ok(const char *, size_t);
 int		 ipc_resolved_ok(const struct ipc_resolved *);

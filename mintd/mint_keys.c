@@ -38,7 +38,6 @@ static void	 keys_created(struct imsg *, void *);
 static int	 keyset_add(const struct ipc_keyset_rec *);
 static int	 keyset_derive_index(struct mint_keyset *, const char *,
 		    uint32_t, uint64_t, int);
-static struct peer *ledger(void);
 static void	 keyset_rec(struct ipc_keyset_rec *,
 		    const struct mint_keyset *);
 static void	 ctl_fail(uint32_t, const char *, ...)
@@ -54,8 +53,9 @@ struct rotation {
 };
 static int		 rotating;
 
-static struct peer *
-ledger(void)
+/* The channel to ledgerd, which a child always has once configured. */
+struct peer *
+mint_ledger(void)
 {
 	struct peer	*p;
 
@@ -146,7 +146,7 @@ void
 mint_keys_load(void (*done)(void))
 {
 	keys_done = done;
-	if (proc_request(ledger(), IMSG_LEDGER_KEYSET_WALK, NULL, 0,
+	if (proc_request(mint_ledger(), IMSG_LEDGER_KEYSET_WALK, NULL, 0,
 	    IPC_START_TIMEOUT_MS, keys_walked, NULL) == 0)
 		fatal("keyset request");
 }
@@ -205,7 +205,7 @@ keys_walked(struct imsg *imsg, void *arg)
 	mk->mk_active = 1;
 	mk->mk_created = time(NULL);
 	keyset_rec(&kr, mk);
-	if (proc_request(ledger(), IMSG_LEDGER_KEYSET_PUT, &kr, sizeof(kr),
+	if (proc_request(mint_ledger(), IMSG_LEDGER_KEYSET_PUT, &kr, sizeof(kr),
 	    IPC_START_TIMEOUT_MS, keys_created, mk) == 0)
 		fatal("keyset request");
 }
@@ -307,8 +307,8 @@ mint_rotate_request(struct peer *p, struct imsg *imsg)
 	keyset_rec(&kr, mk);
 	r->r_id = id;
 	r->r_mk = mk;
-	if (proc_request(ledger(), IMSG_LEDGER_KEYSET_ROTATE, &kr, sizeof(kr),
-	    IPC_TIMEOUT_MS, rotated, r) == 0) {
+	if (proc_request(mint_ledger(), IMSG_LEDGER_KEYSET_ROTATE, &kr,
+	    sizeof(kr), IPC_TIMEOUT_MS, rotated, r) == 0) {
 		keyset_clear(&mk->mk_ks);
 		free(mk);
 		free(r);

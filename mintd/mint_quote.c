@@ -72,7 +72,6 @@ TAILQ_HEAD(, op)		 melts = TAILQ_HEAD_INITIALIZER(melts);
 
 static struct ln_backend	*ln;
 
-static struct peer	*ledger(void);
 static struct op	*op_new(struct peer *, struct imsg *);
 static void		 op_free(struct op *);
 static void		 op_end(struct op *, int, const char *);
@@ -104,16 +103,6 @@ static void		 melt_reply_pending(struct op *);
 static void		 melt_finished(struct imsg *, void *);
 static void		 melt_aborted(struct imsg *, void *);
 static int		 nut20_verify(const struct op *);
-
-static struct peer *
-ledger(void)
-{
-	struct peer	*p;
-
-	if ((p = peer_find(PROC_LEDGER, 0)) == NULL)
-		fatalx("no channel to the ledger");
-	return (p);
-}
 
 /* Before the sandbox: the backend may load what it needs. */
 void
@@ -225,8 +214,8 @@ static int
 ledger_call(uint32_t type, const void *data, size_t len,
     void (*cb)(struct imsg *, void *), struct op *o)
 {
-	if (proc_request(ledger(), type, data, len, IPC_TIMEOUT_MS, cb, o) ==
-	    0) {
+	if (proc_request(mint_ledger(), type, data, len, IPC_TIMEOUT_MS, cb,
+	    o) == 0) {
 		op_end(o, E_PROOF, "the ledger is not available");
 		return (-1);
 	}

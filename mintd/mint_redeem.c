@@ -32,23 +32,11 @@ struct payment {
 	char		*p_token;	/* cashout: sent once committed */
 };
 
-static struct peer	*ledger(void);
 static struct payment	*payment_new(struct peer *, struct imsg *);
 static void		 payment_free(struct payment *);
-static int		 ledger_reply(struct imsg *, struct ipc_ledger_reply *);
 static void		 redeemed(struct imsg *, void *);
 static void		 cashout_account(struct imsg *, void *);
 static void		 cashout_done(struct imsg *, void *);
-
-static struct peer *
-ledger(void)
-{
-	struct peer	*p;
-
-	if ((p = peer_find(PROC_LEDGER, 0)) == NULL)
-		fatalx("no channel to the ledger");
-	return (p);
-}
 
 static struct payment *
 payment_new(struct peer *p, struct imsg *imsg)
@@ -67,20 +55,6 @@ payment_free(struct payment *pm)
 {
 	token_str_free(pm->p_token);
 	free(pm);
-}
-
-/* The ledger's reply, or a made-up failure when it gave none. */
-static int
-ledger_reply(struct imsg *imsg, struct ipc_ledger_reply *lr)
-{
-	memset(lr, 0, sizeof(*lr));
-	if (imsg == NULL || imsg_get_type(imsg) != IMSG_LEDGER_REPLY ||
-	    imsg_get_data(imsg, lr, sizeof(*lr)) == -1 ||
-	    lr->lr_error < 0 || lr->lr_error >= LEDGER_ERROR_MAX) {
-		lr->lr_error = LEDGER_DBERR;
-		return (-1);
-	}
-	return (0);
 }
 
 /*
@@ -172,7 +146,7 @@ mint_redeem_request(struct peer *p, struct imsg *imsg)
 	memcpy(buf + sizeof(rd), ys, rd.rd_nys * sizeof(*ys));
 	free(ys);
 	pm = payment_new(p, imsg);
-	if (proc_request(ledger(), IMSG_LEDGER_REDEEM, buf, blen,
+	if (proc_request(mint_ledger(), IMSG_LEDGER_REDEEM, buf, blen,
 	    IPC_TIMEOUT_MS, redeemed, pm) == 0) {
 		mint_end(p, id, E_PROOF, "the ledger is not available");
 		payment_free(pm);
@@ -188,7 +162,7 @@ redeemed(struct imsg *imsg, void *arg)
 	struct ipc_ledger_reply	 lr;
 	struct peer		*p;
 
-	(void)ledger_reply(imsg, &lr);
+	(void)ipc_ledger_reply_get(imsg, &lr);
 	if ((p = peer_find(PROC_PROXY, pm->p_instance)) != NULL)
 		peer_compose(p, IMSG_MINT_REDEEMED, pm->p_id, -1, &lr,
 		    sizeof(lr));
@@ -222,7 +196,7 @@ mint_cashout_request(struct peer *p, struct imsg *imsg)
 	}
 	memset(&k, 0, sizeof(k));
 	memcpy(k.k_key, pm->p_mc.mc_key, sizeof(k.k_key));
-	if (proc_request(ledger(), IMSG_LEDGER_ACCOUNT_GET, &k, sizeof(k),
+	if (proc_request(mint_ledger(), IMSG_LEDGER_ACCOUNT_GET, &k, sizeof(k),
 	    IPC_TIMEOUT_MS, cashout_account, pm) == 0) {
 		mint_end(p, pm->p_id, E_PROOF, "the ledger is not available");
 		payment_free(pm);
@@ -248,7 +222,7 @@ cashout_account(struct imsg *imsg, void *arg)
 	if (imsg == NULL)
 		lr.lr_error = LEDGER_DBERR;
 	else if (imsg_get_type(imsg) == IMSG_LEDGER_REPLY)
-		(void)ledger_reply(imsg, &lr);
+		(void)ipc_ledger_reply_get(imsg, &lr);
 	else if (imsg_get_type(imsg) != IMSG_LEDGER_ACCOUNT ||
 	    imsg_get_data(imsg, &a, sizeof(a)) == -1)
 		lr.lr_error = LEDGER_DBERR;
@@ -289,7 +263,7 @@ cashout_account(struct imsg *imsg, void *arg)
 	if (tlen > 0)
 		memcpy(buf + sizeof(co) + n * sizeof(iss[0]), pm->p_token,
 		    tlen);
-	if (proc_request(ledger(), IMSG_LEDGER_CASHOUT, buf, blen,
+	if (proc_request(mint_ledger(), IMSG_LEDGER_CASHOUT, buf, blen,
 	    IPC_TIMEOUT_MS, cashout_done, pm) == 0) {
 		lr.lr_error = LEDGER_DBERR;
 		if ((p = peer_find(PROC_PROXY, pm->p_instance)) != NULL)
@@ -309,7 +283,7 @@ cashout_done(struct imsg *imsg, void *arg)
 	unsigned char		*buf;
 	size_t			 tlen = 0;
 
-	(void)ledger_reply(imsg, &lr);
+	(void)ipc_ledger_reply_get(imsg, &lr);
 	/* The token only once the ledger has it. */
 	if (lr.lr_error == LEDGER_OK && pm->p_token != NULL)
 		tlen = strlen(pm->p_token) + 1;

@@ -34,19 +34,8 @@ struct swap {
 };
 
 static void	 swap_done(struct imsg *, void *);
-static struct peer *ledger(void);
 static int	 amount_index(uint64_t);
 static int	 ys_unique(const struct ipc_input *, uint32_t);
-
-static struct peer *
-ledger(void)
-{
-	struct peer	*p;
-
-	if ((p = peer_find(PROC_LEDGER, 0)) == NULL)
-		fatalx("no channel to the ledger");
-	return (p);
-}
 
 /* The index i of an amount 2^i, or -1 if it is not a power of two. */
 static int
@@ -323,7 +312,7 @@ mint_swap_request(struct peer *p, struct imsg *imsg)
 		fatal(NULL);
 	memcpy(s->s_reply, &n, sizeof(n));
 	memcpy(s->s_reply + sizeof(n), sig, n * sizeof(*sig));
-	if (proc_request(ledger(), IMSG_LEDGER_SWAP, commit, clen,
+	if (proc_request(mint_ledger(), IMSG_LEDGER_SWAP, commit, clen,
 	    IPC_TIMEOUT_MS, swap_done, s) == 0) {
 		mint_end(p, id, E_PROOF, "the ledger is not available");
 		free(s->s_reply);
@@ -458,7 +447,7 @@ mint_checkstate_request(struct peer *p, struct imsg *imsg)
 		}
 	c->c_instance = p->p_instance;
 	c->c_id = imsg_get_id(imsg);
-	if (proc_request(ledger(), IMSG_LEDGER_YS_STATE, buf, sizeof(ys) +
+	if (proc_request(mint_ledger(), IMSG_LEDGER_YS_STATE, buf, sizeof(ys) +
 	    (size_t)n * IPC_Y_LEN, IPC_TIMEOUT_MS, checkstate_done, c) == 0) {
 		mint_end(p, c->c_id, E_PROOF, "the ledger is not available");
 		free(c);
@@ -595,7 +584,7 @@ mint_restore_request(struct peer *p, struct imsg *imsg)
 			fatal(NULL);
 		ro->ro_r = r;
 		ro->ro_i = i;
-		if (proc_request(ledger(), IMSG_LEDGER_ISSUED_GET,
+		if (proc_request(mint_ledger(), IMSG_LEDGER_ISSUED_GET,
 		    r->r_out[i].o_b, IPC_Y_LEN, IPC_TIMEOUT_MS, restore_done,
 		    ro) == 0) {
 			free(ro);

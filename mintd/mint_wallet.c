@@ -110,7 +110,6 @@ static uint8_t			 wallet_seed[BIP39_SEED_LEN];
 static uint8_t			 wallet_key[32];	/* of the blobs */
 static int			 wallet_keyed;
 
-static struct peer	*ledger(void);
 static struct wmint	*wmint_find(const char *);
 static void		 wr_free(struct wredeem *);
 static void		 wr_end(struct wredeem *, int, const char *);
@@ -132,16 +131,6 @@ static void		 fetch_done(struct wmint *, int, const char *);
 static struct curlev_req *http(const char *, const char *, const char *,
 			    void (*)(struct curlev_req *,
 			    const struct curlev_result *, void *), void *);
-
-static struct peer *
-ledger(void)
-{
-	struct peer	*p;
-
-	if ((p = peer_find(PROC_LEDGER, 0)) == NULL)
-		fatalx("no channel to the ledger");
-	return (p);
-}
 
 /*
  * A mint's URL as the wallet compares it: scheme, host and port (the
@@ -514,7 +503,7 @@ wallet_redeem(struct peer *p, uint32_t id, const struct ipc_mint_redeem *mr,
 	/* The account first: a token is not swapped for nothing. */
 	memset(&k, 0, sizeof(k));
 	memcpy(k.k_key, mr->mr_key, sizeof(k.k_key));
-	if (proc_request(ledger(), IMSG_LEDGER_ACCOUNT_GET, &k, sizeof(k),
+	if (proc_request(mint_ledger(), IMSG_LEDGER_ACCOUNT_GET, &k, sizeof(k),
 	    IPC_TIMEOUT_MS, wr_account, wr) == 0)
 		wr_end(wr, E_PROOF, "the ledger is not available");
 }
@@ -896,7 +885,7 @@ wr_keyed(struct wredeem *wr)
 	memcpy(cn.c_keyset, wr->wr_id_ks, wr->wr_idlen);
 	cn.c_keyset_len = wr->wr_idlen;
 	cn.c_n = wr->wr_nout;
-	if (proc_request(ledger(), IMSG_LEDGER_COUNTER, &cn, sizeof(cn),
+	if (proc_request(mint_ledger(), IMSG_LEDGER_COUNTER, &cn, sizeof(cn),
 	    IPC_TIMEOUT_MS, wr_counted, wr) == 0)
 		wr_end(wr, E_PROOF, "the ledger is not available");
 }
@@ -1127,7 +1116,7 @@ wr_commit(struct wredeem *wr, const uint8_t (*C)[33])
 		explicit_bzero(&wp, sizeof(wp));
 		explicit_bzero(plain, sizeof(plain));
 	}
-	if (proc_request(ledger(), IMSG_LEDGER_WALLET_REDEEM, buf, len,
+	if (proc_request(mint_ledger(), IMSG_LEDGER_WALLET_REDEEM, buf, len,
 	    IPC_TIMEOUT_MS, wr_committed, wr) == 0) {
 		log_warnx("wallet: swapped proofs could not go to the ledger "
 		    "(a restore finds them)");
@@ -1142,11 +1131,7 @@ wr_committed(struct imsg *imsg, void *arg)
 	struct wredeem		*wr = arg;
 	struct ipc_ledger_reply	 lr;
 
-	memset(&lr, 0, sizeof(lr));
-	if (imsg == NULL || imsg_get_type(imsg) != IMSG_LEDGER_REPLY ||
-	    imsg_get_data(imsg, &lr, sizeof(lr)) == -1 ||
-	    lr.lr_error < 0 || lr.lr_error >= LEDGER_ERROR_MAX)
-		lr.lr_error = LEDGER_DBERR;
+	(void)ipc_ledger_reply_get(imsg, &lr);
 	if (lr.lr_error != LEDGER_OK)
 		log_warnx("wallet: %s: swapped, but the ledger said %s",
 		    wr->wr_mint->wm_url, ledger_strerror(lr.lr_error));

@@ -53,6 +53,7 @@ int	 mint_keys_request(struct peer *, struct imsg *);
 int	 mint_info_request(struct peer *, struct imsg *);
 int	 mint_rotate_request(struct peer *, struct imsg *);
 void	 mint_end(struct peer *, uint32_t, int, const char *);
+struct peer *mint_ledger(void);
 
 /* mint_swap.c */
 int	 mint_verify_inputs(const struct ipc_proof_in *, uint32_t,

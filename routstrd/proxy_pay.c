@@ -608,11 +608,7 @@ ledger_done(struct imsg *imsg, void *arg)
 	struct pay_ledger	*pl = arg;
 	struct ipc_ledger_reply	 lr;
 
-	memset(&lr, 0, sizeof(lr));
-	if (imsg == NULL || imsg_get_type(imsg) != IMSG_LEDGER_REPLY ||
-	    imsg_get_data(imsg, &lr, sizeof(lr)) == -1 ||
-	    lr.lr_error < 0 || lr.lr_error >= LEDGER_ERROR_MAX)
-		lr.lr_error = LEDGER_DBERR;
+	(void)ipc_ledger_reply_get(imsg, &lr);
 	if (pl->pl_cb != NULL)
 		pl->pl_cb(pl->pl_arg, lr.lr_error, &lr);
 	free(pl);
