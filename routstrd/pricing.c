@@ -58,7 +58,8 @@ static int	 rate_for(const struct ipc_conf_model *, int, int,
 static int	 to_u64(uint64_t *, u128, u128, u128, int);
 static int	 worst(const struct ipc_conf_model *, struct worst *);
 static int	 figure(double *, u128, u128, u128);
-static json_t	*jint(uint64_t);
+static void	 put_int(char **, const char *, uint64_t, int);
+static void	 put_real(char **, const char *, double);
 
 static int
 mul(u128 *r, u128 a, u128 b)
@@ -305,54 +306,106 @@ pricing_cost(const struct ipc_conf_model *m, const struct usage *us,
 	return (0);
 }
 
-static json_t *
-jint(uint64_t v)
+/* ",\"name\":v" (no comma first) at *p, json_int_t's range as jansson. */
+static void
+put_int(char **p, const char *name, uint64_t v, int first)
 {
-	json_t	*j;
+	char	 d[24];
+	size_t	 n = sizeof(d);
 
-	/* json_int_t is signed: past it, the largest it holds. */
-	if ((j = json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v)) ==
-	    NULL)
-		fatal(NULL);
-	return (j);
+	if (v > INT64_MAX)
+		v = INT64_MAX;
+	do
+		d[--n] = '0' + v % 10;
+	while ((v /= 10) != 0);
+	if (!first)
+		*(*p)++ = ',';
+	*(*p)++ = '"';
+	memcpy(*p, name, strlen(name));
+	*p += strlen(name);
+	*(*p)++ = '"';
+	*(*p)++ = ':';
+	memcpy(*p, d + n, sizeof(d) - n);
+	*p += sizeof(d) - n;
+}
+
+/*
+ * A real as jansson writes it (%.17g, ".0" when it would read as an
+ * integer, the exponent without '+' or leading zeros), so that the
+ * text and the tree of the same cost say the same.
+ */
+static void
+put_real(char **p, const char *name, double v)
+{
+	char	 d[40], *e, *z;
+	int	 n;
+
+	n = snprintf(d, sizeof(d), "%.17g", v);
+	if (n < 0 || (size_t)n >= sizeof(d) - 2)
+		fatalx("%s", __func__);
+	if (strchr(d, '.') == NULL && strchr(d, 'e') == NULL)
+		(void)strlcat(d, ".0", sizeof(d));
+	if ((e = strchr(d, 'e')) != NULL) {
+		e++;
+		if (*e == '-')
+			e++;
+		for (z = e; *z == '+' || *z == '0'; z++)
+			;
+		if (*z == '\0')
+			z--;
+		memmove(e, z, strlen(z) + 1);
+	}
+	*(*p)++ = ',';
+	*(*p)++ = '"';
+	memcpy(*p, name, strlen(name));
+	*p += strlen(name);
+	*(*p)++ = '"';
+	*(*p)++ = ':';
+	memcpy(*p, d, strlen(d));
+	*p += strlen(d);
+}
+
+size_t
+pricing_cost_text(const struct cost *co, int full,
+    char buf[PRICING_COST_TEXT])
+{
+	const struct usage	*us = &co->co_usage;
+	double			 usd = co->co_total_nusd / 1e9;
+	char			*p = buf;
+
+	*p++ = '{';
+	put_int(&p, "base_msats", co->co_base_msats, 1);
+	put_int(&p, "input_msats", co->co_input_msats, 0);
+	put_int(&p, "output_msats", co->co_output_msats, 0);
+	put_int(&p, "total_msats", co->co_total_msats, 0);
+	if (full) {
+		put_real(&p, "total_usd", co->co_have_usd ? usd : 0.0);
+		put_int(&p, "input_tokens", us->us_prompt, 0);
+		put_int(&p, "output_tokens", us->us_completion, 0);
+	}
+	put_int(&p, "cache_read_input_tokens", us->us_cache_read, 0);
+	put_int(&p, "cache_creation_input_tokens", us->us_cache_write, 0);
+	put_int(&p, "cache_read_msats", co->co_cache_read_msats, 0);
+	put_int(&p, "cache_creation_msats", co->co_cache_creation_msats, 0);
+	/* As Routstr Core: total_usd in usage.cost only when not 0. */
+	if (!full && co->co_have_usd && co->co_total_nusd != 0)
+		put_real(&p, "total_usd", usd);
+	*p++ = '}';
+	*p = '\0';
+	return ((size_t)(p - buf));
 }
 
 json_t *
 pricing_cost_json(const struct cost *co, int full)
 {
-	const struct usage	*us = &co->co_usage;
-	json_t			*j;
-	double			 usd = co->co_total_nusd / 1e9;
+	char		 s[PRICING_COST_TEXT];
+	json_error_t	 err;
+	json_t		*j;
+	size_t		 n;
 
-	if ((j = json_object()) == NULL)
-		fatal(NULL);
-	if (json_object_set_new(j, "base_msats", jint(co->co_base_msats)) ==
-	    -1 || json_object_set_new(j, "input_msats",
-	    jint(co->co_input_msats)) == -1 ||
-	    json_object_set_new(j, "output_msats",
-	    jint(co->co_output_msats)) == -1 ||
-	    json_object_set_new(j, "total_msats",
-	    jint(co->co_total_msats)) == -1)
-		fatal(NULL);
-	if (full && (json_object_set_new(j, "total_usd",
-	    json_real(co->co_have_usd ? usd : 0.0)) == -1 ||
-	    json_object_set_new(j, "input_tokens", jint(us->us_prompt)) ==
-	    -1 || json_object_set_new(j, "output_tokens",
-	    jint(us->us_completion)) == -1))
-		fatal(NULL);
-	if (json_object_set_new(j, "cache_read_input_tokens",
-	    jint(us->us_cache_read)) == -1 ||
-	    json_object_set_new(j, "cache_creation_input_tokens",
-	    jint(us->us_cache_write)) == -1 ||
-	    json_object_set_new(j, "cache_read_msats",
-	    jint(co->co_cache_read_msats)) == -1 ||
-	    json_object_set_new(j, "cache_creation_msats",
-	    jint(co->co_cache_creation_msats)) == -1)
-		fatal(NULL);
-	/* As Routstr Core: total_usd in usage.cost only when not 0. */
-	if (!full && co->co_have_usd && co->co_total_nusd != 0 &&
-	    json_object_set_new(j, "total_usd", json_real(usd)) == -1)
-		fatal(NULL);
+	n = pricing_cost_text(co, full, s);
+	if ((j = json_loadb(s, n, 0, &err)) == NULL)
+		fatalx("%s: %s", __func__, err.text);
 	return (j);
 }
 

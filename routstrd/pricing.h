@@ -92,7 +92,13 @@ int	 pricing_max_cost(const struct ipc_conf_model *,
  */
 int	 pricing_cost(const struct ipc_conf_model *, const struct usage *,
 	    struct cost *);
-/* usage.cost, or with full the whole CostData (metadata.routstr.cost). */
+/*
+ * usage.cost, or with full the whole CostData (metadata.routstr.cost),
+ * as compact JSON text (its length returned) or as a tree of it.
+ */
+#define PRICING_COST_TEXT	640	/* 11 integers, 2 reals, their names */
+size_t	 pricing_cost_text(const struct cost *, int,
+	    char [PRICING_COST_TEXT]);
 json_t	*pricing_cost_json(const struct cost *, int);
 /* usage.cost_sats, metadata.routstr.sats_cost: whole sats, down. */
 uint64_t pricing_cost_sats(const struct cost *);

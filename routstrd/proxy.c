@@ -424,11 +424,13 @@ proxy_reply_jt(struct http_conn *conn, int status, json_t *j)
 void
 proxy_request_id(const struct http_request *req, char *buf, size_t len)
 {
-	static uint8_t	 base[16];
-	static int	 init;
-	uint8_t		 u[16];
-	uint64_t	 n = req != NULL ? req->id : 0;
-	int		 i;
+	static const char	 hex[] = "0123456789abcdef";
+	static uint8_t		 base[16];
+	static int		 init;
+	uint8_t			 u[16];
+	char			 id[37];
+	uint64_t		 n = req != NULL ? req->id : 0;
+	size_t			 i, j;
 
 	if (!init) {
 		arc4random_buf(base, sizeof(base));
@@ -439,10 +441,15 @@ proxy_request_id(const struct http_request *req, char *buf, size_t len)
 		u[15 - i] ^= (n >> (8 * i)) & 0xff;
 	u[6] = (u[6] & 0x0f) | 0x40;	/* version 4 */
 	u[8] = (u[8] & 0x3f) | 0x80;	/* variant 10 */
-	(void)snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3],
-	    u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-	    u[14], u[15]);
+	/* 8-4-4-4-12 hex digits, as printf would, per request: cheaper */
+	for (i = 0, j = 0; i < sizeof(u); i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			id[j++] = '-';
+		id[j++] = hex[u[i] >> 4];
+		id[j++] = hex[u[i] & 0xf];
+	}
+	id[j] = '\0';
+	(void)strlcpy(buf, id, len);
 }
 
 /*

@@ -125,7 +125,7 @@ static void	 released(void *, int, const struct ipc_ledger_reply *);
 static void	 settled(void *, int, const struct ipc_ledger_reply *);
 static void	 reply_answer(struct forward *);
 static void	 reply_cost(struct forward *, json_t *);
-static char	*dump_jt(json_t *);
+static char	*json_quote(const char *);
 static char	*cost_event(struct forward *);
 static char	*answer_splice(struct forward *, size_t *);
 static void	 cost_headers(struct forward *);
@@ -1102,15 +1102,13 @@ reply_cost(struct forward *fw, json_t *j)
 static char *
 cost_event(struct forward *fw)
 {
-	char	*s, *ev;
+	char	 s[PRICING_COST_TEXT], *ev;
 
 	if (fw->fw_api != UPSTREAM_API_MESSAGES || !fw->fw_have_cost)
 		return (NULL);
-	s = dump_jt(json_pack("{s:o}", "cost",
-	    pricing_cost_json(&fw->fw_cost, 1)));
-	if (asprintf(&ev, "event: cost\ndata: %s\n\n", s) == -1)
+	(void)pricing_cost_text(&fw->fw_cost, 1, s);
+	if (asprintf(&ev, "event: cost\ndata: {\"cost\":%s}\n\n", s) == -1)
 		fatal(NULL);
-	free(s);
 	return (ev);
 }
 
@@ -1193,17 +1191,57 @@ reply_answer(struct forward *fw)
 	proxy_reply_jt(conn, status, j);
 }
 
-/* A JSON text of j, which it takes. */
+/* s as a JSON string, escaped as jansson escapes it. */
 static char *
-dump_jt(json_t *j)
+json_quote(const char *s)
 {
-	char	*s;
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*u;
+	char			*q, *p;
 
-	if (j == NULL || (s = json_dumps(j, JSON_COMPACT |
-	    JSON_ENCODE_ANY)) == NULL)
-		fatalx("%s", __func__);
-	json_decref(j);
-	return (s);
+	/* at most 6 bytes for each, the quotes and the NUL */
+	if ((q = reallocarray(NULL, strlen(s) + 1, 6)) == NULL)
+		fatal(NULL);
+	p = q;
+	*p++ = '"';
+	for (u = (const unsigned char *)s; *u != '\0'; u++) {
+		if (*u >= 0x20 && *u != '"' && *u != '\\') {
+			*p++ = *u;
+			continue;
+		}
+		*p++ = '\\';
+		switch (*u) {
+		case '"':
+		case '\\':
+			*p++ = *u;
+			break;
+		case '\b':
+			*p++ = 'b';
+			break;
+		case '\f':
+			*p++ = 'f';
+			break;
+		case '\n':
+			*p++ = 'n';
+			break;
+		case '\r':
+			*p++ = 'r';
+			break;
+		case '\t':
+			*p++ = 't';
+			break;
+		default:
+			*p++ = 'u';
+			*p++ = '0';
+			*p++ = '0';
+			*p++ = hex[*u >> 4];
+			*p++ = hex[*u & 0xf];
+			break;
+		}
+	}
+	*p++ = '"';
+	*p = '\0';
+	return (q);
 }
 
 /*
@@ -1227,8 +1265,8 @@ answer_splice(struct forward *fw, size_t *lenp)
 	} ed[3], tmp;
 	struct jspan	 t[4], u[3];
 	const char	*src = fw->fw_root.js_p, *p, *end;
-	char		*cost = NULL, *full = NULL, *out;
-	char		 rem[64];
+	char		 cost[PRICING_COST_TEXT], full[PRICING_COST_TEXT];
+	char		 rem[64], *out;
 	size_t		 n = 0, len, i, j;
 	uint64_t	 sats = pricing_cost_sats(&fw->fw_cost);
 
@@ -1240,11 +1278,11 @@ answer_splice(struct forward *fw, size_t *lenp)
 	if (t[0].js_p != NULL) {
 		ed[n].e_at = t[0].js_p;
 		ed[n].e_cut = t[0].js_len;
-		ed[n++].e_text = dump_jt(json_string(fw->fw_model));
+		ed[n++].e_text = json_quote(fw->fw_model);
 	}
 	if (fw->fw_have_cost) {
-		cost = dump_jt(pricing_cost_json(&fw->fw_cost, 0));
-		full = dump_jt(pricing_cost_json(&fw->fw_cost, 1));
+		(void)pricing_cost_text(&fw->fw_cost, 0, cost);
+		(void)pricing_cost_text(&fw->fw_cost, 1, full);
 		rem[0] = '\0';
 		if (!fw->fw_xcashu)
 			(void)snprintf(rem, sizeof(rem),
@@ -1267,8 +1305,6 @@ answer_splice(struct forward *fw, size_t *lenp)
 		    "{\"cost\":%s,\"sats_cost\":%llu%s}},\"cost\":%s", full,
 		    (unsigned long long)sats, rem, cost) == -1)
 			fatal(NULL);
-		free(cost);
-		free(full);
 	}
 	for (i = 1; i < n; i++)
 		for (j = i; j > 0 && ed[j - 1].e_at > ed[j].e_at; j--) {

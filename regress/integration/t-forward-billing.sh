@@ -56,7 +56,9 @@ expect "... the X-Routstr-Cost-* headers and the request id" "
 assert H['x-routstr-cost-msats'] == '503', H
 assert H['x-routstr-input-cost-msats'] == '3', H
 assert H['x-routstr-output-cost-msats'] == '500', H
-assert len(H['x-routstr-request-id']) == 36, H"
+import re
+assert re.fullmatch('[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-'
+    '[0-9a-f]{12}', H['x-routstr-request-id']), H"
 is "... GET /v1/balance/info: down by exactly 503" "$(bal "$KEY")" "199497 0"
 check "... the upstream got the prompt, not the client's key" \
     mstat "$MOCK1" "0 if (

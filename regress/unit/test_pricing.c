@@ -445,6 +445,68 @@ test_json(void)
 	json_decref(j);
 }
 
+/*
+ * The text is what jansson would write of the same tree: read back and
+ * written again by jansson, it comes out the same, for amounts and
+ * dollar figures of every size.
+ */
+static void
+test_text(void)
+{
+	static const uint64_t	 nusd[] = { 1, 9, 10, 123, 1000, 2751000,
+	    100000000, 999999999, 1000000000, 1234567890123ULL,
+	    100000000000000000ULL, UINT64_MAX };
+	struct cost		 c;
+	json_t			*j;
+	char			 t[PRICING_COST_TEXT], *s;
+	size_t			 i, n, bad = 0, tried = 0;
+	int			 full;
+
+	for (i = 0; i < 2000; i++) {
+		memset(&c, 0, sizeof(c));
+		c.co_base_msats = arc4random() % 3 == 0 ? UINT64_MAX :
+		    (uint64_t)arc4random() << (arc4random() % 33);
+		c.co_input_msats = arc4random();
+		c.co_output_msats = (uint64_t)arc4random() * arc4random();
+		c.co_total_msats = i;
+		c.co_cache_read_msats = INT64_MAX;
+		c.co_cache_creation_msats = (uint64_t)INT64_MAX + 1;
+		c.co_usage.us_prompt = arc4random();
+		c.co_usage.us_completion = i * 7;
+		c.co_usage.us_cache_read = arc4random() % 2;
+		c.co_usage.us_cache_write = UINT64_MAX - i;
+		c.co_have_usd = i % 4 != 0;
+		c.co_total_nusd = i < 24 ? nusd[i % 12] :
+		    (uint64_t)arc4random() << (arc4random() % 31);
+		for (full = 0; full <= 1; full++) {
+			tried++;
+			n = pricing_cost_text(&c, full, t);
+			j = json_loadb(t, n, 0, NULL);
+			s = j == NULL ? NULL : json_dumps(j,
+			    JSON_COMPACT | JSON_PRESERVE_ORDER);
+			if (s == NULL || strlen(t) != n || strcmp(s, t) != 0) {
+				if (bad++ == 0)
+					printf("# %s\n# %s\n", t,
+					    s != NULL ? s : "(unreadable)");
+			}
+			free(s);
+			json_decref(j);
+		}
+	}
+	T(bad == 0 && tried == 4000, "cost text: as jansson writes it, "
+	    "4000 costs");
+	memset(&c, 0, sizeof(c));
+	c.co_have_usd = 1;
+	c.co_total_nusd = 12;
+	n = pricing_cost_text(&c, 0, t);
+	T(strstr(t, ",\"total_usd\":1.2e-8}") != NULL,
+	    "cost text: a small dollar figure, the exponent as jansson's");
+	c.co_total_nusd = 0;
+	(void)pricing_cost_text(&c, 1, t);
+	T(strstr(t, "\"total_usd\":0.0,") != NULL,
+	    "cost text: 0 dollars is 0.0, a real");
+}
+
 /* Find model id in the parsed /v1/models. */
 static json_t *
 find(json_t *root, const char *id)
@@ -632,6 +694,7 @@ main(void)
 	test_overflow();
 	test_max_cost();
 	test_json();
+	test_text();
 	test_models();
 	return (test_done());
 }
