@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hex.h"
+#include "log.h"
 #include "jscan.h"
 
 static const char	*ws(const char *, const char *);
@@ -22,6 +23,18 @@ static const char	*skip_value(const char *, const char *);
 static const char	*skip_string(const char *, const char *);
 static size_t		 str_unit(const char **, unsigned char *);
 static int		 key_is(const char *, const char *, const char *);
+static int		 key_cmp(const void *, const void *);
+static int		 dupkeys(const struct jspan *, int);
+static int		 edit_cmp(const void *, const void *);
+
+/* A key as dupkeys() sorts it: its bytes, decoded if it had escapes. */
+struct dkey {
+	const char	*dk_p;
+	size_t		 dk_len;
+	char		*dk_buf;	/* the decoded copy, if one */
+};
+
+#define DUPKEYS_PAIRWISE	8	/* objects this small: no sort */
 
 static const char *
 ws(const char *p, const char *end)
@@ -542,6 +555,221 @@ jscan_next(const struct jspan *a, struct jspan *it)
 	it->js_p = p;
 	it->js_len = (size_t)(skip_value(p, end) - p);
 	return (1);
+}
+
+int
+jscan_member(const struct jspan *o, struct jspan *k, struct jspan *v)
+{
+	const char	*p, *end;
+
+	if (jscan_type(o) != JS_OBJECT)
+		return (0);
+	end = o->js_p + o->js_len;
+	if (k->js_p == NULL)
+		p = ws(o->js_p + 1, end);
+	else {
+		p = ws(v->js_p + v->js_len, end);
+		if (p < end && *p == ',')
+			p = ws(p + 1, end);
+	}
+	if (p >= end || *p != '"') {
+		k->js_p = v->js_p = NULL;
+		k->js_len = v->js_len = 0;
+		return (0);
+	}
+	k->js_p = p;
+	p = skip_string(p, end);
+	k->js_len = (size_t)(p - k->js_p);
+	p = ws(ws(p, end) + 1, end);		/* past the colon */
+	v->js_p = p;
+	v->js_len = (size_t)(skip_value(p, end) - p);
+	return (1);
+}
+
+int
+jscan_empty(const struct jspan *v)
+{
+	enum jscan_type	 t = jscan_type(v);
+
+	if (t != JS_OBJECT && t != JS_ARRAY)
+		return (0);
+	return (*ws(v->js_p + 1, v->js_p + v->js_len) ==
+	    (t == JS_OBJECT ? '}' : ']'));
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	const struct dkey	*x = a, *y = b;
+	int			 c;
+
+	if ((c = memcmp(x->dk_p, y->dk_p, x->dk_len < y->dk_len ?
+	    x->dk_len : y->dk_len)) != 0)
+		return (c);
+	return (x->dk_len < y->dk_len ? -1 : x->dk_len > y->dk_len);
+}
+
+static int
+dupkeys(const struct jspan *v, int depth)
+{
+	struct dkey	 few[DUPKEYS_PAIRWISE], *keys = few, *nk;
+	struct jspan	 k, e;
+	const char	*q;
+	unsigned char	 u[4];
+	size_t		 n = 0, cap = DUPKEYS_PAIRWISE, i, j, un;
+	int		 r = 0;
+
+	if (depth > JSCAN_DEPTH_MAX)
+		return (0);		/* jscan_parse() let none through */
+	if (jscan_type(v) == JS_ARRAY) {
+		e.js_p = NULL;
+		while (r == 0 && jscan_next(v, &e))
+			r = dupkeys(&e, depth + 1);
+		return (r);
+	}
+	k.js_p = NULL;
+	while (jscan_member(v, &k, &e)) {
+		if (n == cap) {
+			if ((nk = reallocarray(keys == few ? NULL : keys,
+			    cap * 2, sizeof(*keys))) == NULL) {
+				r = -1;
+				goto done;
+			}
+			if (keys == few)
+				memcpy(nk, few, sizeof(few));
+			keys = nk;
+			cap *= 2;
+		}
+		keys[n].dk_p = k.js_p + 1;
+		keys[n].dk_len = k.js_len - 2;
+		keys[n].dk_buf = NULL;
+		if (memchr(keys[n].dk_p, '\\', keys[n].dk_len) != NULL) {
+			/* decoded, never longer than the escaped text */
+			if ((keys[n].dk_buf = malloc(k.js_len)) == NULL) {
+				r = -1;
+				goto done;
+			}
+			q = k.js_p + 1;
+			keys[n].dk_len = 0;
+			while ((un = str_unit(&q, u)) > 0) {
+				memcpy(keys[n].dk_buf + keys[n].dk_len, u, un);
+				keys[n].dk_len += un;
+			}
+			keys[n].dk_p = keys[n].dk_buf;
+		}
+		n++;
+		if ((r = dupkeys(&e, depth + 1)) != 0)
+			goto done;
+	}
+	if (n <= DUPKEYS_PAIRWISE) {
+		for (i = 0; i < n && r == 0; i++)
+			for (j = i + 1; j < n && r == 0; j++)
+				r = key_cmp(&keys[i], &keys[j]) == 0;
+	} else {
+		qsort(keys, n, sizeof(*keys), key_cmp);
+		for (i = 1; i < n && r == 0; i++)
+			r = key_cmp(&keys[i - 1], &keys[i]) == 0;
+	}
+ done:
+	for (i = 0; i < n; i++)
+		free(keys[i].dk_buf);
+	if (keys != few)
+		free(keys);
+	return (r);
+}
+
+int
+jscan_dupkeys(const struct jspan *v)
+{
+	return (dupkeys(v, 0));
+}
+
+static int
+edit_cmp(const void *a, const void *b)
+{
+	const struct jedit	*x = a, *y = b;
+
+	return (x->je_at < y->je_at ? -1 : x->je_at > y->je_at);
+}
+
+char *
+jscan_edit(const char *text, size_t len, struct jedit *ed, size_t n,
+    size_t *lenp)
+{
+	const char	*p = text;
+	char		*out;
+	size_t		 i, size = len + 1, tl, o = 0;
+
+	qsort(ed, n, sizeof(*ed), edit_cmp);
+	for (i = 0; i < n; i++)
+		size += strlen(ed[i].je_text);
+	if ((out = malloc(size)) == NULL)
+		return (NULL);
+	for (i = 0; i < n; i++) {
+		memcpy(out + o, p, (size_t)(ed[i].je_at - p));
+		o += (size_t)(ed[i].je_at - p);
+		tl = strlen(ed[i].je_text);
+		memcpy(out + o, ed[i].je_text, tl);
+		o += tl;
+		p = ed[i].je_at + ed[i].je_cut;
+	}
+	memcpy(out + o, p, (size_t)(text + len - p));
+	o += (size_t)(text + len - p);
+	out[o] = '\0';
+	*lenp = o;
+	return (out);
+}
+
+char *
+jscan_quote(const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*u;
+	char			*q, *p;
+
+	/* at most 6 bytes for each, the quotes and the NUL */
+	if ((q = reallocarray(NULL, strlen(s) + 1, 6)) == NULL)
+		fatal(NULL);
+	p = q;
+	*p++ = '"';
+	for (u = (const unsigned char *)s; *u != '\0'; u++) {
+		if (*u >= 0x20 && *u != '"' && *u != '\\') {
+			*p++ = *u;
+			continue;
+		}
+		*p++ = '\\';
+		switch (*u) {
+		case '"':
+		case '\\':
+			*p++ = *u;
+			break;
+		case '\b':
+			*p++ = 'b';
+			break;
+		case '\f':
+			*p++ = 'f';
+			break;
+		case '\n':
+			*p++ = 'n';
+			break;
+		case '\r':
+			*p++ = 'r';
+			break;
+		case '\t':
+			*p++ = 't';
+			break;
+		default:
+			*p++ = 'u';
+			*p++ = '0';
+			*p++ = '0';
+			*p++ = hex[*u >> 4];
+			*p++ = hex[*u & 0xf];
+			break;
+		}
+	}
+	*p++ = '"';
+	*p = '\0';
+	return (q);
 }
 
 size_t

@@ -70,6 +70,43 @@ int		 jscan_getv(const struct jspan *, const char * const *,
  */
 int		 jscan_next(const struct jspan *, struct jspan *);
 
+/*
+ * The members of an object, in order: *k empty to start; 1 and the next
+ * key (its string's span, quotes included) and value, else 0 (the end,
+ * or not an object).
+ */
+int		 jscan_member(const struct jspan *, struct jspan *,
+		    struct jspan *);
+
+/* 1 if an object or an array has no members, else 0. */
+int		 jscan_empty(const struct jspan *);
+
+/*
+ * 1 if an object anywhere in the value has a key twice (compared once
+ * decoded, as jansson's JSON_REJECT_DUPLICATES does), else 0; -1 when
+ * out of memory.
+ */
+int		 jscan_dupkeys(const struct jspan *);
+
+/*
+ * Changes to a text: je_cut bytes at je_at replaced by je_text (a
+ * NUL-terminated string; je_cut 0 inserts).  jscan_edit() makes them
+ * (in any order; they must neither overlap nor start at one place) in
+ * a new text that it returns, NUL-terminated, its length in *len; NULL
+ * when out of memory.
+ */
+struct jedit {
+	const char	*je_at;
+	size_t		 je_cut;
+	const char	*je_text;
+};
+
+char		*jscan_edit(const char *, size_t, struct jedit *, size_t,
+		    size_t *);
+
+/* A string as a JSON string, escaped as jansson escapes it; malloc'd. */
+char		*jscan_quote(const char *);
+
 /* Bytes of a string once decoded (UTF-8), 0 if not a string. */
 size_t		 jscan_strlen(const struct jspan *);
 

@@ -61,7 +61,8 @@ struct forward {
 	int			 fw_api;
 	int			 fw_stream;	/* the client asked to stream */
 	int			 fw_xcashu;
-	json_t			*fw_body;	/* the request */
+	char			*fw_body;	/* the request's text */
+	struct jspan		 fw_req;	/* its object, in fw_body */
 	struct request_shape	 fw_shape;
 
 	const struct proxy_model *fw_cand[FW_CANDIDATES_MAX];
@@ -95,7 +96,8 @@ struct forward {
 static int	 forward_api(const char *, char *, size_t);
 static int	 counts_tokens(const char *);
 static void	 count_tokens(struct http_conn *, struct forward *);
-static int	 forward_model(const struct http_request *, json_t *, char *,
+static int	 forward_model(const struct http_request *, const struct jspan *,
+		    char *,
 		    size_t);
 static int	 forward_candidates(struct forward *);
 static void	 forward_free(struct forward *);
@@ -125,7 +127,6 @@ static void	 released(void *, int, const struct ipc_ledger_reply *);
 static void	 settled(void *, int, const struct ipc_ledger_reply *);
 static void	 reply_answer(struct forward *);
 static void	 reply_cost(struct forward *, json_t *);
-static char	*json_quote(const char *);
 static char	*cost_event(struct forward *);
 static char	*answer_splice(struct forward *, size_t *);
 static void	 cost_headers(struct forward *);
@@ -177,14 +178,20 @@ counts_tokens(const char *path)
 static void
 count_tokens(struct http_conn *conn, struct forward *fw)
 {
+	struct jspan	 t;
 	json_t		*tools;
 	char		*s, buf[64];
 	uint64_t	 chars = fw->fw_shape.rs_prompt_chars;
 
-	if ((tools = json_object_get(fw->fw_body, "tools")) != NULL &&
-	    (s = json_dumps(tools, JSON_COMPACT | JSON_ENCODE_ANY)) != NULL) {
-		chars += strlen(s);
-		free(s);
+	/* as compact JSON: the client's white space is not counted */
+	if (jscan_get(&fw->fw_req, "tools", &t) == 0 &&
+	    (tools = jscan_json(&t)) != NULL) {
+		if ((s = json_dumps(tools, JSON_COMPACT |
+		    JSON_ENCODE_ANY)) != NULL) {
+			chars += strlen(s);
+			free(s);
+		}
+		json_decref(tools);
 	}
 	forward_free(fw);
 	(void)snprintf(buf, sizeof(buf), "{\"input_tokens\":%llu}",
@@ -195,25 +202,26 @@ count_tokens(struct http_conn *conn, struct forward *fw)
 /* The model asked for: "model", the Responses API's "input.model", or
  * the X-Routstr-Model header (encrypted bodies), as Routstr Core. */
 static int
-forward_model(const struct http_request *req, json_t *body, char *model,
-    size_t len)
+forward_model(const struct http_request *req, const struct jspan *body,
+    char *model, size_t len)
 {
-	json_t		*m, *in;
-	const char	*s = NULL;
+	static const char * const keys[] = { "model", "input", NULL };
+	struct jspan	 v[2], m;
+	const char	*s;
 
-	if ((m = json_object_get(body, "model")) != NULL && json_is_string(m))
-		s = json_string_value(m);
-	else if ((in = json_object_get(body, "input")) != NULL &&
-	    json_is_object(in) && (m = json_object_get(in, "model")) != NULL &&
-	    json_is_string(m))
-		s = json_string_value(m);
-	else
+	(void)jscan_getv(body, keys, v);
+	if (jscan_type(&v[0]) == JS_STRING)
+		m = v[0];
+	else if (jscan_get(&v[1], "model", &m) == -1 ||
+	    jscan_type(&m) != JS_STRING) {
 		s = http_request_header(req, "X-Routstr-Model");
-	if (s == NULL || *s == '\0')
+		if (s == NULL || *s == '\0')
+			return (-1);
+		return (strlcpy(model, s, len) >= len ? -2 : 0);
+	}
+	if (jscan_strlen(&m) == 0)
 		return (-1);
-	if (strlcpy(model, s, len) >= len)
-		return (-2);
-	return (0);
+	return (jscan_strlcpy(&m, model, len) >= len ? -2 : 0);
 }
 
 static struct proxy_upstream *
@@ -280,7 +288,8 @@ forward_route(struct http_conn *conn, struct http_request *req)
 	char			 path[64], msg[IPC_MODEL_MAX + 64];
 	char			 rid[PROXY_REQID_LEN];
 	char			 hex[2 * IPC_REQID_LEN + 1];
-	json_t			*body, *st;
+	struct jspan		 root;
+	json_t			*body;
 	size_t			 i, n;
 	int			 api, r, count;
 
@@ -293,18 +302,26 @@ forward_route(struct http_conn *conn, struct http_request *req)
 		proxy_reply_json(conn, 405, "{\"detail\":\"Method Not Allowed\"}");
 		return (0);
 	}
-	if ((body = proxy_body_json(req)) == NULL || !json_is_object(body)) {
-		json_decref(body);
+	/* read in place, as strictly as jansson with JSON_REJECT_DUPLICATES */
+	if (req->body == NULL || jscan_parse(req->body, req->bodylen,
+	    &root) == -1 || jscan_type(&root) != JS_OBJECT ||
+	    (r = jscan_dupkeys(&root)) == 1) {
 		pay_error(conn, 400, "invalid_request_error", "invalid_json",
 		    "the body must be a JSON object");
 		return (0);
 	}
-	if ((fw = calloc(1, sizeof(*fw))) == NULL)
+	if (r == -1)
 		fatal(NULL);
-	fw->fw_body = body;
+	if ((fw = calloc(1, sizeof(*fw))) == NULL ||
+	    (fw->fw_body = malloc(root.js_len + 1)) == NULL)
+		fatal(NULL);
+	memcpy(fw->fw_body, root.js_p, root.js_len);
+	fw->fw_body[root.js_len] = '\0';
+	fw->fw_req.js_p = fw->fw_body;
+	fw->fw_req.js_len = root.js_len;
 	fw->fw_api = api;
 	(void)strlcpy(fw->fw_path, path, sizeof(fw->fw_path));
-	if ((r = forward_model(req, body, fw->fw_model,
+	if ((r = forward_model(req, &fw->fw_req, fw->fw_model,
 	    sizeof(fw->fw_model))) != 0) {
 		forward_free(fw);
 		pay_error(conn, 400, "invalid_request_error", "missing_model",
@@ -312,14 +329,8 @@ forward_route(struct http_conn *conn, struct http_request *req)
 		    "the model's name is too long");
 		return (0);
 	}
-	if (request_shape_parse(body, &fw->fw_shape) == -1) {
-		forward_free(fw);
-		pay_error(conn, 400, "invalid_request_error", "invalid_json",
-		    "the body must be a JSON object");
-		return (0);
-	}
-	st = json_object_get(body, "stream");
-	fw->fw_stream = st != NULL && json_is_true(st);
+	(void)request_shape_parse(&fw->fw_req, &fw->fw_shape);
+	fw->fw_stream = fw->fw_shape.rs_stream;
 
 	if ((pm = models_find(fw->fw_model)) == NULL) {
 		(void)snprintf(msg, sizeof(msg), "Model '%s' not found",
@@ -445,7 +456,7 @@ forward_free(struct forward *fw)
 	if (fw->fw_token != NULL)
 		freezero(fw->fw_token, strlen(fw->fw_token) + 1);
 	explicit_bzero(&fw->fw_cred, sizeof(fw->fw_cred));
-	json_decref(fw->fw_body);
+	free(fw->fw_body);
 	free(fw->fw_answer);
 	json_decref(fw->fw_final);
 	json_decref(fw->fw_error);
@@ -622,26 +633,21 @@ attempt(struct forward *fw)
 	struct upstream_params		 p;
 	struct proxy_upstream		*pu;
 	const char			*id;
-	json_t				*body;
 	char				*s;
+	size_t				 len;
 
 	pu = candidate_upstream(pm);
 	id = pm->pm_conf.cm_upstream_id[0] != '\0' ?
 	    pm->pm_conf.cm_upstream_id : pm->pm_conf.cm_id;
-	/* The last candidate may have the request itself. */
-	body = fw->fw_cur + 1 == fw->fw_ncand ? json_incref(fw->fw_body) :
-	    json_deep_copy(fw->fw_body);
-	if (body == NULL ||
-	    upstream_body_prepare(body, id, fw->fw_api, fw->fw_stream) == -1 ||
-	    (s = json_dumps(body, JSON_COMPACT)) == NULL)
+	if ((s = upstream_body_text(&fw->fw_req, id, fw->fw_api,
+	    fw->fw_stream, &len)) == NULL)
 		fatalx("%s: the request's body", __func__);
-	json_decref(body);
 
 	memset(&p, 0, sizeof(p));
 	p.p_upstream = pu;
 	p.p_path = fw->fw_path;
 	p.p_body = s;
-	p.p_bodylen = strlen(s);
+	p.p_bodylen = len;
 	p.p_stream = fw->fw_stream;
 	/* X-Cashu's change goes in a header: the answer is collected. */
 	p.p_flags = fw->fw_xcashu ? UPSTREAM_F_COLLECT : 0;
@@ -730,18 +736,45 @@ correct_request(struct forward *fw, const json_t *err)
 	    "tools", "tool_choice", "functions", "function_call",
 	    "response_format", "thinking", NULL };
 	const char * const	*k;
-	const char		*msg;
-	char			 param[64];
+	const char		*msg, *prev = NULL, *end, *p;
+	char			 param[64], *text;
+	struct jspan		 key, v;
+	struct jedit		 ed;
+	size_t			 len;
 
 	if (fw->fw_nstripped >= FW_STRIP_MAX ||
 	    (msg = error_message(err)) == NULL ||
-	    named_param(msg, param, sizeof(param)) == -1 ||
-	    json_object_get(fw->fw_body, param) == NULL)
+	    named_param(msg, param, sizeof(param)) == -1)
 		return (0);
 	for (k = keep; *k != NULL; k++)
 		if (strcmp(param, *k) == 0)
 			return (0);
-	(void)json_object_del(fw->fw_body, param);
+	/* the member and a comma next to it out of the text (no duplicates) */
+	key.js_p = NULL;
+	while (jscan_member(&fw->fw_req, &key, &v) &&
+	    !jscan_streq(&key, param))
+		prev = v.js_p + v.js_len;
+	if (key.js_p == NULL)
+		return (0);
+	end = fw->fw_req.js_p + fw->fw_req.js_len;
+	for (p = v.js_p + v.js_len; p < end && (*p == ' ' || *p == '\t' ||
+	    *p == '\n' || *p == '\r'); p++)
+		;
+	ed.je_text = "";
+	if (*p == ',') {
+		ed.je_at = key.js_p;
+		ed.je_cut = (size_t)(p + 1 - key.js_p);
+	} else {
+		ed.je_at = prev != NULL ? prev : key.js_p;
+		ed.je_cut = (size_t)(v.js_p + v.js_len - ed.je_at);
+	}
+	if ((text = jscan_edit(fw->fw_req.js_p, fw->fw_req.js_len, &ed, 1,
+	    &len)) == NULL)
+		fatal(NULL);
+	free(fw->fw_body);
+	fw->fw_body = text;
+	fw->fw_req.js_p = text;
+	fw->fw_req.js_len = len;
 	fw->fw_nstripped++;
 	log_warnx("model %s: upstream %s does not take %s: asking again "
 	    "without it", fw->fw_model,
@@ -1191,59 +1224,6 @@ reply_answer(struct forward *fw)
 	proxy_reply_jt(conn, status, j);
 }
 
-/* s as a JSON string, escaped as jansson escapes it. */
-static char *
-json_quote(const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	const unsigned char	*u;
-	char			*q, *p;
-
-	/* at most 6 bytes for each, the quotes and the NUL */
-	if ((q = reallocarray(NULL, strlen(s) + 1, 6)) == NULL)
-		fatal(NULL);
-	p = q;
-	*p++ = '"';
-	for (u = (const unsigned char *)s; *u != '\0'; u++) {
-		if (*u >= 0x20 && *u != '"' && *u != '\\') {
-			*p++ = *u;
-			continue;
-		}
-		*p++ = '\\';
-		switch (*u) {
-		case '"':
-		case '\\':
-			*p++ = *u;
-			break;
-		case '\b':
-			*p++ = 'b';
-			break;
-		case '\f':
-			*p++ = 'f';
-			break;
-		case '\n':
-			*p++ = 'n';
-			break;
-		case '\r':
-			*p++ = 'r';
-			break;
-		case '\t':
-			*p++ = 't';
-			break;
-		default:
-			*p++ = 'u';
-			*p++ = '0';
-			*p++ = '0';
-			*p++ = hex[*u >> 4];
-			*p++ = hex[*u & 0xf];
-			break;
-		}
-	}
-	*p++ = '"';
-	*p = '\0';
-	return (q);
-}
-
 /*
  * What reply_cost() adds, written into the upstream's own text instead
  * of a tree of it: the model the client named, usage.cost, cost_sats,
@@ -1258,16 +1238,11 @@ answer_splice(struct forward *fw, size_t *lenp)
 	    "cost", NULL };
 	static const char * const ours[] = { "cost", "cost_sats",
 	    "remaining_balance_msats", NULL };
-	struct {
-		const char	*e_at;		/* in the answer */
-		size_t		 e_cut;		/* bytes replaced there */
-		char		*e_text;	/* put there */
-	} ed[3], tmp;
+	struct jedit	 ed[3];
 	struct jspan	 t[4], u[3];
-	const char	*src = fw->fw_root.js_p, *p, *end;
 	char		 cost[PRICING_COST_TEXT], full[PRICING_COST_TEXT];
-	char		 rem[64], *out;
-	size_t		 n = 0, len, i, j;
+	char		 rem[64], *model = NULL, *in = NULL, *at = NULL, *out;
+	size_t		 n = 0;
 	uint64_t	 sats = pricing_cost_sats(&fw->fw_cost);
 
 	(void)jscan_getv(&fw->fw_root, top, t);
@@ -1276,9 +1251,8 @@ answer_splice(struct forward *fw, size_t *lenp)
 		return (NULL);
 
 	if (t[0].js_p != NULL) {
-		ed[n].e_at = t[0].js_p;
-		ed[n].e_cut = t[0].js_len;
-		ed[n++].e_text = json_quote(fw->fw_model);
+		model = jscan_quote(fw->fw_model);
+		ed[n++] = (struct jedit){ t[0].js_p, t[0].js_len, model };
 	}
 	if (fw->fw_have_cost) {
 		(void)pricing_cost_text(&fw->fw_cost, 0, cost);
@@ -1288,49 +1262,26 @@ answer_splice(struct forward *fw, size_t *lenp)
 			(void)snprintf(rem, sizeof(rem),
 			    ",\"remaining_balance_msats\":%llu",
 			    (unsigned long long)fw->fw_remaining);
-		/* before the usage's closing brace; no comma if empty */
-		for (p = t[1].js_p + 1; *p == ' ' || *p == '\t' ||
-		    *p == '\n' || *p == '\r'; p++)
-			;
-		ed[n].e_at = t[1].js_p + t[1].js_len - 1;
-		ed[n].e_cut = 0;
-		if (asprintf(&ed[n++].e_text, "%s\"cost\":%s,"
-		    "\"cost_sats\":%llu%s", *p == '}' ? "" : ",", cost,
+		/* before the usage's closing brace */
+		if (asprintf(&in, "%s\"cost\":%s,\"cost_sats\":%llu%s",
+		    jscan_empty(&t[1]) ? "" : ",", cost,
 		    (unsigned long long)sats, rem) == -1)
 			fatal(NULL);
+		ed[n++] = (struct jedit){ t[1].js_p + t[1].js_len - 1, 0, in };
 		/* before the answer's closing brace (it has members) */
-		ed[n].e_at = src + fw->fw_root.js_len - 1;
-		ed[n].e_cut = 0;
-		if (asprintf(&ed[n++].e_text, ",\"metadata\":{\"routstr\":"
+		if (asprintf(&at, ",\"metadata\":{\"routstr\":"
 		    "{\"cost\":%s,\"sats_cost\":%llu%s}},\"cost\":%s", full,
 		    (unsigned long long)sats, rem, cost) == -1)
 			fatal(NULL);
+		ed[n++] = (struct jedit){ fw->fw_root.js_p +
+		    fw->fw_root.js_len - 1, 0, at };
 	}
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && ed[j - 1].e_at > ed[j].e_at; j--) {
-			tmp = ed[j];
-			ed[j] = ed[j - 1];
-			ed[j - 1] = tmp;
-		}
-
-	len = fw->fw_root.js_len;
-	for (i = 0; i < n; i++)
-		len += strlen(ed[i].e_text) - ed[i].e_cut;
-	if ((out = malloc(len)) == NULL)
+	if ((out = jscan_edit(fw->fw_root.js_p, fw->fw_root.js_len, ed, n,
+	    lenp)) == NULL)
 		fatal(NULL);
-	*lenp = 0;
-	p = src;
-	end = src + fw->fw_root.js_len;
-	for (i = 0; i < n; i++) {
-		memcpy(out + *lenp, p, (size_t)(ed[i].e_at - p));
-		*lenp += (size_t)(ed[i].e_at - p);
-		memcpy(out + *lenp, ed[i].e_text, strlen(ed[i].e_text));
-		*lenp += strlen(ed[i].e_text);
-		p = ed[i].e_at + ed[i].e_cut;
-		free(ed[i].e_text);
-	}
-	memcpy(out + *lenp, p, (size_t)(end - p));
-	*lenp += (size_t)(end - p);
+	free(model);
+	free(in);
+	free(at);
 	return (out);
 }
 

@@ -33,6 +33,7 @@
 #include "curlev.h"
 #include "http.h"
 #include "ipc.h"
+#include "jscan.h"
 #include "log.h"
 #include "proxy.h"
 #include "upstream.h"
@@ -207,27 +208,60 @@ upstream_failover(long status)
 	return (0);
 }
 
-int
-upstream_body_prepare(json_t *body, const char *model, int api, int stream)
+char *
+upstream_body_text(const struct jspan *body, const char *model, int api,
+    int stream, size_t *lenp)
 {
-	json_t	*so;
+	static const char * const keys[] = { "model", "stream_options", NULL };
+	static const char	 usage[] = "{\"include_usage\":true}";
+	struct jspan		 v[2], iu;
+	struct jedit		 ed[3];
+	char			*q = NULL, *tail = NULL, *out = NULL;
+	size_t			 n = 0;
+	int			 add_model = 0, add_so = 0;
 
-	if (body == NULL || !json_is_object(body))
-		return (-1);
-	if (model != NULL &&
-	    json_object_set_new(body, "model", json_string(model)) == -1)
-		return (-1);
-	if (!stream || (api != UPSTREAM_API_CHAT &&
-	    api != UPSTREAM_API_COMPLETIONS))
-		return (0);
-	/* the usage chunk at the end of the stream: what we bill from */
-	so = json_object_get(body, "stream_options");
-	if (so == NULL || !json_is_object(so)) {
-		if ((so = json_object()) == NULL ||
-		    json_object_set_new(body, "stream_options", so) == -1)
-			return (-1);
+	if (jscan_type(body) != JS_OBJECT)
+		return (NULL);
+	(void)jscan_getv(body, keys, v);
+	if (model != NULL) {
+		q = jscan_quote(model);
+		if (v[0].js_p != NULL)
+			ed[n++] = (struct jedit){ v[0].js_p, v[0].js_len, q };
+		else
+			add_model = 1;
 	}
-	return (json_object_set_new(so, "include_usage", json_true()));
+	/* the usage chunk at the end of the stream: what we bill from */
+	if (stream && (api == UPSTREAM_API_CHAT ||
+	    api == UPSTREAM_API_COMPLETIONS)) {
+		if (jscan_type(&v[1]) != JS_OBJECT) {
+			if (v[1].js_p != NULL)
+				ed[n++] = (struct jedit){ v[1].js_p,
+				    v[1].js_len, usage };
+			else
+				add_so = 1;
+		} else if (jscan_get(&v[1], "include_usage", &iu) == 0)
+			ed[n++] = (struct jedit){ iu.js_p, iu.js_len, "true" };
+		else
+			ed[n++] = (struct jedit){ v[1].js_p + 1, 0,
+			    jscan_empty(&v[1]) ? "\"include_usage\":true" :
+			    "\"include_usage\":true," };
+	}
+	/* new members at the end, where jansson's json_object_set() puts them */
+	if (add_model || add_so) {
+		if (asprintf(&tail, "%s%s%s%s%s%s", jscan_empty(body) ? "" : ",",
+		    add_model ? "\"model\":" : "", add_model ? q : "",
+		    add_model && add_so ? "," : "",
+		    add_so ? "\"stream_options\":" : "", add_so ? usage : "") ==
+		    -1)
+			goto done;
+		ed[n++] = (struct jedit){ body->js_p + body->js_len - 1, 0,
+		    tail };
+	}
+	out = jscan_edit(body->js_p, body->js_len, ed, n, lenp);
+ done:
+	free(q);
+	free(tail);
+	return (out);
 }
 
 /* The event that ends a stream of the API, held back until the end. */
@@ -379,8 +413,7 @@ upstream_start(const struct upstream_params *p)
 {
 	struct upstream_req	*u;
 	struct request_shape	 rs;
-	json_error_t		 err;
-	json_t			*body;
+	struct jspan		 body;
 	int			 type;
 
 	if (p == NULL || p->p_upstream == NULL || !path_ok(p->p_path) ||
@@ -404,12 +437,9 @@ upstream_start(const struct upstream_params *p)
 
 	if (p->p_shape != NULL)
 		u->u_prompt_chars = p->p_shape->rs_prompt_chars;
-	else if ((body = json_loadb(p->p_body != NULL ? p->p_body : "",
-	    p->p_bodylen, 0, &err)) != NULL) {
-		if (request_shape_parse(body, &rs) == 0)
-			u->u_prompt_chars = rs.rs_prompt_chars;
-		json_decref(body);
-	}
+	else if (jscan_parse(p->p_body != NULL ? p->p_body : "",
+	    p->p_bodylen, &body) == 0 && request_shape_parse(&body, &rs) == 0)
+		u->u_prompt_chars = rs.rs_prompt_chars;
 
 	if (type == UPSTREAM_ECHO) {
 		u->u_echo = 1;

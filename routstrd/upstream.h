@@ -211,11 +211,15 @@ int	 upstream_api(const char *);
 /* 1 for the statuses Routstr Core fails over on. */
 int	 upstream_failover(long);
 /*
- * The body as the upstream gets it: "model" set to the upstream's id
- * (if model is not NULL), and for an OpenAI stream (chat, completions)
- * "stream_options":{"include_usage":true}.  0 or -1.
+ * The body (an object without duplicate keys) as the upstream gets it:
+ * the client's text with "model" set to the upstream's id (if model is
+ * not NULL), and for an OpenAI stream (chat, completions)
+ * stream_options.include_usage true; the rest as the client wrote it.
+ * A new text, its length in *len; NULL if not an object or out of
+ * memory.
  */
-int	 upstream_body_prepare(json_t *, const char *, int, int);
+char	*upstream_body_text(const struct jspan *, const char *, int, int,
+	    size_t *);
 /*
  * After p_on_done of a streamed answer: final (NULL: none) as one event
  * ("data:", with its "event:" line for the Responses API), the terminal
@@ -286,9 +290,8 @@ json_t	*usage_to_json(const struct usage *, int);
  * max_completion_tokens, or max_output_tokens), stream.  0, or -1 if
  * body is not a JSON object.
  */
-int	 request_shape_parse(const json_t *, struct request_shape *);
+int	 request_shape_parse(const struct jspan *, struct request_shape *);
 /* The characters of a JSON text value: a string, parts, items. */
-uint64_t usage_text_chars(const json_t *);
 uint64_t usage_text_chars_span(const struct jspan *);
 
 /*

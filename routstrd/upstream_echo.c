@@ -116,7 +116,7 @@ echo_tokens(const char *s, size_t len)
 	return (n == 0 && len > 0 ? 1 : n);
 }
 
-/* Tokens of every text a value holds (as usage_text_chars() reads). */
+/* Tokens of every text a value holds (as usage_text_chars_span() reads). */
 static uint64_t
 words(const json_t *v, int depth)
 {
@@ -248,6 +248,7 @@ echo_prepare(struct echo *e, int api, const char *body, size_t len)
 	    "input", "instructions", NULL };
 	const char * const	*k;
 	struct request_shape	 rs;
+	struct jspan		 root;
 	json_error_t		 err;
 	char			*text = NULL;
 	json_t			*m;
@@ -262,7 +263,10 @@ echo_prepare(struct echo *e, int api, const char *body, size_t len)
 	e->e_model = json_is_string(m) ? json_string_value(m) : "echo";
 	for (k = texts; *k != NULL; k++)
 		e->e_prompt += words(json_object_get(e->e_body, *k), 0);
-	(void)request_shape_parse(e->e_body, &rs);
+	if (jscan_parse(body, len, &root) == 0)
+		(void)request_shape_parse(&root, &rs);
+	else
+		memset(&rs, 0, sizeof(rs));
 	e->e_created = time(NULL);
 	echo_serial++;
 

@@ -28,7 +28,6 @@ static int	 usage_first(const json_t *, const char * const *, uint64_t *);
 static int	 usage_sub(uint64_t *, uint64_t, uint64_t);
 static uint64_t	 add_sat(uint64_t, uint64_t);
 static json_t	*jint(uint64_t);
-static uint64_t	 text_chars(const json_t *, int);
 static uint64_t	 text_chars_span(const struct jspan *, int);
 
 /*
@@ -261,41 +260,6 @@ usage_to_json(const struct usage *u, int api)
  * audio are not counted.
  */
 static uint64_t
-text_chars(const json_t *v, int depth)
-{
-	const json_t	*e;
-	uint64_t	 n = 0;
-	size_t		 i;
-
-	if (v == NULL || depth > TEXT_DEPTH_MAX)
-		return (0);
-	if (json_is_string(v))
-		return (json_string_length(v));
-	if (json_is_integer(v))
-		return (USAGE_CHARS_PER_TOKEN);
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, e)
-			n = add_sat(n, text_chars(e, depth + 1));
-		return (n);
-	}
-	if (json_is_object(v)) {
-		if ((e = json_object_get(v, "text")) != NULL &&
-		    json_is_string(e))
-			n = add_sat(n, json_string_length(e));
-		if ((e = json_object_get(v, "content")) != NULL)
-			n = add_sat(n, text_chars(e, depth + 1));
-	}
-	return (n);
-}
-
-uint64_t
-usage_text_chars(const json_t *v)
-{
-	return (text_chars(v, 0));
-}
-
-/* The same as text_chars(), of a JSON text read in place. */
-static uint64_t
 text_chars_span(const struct jspan *v, int depth)
 {
 	static const char * const keys[] = { "text", "content", NULL };
@@ -334,29 +298,27 @@ usage_text_chars_span(const struct jspan *v)
 }
 
 int
-request_shape_parse(const json_t *body, struct request_shape *rs)
+request_shape_parse(const struct jspan *body, struct request_shape *rs)
 {
-	static const char * const texts[] = { "messages", "system", "prompt",
-	    "input", "instructions", NULL };
-	static const char * const maxes[] = { "max_tokens",
-	    "max_completion_tokens", "max_output_tokens", NULL };
-	const char * const	*k;
-	json_t			*v;
+	static const char * const keys[] = { "messages", "system", "prompt",
+	    "input", "instructions", "max_tokens", "max_completion_tokens",
+	    "max_output_tokens", "stream", NULL };
+	struct jspan	 v[9];
+	int64_t		 max;
+	int		 i;
 
 	memset(rs, 0, sizeof(*rs));
-	if (body == NULL || !json_is_object(body))
+	if (body == NULL || jscan_type(body) != JS_OBJECT)
 		return (-1);
-	for (k = texts; *k != NULL; k++)
+	(void)jscan_getv(body, keys, v);
+	for (i = 0; i < 5; i++)
 		rs->rs_prompt_chars = add_sat(rs->rs_prompt_chars,
-		    text_chars(json_object_get(body, *k), 0));
-	for (k = maxes; *k != NULL; k++) {
-		v = json_object_get(body, *k);
-		if (v != NULL && json_is_integer(v) &&
-		    json_integer_value(v) > 0) {
-			rs->rs_max_tokens = (uint64_t)json_integer_value(v);
+		    text_chars_span(&v[i], 0));
+	for (i = 5; i < 8; i++)
+		if (jscan_int(&v[i], &max) == 0 && max > 0) {
+			rs->rs_max_tokens = (uint64_t)max;
 			break;
 		}
-	}
-	rs->rs_stream = json_is_true(json_object_get(body, "stream"));
+	rs->rs_stream = jscan_type(&v[8]) == JS_TRUE;
 	return (0);
 }

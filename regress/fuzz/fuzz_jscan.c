@@ -6,7 +6,8 @@
  * element in order by jscan_next(), jansson's keys all at once by
  * jscan_getv(), strings' lengths and contents by jscan_strlen(),
  * jscan_streq() and jscan_strlcpy() (as strlcpy(3) of jansson's
- * string), integers by jscan_int().
+ * string), integers by jscan_int(); duplicate keys anywhere by
+ * jscan_dupkeys() as JSON_REJECT_DUPLICATES finds them.
  *
  * jansson 2.14's quirks, where it is no reference:
  *  - it rejects a real that overflows a double ("real number overflow",
@@ -173,7 +174,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char	*p = (const char *)data;
 	struct jspan	 v, w;
 	json_error_t	 e;
-	json_t		*j;
+	json_t		*j, *d;
 	char		*q;
 	size_t		 i;
 	int		 js;
@@ -185,9 +186,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (js && (v.js_p < p || v.js_len == 0 ||
 	    v.js_len > size - (size_t)(v.js_p - p)))
 		abort();
-	if (j != NULL && js)
+	if (j != NULL && js) {
 		check_tree(&v, j);
-	else if (j == NULL && js) {
+		/* duplicate keys, anywhere: as JSON_REJECT_DUPLICATES */
+		d = json_loadb(p, size, JSON_DECODE_ANY |
+		    JSON_REJECT_DUPLICATES, &e);
+		if (jscan_dupkeys(&v) != (d == NULL))
+			abort();
+		json_decref(d);
+	} else if (j == NULL && js) {
 		/* The one thing jansson rejects that jscan may take. */
 		if (strstr(e.text, "real number overflow") == NULL)
 			abort();

@@ -28,6 +28,10 @@
 #include "jscan.h"
 #include "test.h"
 
+#ifndef nitems
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 struct buf {
 	char	*p;
 	size_t	 len;
@@ -73,6 +77,11 @@ static void	 gen_number(struct buf *);
 static void	 gen_ws(struct buf *);
 static void	 mutate(struct buf *);
 static int	 differ(const char *, size_t);
+static int	 dups_agree(const struct jspan *, const char *, size_t);
+static int	 members_agree(const struct jspan *, json_t *);
+static void	 test_dupkeys(void);
+static void	 test_edit(void);
+static void	 test_quote(void);
 static void	 test_differential(void);
 
 #define GOOD(s, span, type)	good(s, sizeof(s) - 1, span, type)
@@ -1286,7 +1295,7 @@ check_tree(const struct jspan *v, json_t *j)
 			if (jscan_get(v, key, &m) != 0 || !check_tree(&m, x))
 				return (0);
 		}
-		if (!getv_agrees(v, j))
+		if (!getv_agrees(v, j) || !members_agree(v, j))
 			return (0);
 		break;
 	case JSON_ARRAY:
@@ -1545,7 +1554,7 @@ mutate(struct buf *b)
 	}
 }
 
-static size_t	 n_accept, n_reject, n_overflow, n_nul;
+static size_t	 n_accept, n_reject, n_overflow, n_nul, n_dups;
 
 /*
  * jscan_parse() and jansson agree on p; when both accept, the trees and
@@ -1568,7 +1577,7 @@ differ(const char *p, size_t len)
 		ok = 0;
 	if (jn && js) {
 		n_accept++;
-		if (!check_tree(&v, j))
+		if (!check_tree(&v, j) || !dups_agree(&v, d, len))
 			ok = 0;
 	} else if (!jn && !js) {
 		n_reject++;
@@ -1596,6 +1605,159 @@ differ(const char *p, size_t len)
 	json_decref(j);
 	free(d);
 	return (ok);
+}
+
+/* jscan_dupkeys() says what jansson's JSON_REJECT_DUPLICATES says. */
+static int
+dups_agree(const struct jspan *v, const char *p, size_t len)
+{
+	json_error_t	 e;
+	json_t		*j;
+	int		 dup;
+
+	j = json_loadb(p, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
+	dup = j == NULL;
+	json_decref(j);
+	if (dup)
+		n_dups++;
+	return (jscan_dupkeys(v) == dup);
+}
+
+/*
+ * jscan_member() walks every member as written: each key is one of the
+ * tree's, each value's span is a value of the text, and without
+ * duplicates there are as many as the tree has.
+ */
+static int
+members_agree(const struct jspan *v, json_t *j)
+{
+	struct jspan	 k, m, w;
+	char		 key[256];
+	size_t		 n = 0;
+
+	k.js_p = NULL;
+	while (jscan_member(v, &k, &m)) {
+		n++;
+		if (jscan_type(&k) != JS_STRING ||
+		    jscan_strlcpy(&k, key, sizeof(key)) >= sizeof(key))
+			return (0);
+		if (json_object_get(j, key) == NULL ||
+		    jscan_parse(m.js_p, m.js_len, &w) != 0 ||
+		    w.js_len != m.js_len)
+			return (0);
+	}
+	if (k.js_p != NULL || m.js_p != NULL)
+		return (0);
+	return (n >= json_object_size(j) &&
+	    (jscan_dupkeys(v) != 0 || n == json_object_size(j)));
+}
+
+static int
+dupkeys_of(const char *s)
+{
+	struct jspan	 v;
+
+	if (jscan_parse(s, strlen(s), &v) != 0)
+		return (-2);
+	return (jscan_dupkeys(&v));
+}
+
+static void
+test_dupkeys(void)
+{
+	struct buf	 b = { NULL, 0 };
+	char		 k[32];
+	int		 i;
+
+	T(dupkeys_of("{\"a\":1,\"b\":2}") == 0 &&
+	    dupkeys_of("{\"a\":1,\"a\":2}") == 1 &&
+	    dupkeys_of("{\"a\":1,\"\\u0061\":2}") == 1 &&
+	    dupkeys_of("{\"a\\/\":1,\"a/\":2}") == 1 &&
+	    dupkeys_of("{\"a\":{\"a\":{\"a\":1}}}") == 0 &&
+	    dupkeys_of("[{\"x\":1},[{\"y\":[{\"z\":1,\"z\":1}]}]]") == 1 &&
+	    dupkeys_of("{\"\":1,\"\":2}") == 1 &&
+	    dupkeys_of("{\"ab\":1,\"a\":2,\"abc\":3}") == 0 &&
+	    dupkeys_of("[]") == 0 && dupkeys_of("\"a\"") == 0,
+	    "dupkeys: small objects, escapes, nested, prefixes");
+	/* past DUPKEYS_PAIRWISE: sorted */
+	bputs(&b, "{");
+	for (i = 0; i < 40; i++) {
+		(void)snprintf(k, sizeof(k), "%s\"k%d\":%d", i ? "," : "",
+		    (i * 7) % 40, i);
+		bputs(&b, k);
+	}
+	bputs(&b, "}");
+	bput(&b, "", 1);
+	T(dupkeys_of(b.p) == 0, "dupkeys: 40 keys, none twice");
+	b.len--;
+	b.p[b.len - 1] = ',';
+	bputs(&b, "\"k\\u00331\":0}");
+	bput(&b, "", 1);
+	T(dupkeys_of(b.p) == 1, "dupkeys: 41 keys, the last escaped and a "
+	    "repeat of the 32nd");
+	free(b.p);
+}
+
+static void
+test_edit(void)
+{
+	static const char	 text[] = "{\"a\":1,\"b\":[2]}";
+	struct jedit		 ed[3];
+	char			*s;
+	size_t			 len;
+
+	ed[0] = (struct jedit){ text + 13, 0, ",3" };	/* after the 2 */
+	ed[1] = (struct jedit){ text + 5, 1, "\"one\"" };
+	ed[2] = (struct jedit){ text, 0, " " };
+	s = jscan_edit(text, sizeof(text) - 1, ed, 3, &len);
+	T(s != NULL && strcmp(s, " {\"a\":\"one\",\"b\":[2,3]}") == 0 &&
+	    len == strlen(s), "edit: out of order, insert, replace, at 0");
+	free(s);
+	ed[0] = (struct jedit){ text, sizeof(text) - 1, "" };
+	s = jscan_edit(text, sizeof(text) - 1, ed, 1, &len);
+	T(s != NULL && len == 0 && *s == '\0', "edit: all cut");
+	free(s);
+	s = jscan_edit(text, sizeof(text) - 1, ed, 0, &len);
+	T(s != NULL && strcmp(s, text) == 0, "edit: none, a copy");
+	free(s);
+	ed[0] = (struct jedit){ text + sizeof(text) - 1, 0, "!" };
+	s = jscan_edit(text, sizeof(text) - 1, ed, 1, &len);
+	T(s != NULL && len == sizeof(text) && s[len - 1] == '!',
+	    "edit: at the end");
+	free(s);
+}
+
+static void
+test_quote(void)
+{
+	static const char	*more[] = { "", "gpt-4o", "a\"b\\c/d",
+	    "\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80", "\x7f", "line\r\n\t\b\f" };
+	char			 one[2], *q, *r;
+	json_t			*j;
+	size_t			 i, bad = 0;
+
+	for (i = 1; i < 128 + nitems(more); i++) {
+		if (i < 128) {
+			one[0] = (char)i;
+			one[1] = '\0';
+		}
+		j = json_string(i < 128 ? one : more[i - 128]);
+		q = jscan_quote(i < 128 ? one : more[i - 128]);
+		r = json_dumps(j, JSON_ENCODE_ANY);
+		if (r == NULL || strcmp(q, r) != 0)
+			bad++;
+		free(q);
+		free(r);
+		json_decref(j);
+	}
+	T(bad == 0, "quote: every ASCII character and some UTF-8, as "
+	    "jansson writes them");
+	T(jscan_empty(&(struct jspan){ "{ }", 3 }) &&
+	    jscan_empty(&(struct jspan){ "[\n]", 3 }) &&
+	    !jscan_empty(&(struct jspan){ "[ 1 ]", 5 }) &&
+	    !jscan_empty(&(struct jspan){ "{\"a\":1}", 7 }) &&
+	    !jscan_empty(&(struct jspan){ "0", 1 }) &&
+	    !jscan_empty(&(struct jspan){ NULL, 0 }), "empty: {} and [] only");
 }
 
 static void
@@ -1693,6 +1855,10 @@ test_differential(void)
 	    n_accept, n_reject, n_overflow, n_nul);
 	T(n_accept > 1000 && n_reject > 1000,
 	    "differential: many of each, accepted and rejected");
+	printf("# differential: %zu accepted texts with duplicate keys\n",
+	    n_dups);
+	T(n_dups > 50 && n_dups < n_accept / 2,
+	    "differential: duplicate keys, many but not most");
 }
 
 int
@@ -1715,6 +1881,9 @@ main(void)
 	test_int();
 	test_json();
 	test_type();
+	test_dupkeys();
+	test_edit();
+	test_quote();
 	test_differential();
 	return (test_done());
 }

@@ -783,15 +783,12 @@ run_end(struct run *r)
 static char *
 prepared(const char *body, const char *model, int api, int stream)
 {
-	json_error_t	 err;
-	json_t		*j;
-	char		*s;
+	struct jspan	 v;
+	size_t		 len;
 
-	j = json_loads(body, 0, &err);
-	(void)upstream_body_prepare(j, model, api, stream);
-	s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return (s);
+	if (jscan_parse(body, strlen(body), &v) == -1)
+		return (NULL);
+	return (upstream_body_text(&v, model, api, stream, &len));
 }
 
 /*

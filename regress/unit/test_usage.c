@@ -226,15 +226,30 @@ test_to_json(void)
 static int
 shape(const char *s, struct request_shape *rs)
 {
-	json_error_t	 err;
-	json_t		*j;
-	int		 r;
+	struct jspan	 v;
 
-	if ((j = json_loads(s, 0, &err)) == NULL)
+	if (jscan_parse(s, strlen(s), &v) == -1)
 		return (-2);
-	r = request_shape_parse(j, rs);
-	json_decref(j);
-	return (r);
+	return (request_shape_parse(&v, rs));
+}
+
+/* upstream_body_text() of s: a static copy, "" if it failed. */
+static const char *
+body_text(const char *s, const char *model, int api, int stream)
+{
+	static char	 buf[512];
+	struct jspan	 v;
+	char		*t;
+	size_t		 len;
+
+	buf[0] = '\0';
+	if (jscan_parse(s, strlen(s), &v) == -1 ||
+	    (t = upstream_body_text(&v, model, api, stream, &len)) == NULL)
+		return (buf);
+	if (strlen(t) == len)
+		(void)strlcpy(buf, t, sizeof(buf));
+	free(t);
+	return (buf);
 }
 
 static void
@@ -278,10 +293,6 @@ test_shape(void)
 static void
 test_helpers(void)
 {
-	json_error_t	 err;
-	json_t		*j;
-	char		*s = NULL;
-
 	T(upstream_api("/chat/completions") == UPSTREAM_API_CHAT &&
 	    upstream_api("/v1/chat/completions") == UPSTREAM_API_CHAT &&
 	    upstream_api("/completions") == UPSTREAM_API_COMPLETIONS &&
@@ -298,36 +309,40 @@ test_helpers(void)
 	    !upstream_failover(200) && !upstream_failover(0),
 	    "failover on 502, 429, 400, 401, 403, 404 only");
 
-	j = json_loads("{\"model\":\"gpt\",\"stream\":true,\"stream_options\":"
-	    "{\"x\":1},\"messages\":[]}", 0, &err);
-	T(upstream_body_prepare(j, "openai/gpt-4o", UPSTREAM_API_CHAT, 1) ==
-	    0 && strcmp(json_string_value(json_object_get(j, "model")),
-	    "openai/gpt-4o") == 0 && json_is_true(json_object_get(
-	    json_object_get(j, "stream_options"), "include_usage")) &&
-	    json_integer_value(json_object_get(json_object_get(j,
-	    "stream_options"), "x")) == 1,
-	    "prepare: model rewritten, include_usage forced, the rest kept");
-	json_decref(j);
-	j = json_loads("{\"model\":\"a\",\"stream_options\":false}", 0, &err);
-	T(upstream_body_prepare(j, NULL, UPSTREAM_API_COMPLETIONS, 1) == 0 &&
-	    strcmp(json_string_value(json_object_get(j, "model")), "a") ==
-	    0 && json_is_true(json_object_get(json_object_get(j,
-	    "stream_options"), "include_usage")),
-	    "prepare: a bad stream_options replaced, model kept");
-	json_decref(j);
-	j = json_loads("{\"model\":\"a\"}", 0, &err);
-	T(upstream_body_prepare(j, "b", UPSTREAM_API_CHAT, 0) == 0 &&
-	    upstream_body_prepare(j, "b", UPSTREAM_API_MESSAGES, 1) == 0 &&
-	    upstream_body_prepare(j, "b", UPSTREAM_API_RESPONSES, 1) == 0 &&
-	    (s = json_dumps(j, JSON_COMPACT)) != NULL &&
-	    strcmp(s, "{\"model\":\"b\"}") == 0,
-	    "prepare: no stream_options unless an OpenAI stream");
-	free(s);
-	json_decref(j);
-	j = json_loads("[]", 0, &err);
-	T(upstream_body_prepare(j, "b", UPSTREAM_API_CHAT, 1) == -1,
-	    "prepare: not an object");
-	json_decref(j);
+	T(strcmp(body_text("{\"model\":\"gpt\",\"stream\":true,"
+	    "\"stream_options\":{\"x\":1},\"messages\":[]}",
+	    "openai/gpt-4o", UPSTREAM_API_CHAT, 1),
+	    "{\"model\":\"openai/gpt-4o\",\"stream\":true,\"stream_options\":"
+	    "{\"include_usage\":true,\"x\":1},\"messages\":[]}") == 0,
+	    "body: model rewritten, include_usage added, the rest kept");
+	T(strcmp(body_text("{ \"model\" : \"a\",\n \"stream_options\": false }",
+	    NULL, UPSTREAM_API_COMPLETIONS, 1),
+	    "{ \"model\" : \"a\",\n \"stream_options\": "
+	    "{\"include_usage\":true} }") == 0,
+	    "body: a bad stream_options replaced, model and white space kept");
+	T(strcmp(body_text("{\"stream_options\":{ \"include_usage\":false },"
+	    "\"model\":\"a\"}", "b", UPSTREAM_API_CHAT, 1),
+	    "{\"stream_options\":{ \"include_usage\":true },"
+	    "\"model\":\"b\"}") == 0, "body: include_usage false made true");
+	T(strcmp(body_text("{\"stream_options\":{ },\"x\":[]}", "m\"\n\1",
+	    UPSTREAM_API_CHAT, 1), "{\"stream_options\":{\"include_usage\":"
+	    "true },\"x\":[],\"model\":\"m\\\"\\n\\u0001\"}") == 0,
+	    "body: an empty stream_options; a missing model added, escaped");
+	T(strcmp(body_text("{\"messages\":[]}", NULL, UPSTREAM_API_CHAT, 1),
+	    "{\"messages\":[],\"stream_options\":{\"include_usage\":true}}") ==
+	    0, "body: stream_options added at the end");
+	T(strcmp(body_text(" { } ", "b", UPSTREAM_API_COMPLETIONS, 1),
+	    "{ \"model\":\"b\",\"stream_options\":{\"include_usage\":true}}") ==
+	    0, "body: an empty object: both added, no comma first");
+	T(strcmp(body_text("{\"model\":\"a\"}", "b", UPSTREAM_API_CHAT, 0),
+	    "{\"model\":\"b\"}") == 0 &&
+	    strcmp(body_text("{\"model\":\"a\"}", "b", UPSTREAM_API_MESSAGES,
+	    1), "{\"model\":\"b\"}") == 0 &&
+	    strcmp(body_text("{\"model\":\"a\"}", "b", UPSTREAM_API_RESPONSES,
+	    1), "{\"model\":\"b\"}") == 0,
+	    "body: no stream_options unless an OpenAI stream");
+	T(body_text("[]", "b", UPSTREAM_API_CHAT, 1)[0] == '\0',
+	    "body: not an object");
 
 	T(echo_tokens("", 0) == 0 && echo_tokens(" ", 1) == 1 &&
 	    echo_tokens("a", 1) == 1 && echo_tokens("echo: a b\n c", 12) == 4,
