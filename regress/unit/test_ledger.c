@@ -3158,7 +3158,7 @@ test_log_bytes(void)
 	    (unsigned long long)(set / n), (unsigned long long)(rel / n));
 	T(res == 0, "a reserve writes nothing to the log");
 	T(rel == 0, "a reserve and its release write nothing to the log");
-	T(set > 0 && set / n < 1200, "a settle writes the account and the "
+	T(set > 0 && set / n < 1000, "a settle writes the account and the "
 	    "journal: %llu bytes", (unsigned long long)(set / n));
 	T(audit(l, NULL, 1) == 0, "audit: 0 problems");
 	ledger_close(l);
