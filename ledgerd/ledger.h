@@ -53,7 +53,12 @@ struct ledger_txn;	/* a transaction, top-level or child */
 int	 ledger_open(struct ledger **, const char *, int);
 void	 ledger_close(struct ledger *);
 
-/* Transactions.  parent NULL: a top-level transaction. */
+/*
+ * Transactions.  parent NULL: a top-level transaction.  A transaction's
+ * children end before it; one writer at a time (ledgerd: one batch, its
+ * children one after the other), which the in-memory reservations
+ * assume.
+ */
 int	 ledger_begin(struct ledger *, struct ledger_txn *,
 	    struct ledger_txn **);
 int	 ledger_commit(struct ledger_txn *);	/* durable if top-level */
@@ -145,6 +150,13 @@ int	 ledger_account_refund(struct ledger_txn *, const uint8_t *,
  * ledger_expire() releases it.  LEDGER_INSUFFICIENT, LEDGER_CLOSED,
  * LEDGER_EXPIRED (account expiry <= now), LEDGER_LIMIT (spent + reserved
  * + amount > limit).
+ *
+ * They are held in memory, not written: none survives ledger_close().
+ * A reserve reads the account and writes nothing, a release or an
+ * expiry writes nothing, a settle writes the account and the journal.
+ * Each is undone if its transaction aborts, or the top-level commit
+ * fails, as a write would be.  la_reserved of an account is what its
+ * open reservations hold.
  */
 int	 ledger_reserve(struct ledger_txn *, const uint8_t *, uint64_t,
 	    int64_t, const uint8_t *, uint64_t *);
@@ -159,7 +171,10 @@ int	 ledger_settle(struct ledger_txn *, uint64_t, uint64_t,
 int	 ledger_release(struct ledger_txn *, uint64_t);
 /* Release every reservation whose deadline is before now; *n of them. */
 int	 ledger_expire(struct ledger_txn *, int64_t, uint64_t *);
-/* Release all of them (at start: no request survives a restart). */
+/*
+ * Release all of them, and those an older version left on disk (at
+ * start: no request survives a restart).
+ */
 int	 ledger_release_all(struct ledger_txn *, uint64_t *);
 
 /* The journal, oldest first, for one account or (key NULL) all. */
@@ -361,10 +376,11 @@ int	 ledger_refund_cas(struct ledger_txn *, const uint8_t *, uint32_t,
 
 /*
  * The audit: every account equals the sum of its journal, reserved <=
- * balance and equals the sum of its reservations, no Y is both pending
- * and spent, every pending Y's quote exists.  Each problem is reported
- * through problem() (a line of text) and counted; the totals fill the
- * report.
+ * balance and equals the sum of its reservations (in memory), nothing
+ * reserved on disk, no Y is both pending and spent, every pending Y's
+ * quote exists.  Each problem is reported through problem() (a line of
+ * text) and counted; the totals fill the report.  Run it with no
+ * transaction open.
  */
 struct ledger_total {
 	char		lt_mint[IPC_URL_MAX];
@@ -376,7 +392,7 @@ struct ledger_total {
 
 struct ledger_report {
 	uint64_t		 lr_accounts;
-	uint64_t		 lr_reservations;
+	uint64_t		 lr_reservations;	/* open, in memory */
 	uint64_t		 lr_journal;
 	uint64_t		 lr_spent;
 	uint64_t		 lr_pending;

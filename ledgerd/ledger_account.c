@@ -1,6 +1,11 @@
 /*
  * Accounts, reservations and the journal.
  *
+ * The open reservations are in memory (ledger_resv.c): a reserve only
+ * reads the account, a release writes nothing, a settle writes the
+ * account and the journal.  An account record stores la_reserved 0;
+ * every account handed out has it from memory.
+ *
  * Every function checks everything it can before it writes, and writes
  * in an inner child transaction (ledger_sub_begin()) that is aborted on
  * any error: the caller's transaction never holds half an operation.
@@ -19,25 +24,22 @@
 #include "log.h"
 #include "money.h"
 
+static int	 acct_read(struct ledger_txn *, const uint8_t *,
+		    struct rec_account *);
 static int	 acct_load(struct ledger_txn *, const uint8_t *,
 		    struct rec_account *);
 static int	 acct_store(struct ledger_txn *, const struct rec_account *,
 		    uint32_t);
 static int	 acct_damaged(const struct rec_account *, const char *);
-static int	 resv_load(struct ledger_txn *, uint64_t,
-		    struct rec_reservation *);
-static int	 resv_account(struct ledger_txn *,
-		    const struct rec_reservation *, uint64_t,
+static int	 resv_account(struct ledger_txn *, const uint8_t *, uint64_t,
 		    struct rec_account *);
-static int	 resv_release(struct ledger_txn *,
-		    const struct rec_reservation *, uint64_t);
-static int	 resv_release_where(struct ledger_txn *, int, int64_t,
-		    uint64_t *);
+static int	 resv_release_disk(struct ledger_txn *, uint64_t *);
 
 static const uint8_t	 zero_reqid[LEDGER_REQID_LEN];
 
+/* The record as stored. */
 static int
-acct_load(struct ledger_txn *t, const uint8_t *key, struct rec_account *ra)
+acct_read(struct ledger_txn *t, const uint8_t *key, struct rec_account *ra)
 {
 	char	 hex[16];
 	int	 r;
@@ -53,12 +55,28 @@ acct_load(struct ledger_txn *t, const uint8_t *key, struct rec_account *ra)
 	return (r);
 }
 
+/* The account as it is: what its reservations hold is in memory. */
+static int
+acct_load(struct ledger_txn *t, const uint8_t *key, struct rec_account *ra)
+{
+	int	 r;
+
+	if ((r = acct_read(t, key, ra)) == LEDGER_OK)
+		ra->ra_a.la_reserved = ledger_resv_reserved(t->t_l, key,
+		    NULL);
+	return (r);
+}
+
+/* Stored with la_reserved 0: the reservations are not. */
 static int
 acct_store(struct ledger_txn *t, const struct rec_account *ra,
     uint32_t flags)
 {
-	return (ledger_put(t, LDB_ACCOUNTS, ra->ra_a.la_key, LEDGER_KEY_LEN,
-	    ra, sizeof(*ra), flags));
+	struct rec_account	 w = *ra;
+
+	w.ra_a.la_reserved = 0;
+	return (ledger_put(t, LDB_ACCOUNTS, w.ra_a.la_key, LEDGER_KEY_LEN,
+	    &w, sizeof(w), flags));
 }
 
 /* An account whose numbers contradict each other is damaged. */
@@ -239,91 +257,56 @@ int
 ledger_reserve(struct ledger_txn *t, const uint8_t *key, uint64_t amount,
     int64_t deadline, const uint8_t *reqid, uint64_t *id)
 {
-	struct ledger_txn	 sub;
 	struct rec_account	 ra;
-	struct rec_reservation	 rr;
-	uint64_t		 spendable, sum, rid = 0;
+	struct resv		 rv;
+	uint64_t		 spendable, sum;
 	int64_t			 now = ledger_now();
-	uint8_t			 k[8];
 	int			 r;
 
 	if (t == NULL || key == NULL)
 		return (LEDGER_INVALID);
-	if ((r = ledger_sub_begin(t, &sub)) != LEDGER_OK)
+	/* Read only: the reservation itself is in memory. */
+	if ((r = acct_load(t, key, &ra)) != LEDGER_OK)
 		return (r);
-	if ((r = acct_load(&sub, key, &ra)) != LEDGER_OK)
-		goto done;
-	if (ra.ra_a.la_flags & LEDGER_ACCOUNT_CLOSED) {
-		r = LEDGER_CLOSED;
-		goto done;
-	}
-	if (ra.ra_a.la_expiry != 0 && ra.ra_a.la_expiry <= now) {
-		r = LEDGER_EXPIRED;
-		goto done;
-	}
+	if (ra.ra_a.la_flags & LEDGER_ACCOUNT_CLOSED)
+		return (LEDGER_CLOSED);
+	if (ra.ra_a.la_expiry != 0 && ra.ra_a.la_expiry <= now)
+		return (LEDGER_EXPIRED);
 	if (money_sub(&spendable, ra.ra_a.la_balance,
-	    ra.ra_a.la_reserved) == -1) {
-		r = acct_damaged(&ra, "reserved above balance");
-		goto done;
-	}
-	if (amount > spendable) {
-		r = LEDGER_INSUFFICIENT;
-		goto done;
-	}
+	    ra.ra_a.la_reserved) == -1)
+		return (acct_damaged(&ra, "reserved above balance"));
+	if (amount > spendable)
+		return (LEDGER_INSUFFICIENT);
 	if (ra.ra_a.la_limit != 0 &&
 	    (money_add(&sum, ra.ra_a.la_spent, ra.ra_a.la_reserved) == -1 ||
-	    money_add(&sum, sum, amount) == -1 || sum > ra.ra_a.la_limit)) {
-		r = LEDGER_LIMIT;
-		goto done;
-	}
-	/* Cannot fail: amount <= balance - reserved. */
-	if (money_add(&ra.ra_a.la_reserved, ra.ra_a.la_reserved,
-	    amount) == -1) {
-		r = acct_damaged(&ra, "reserved overflows");
-		goto done;
-	}
-	ra.ra_a.la_used = now;
+	    money_add(&sum, sum, amount) == -1 || sum > ra.ra_a.la_limit))
+		return (LEDGER_LIMIT);
 
-	if ((r = ledger_nextid(t->t_l, &rid)) != LEDGER_OK)
-		goto done;
-	memset(&rr, 0, sizeof(rr));
-	rr.rr_version = LEDGER_REC_VERSION;
-	memcpy(rr.rr_key, key, LEDGER_KEY_LEN);
-	rr.rr_amount = amount;
-	rr.rr_deadline = deadline;
-	rr.rr_created = now;
-	memcpy(rr.rr_reqid, reqid != NULL ? reqid : zero_reqid,
+	memset(&rv, 0, sizeof(rv));
+	if ((r = ledger_nextid(t->t_l, &rv.rv_id)) != LEDGER_OK)
+		return (r);
+	memcpy(rv.rv_key, key, LEDGER_KEY_LEN);
+	rv.rv_amount = amount;
+	rv.rv_deadline = deadline;
+	rv.rv_created = now;
+	memcpy(rv.rv_reqid, reqid != NULL ? reqid : zero_reqid,
 	    LEDGER_REQID_LEN);
-	ledger_be64enc(k, rid);
-	if ((r = ledger_put(&sub, LDB_RESERVATIONS, k, sizeof(k), &rr,
-	    sizeof(rr), DB_NOOVERWRITE)) == LEDGER_EXISTS)
-		r = LEDGER_DBERR;	/* ids never repeat */
-	if (r == LEDGER_OK)
-		r = acct_store(&sub, &ra, 0);
- done:
-	if ((r = ledger_sub_end(&sub, r)) == LEDGER_OK && id != NULL)
-		*id = rid;
+	/* Cannot overflow: amount <= balance - reserved. */
+	if ((r = ledger_resv_add(t, &rv)) == LEDGER_OVERFLOW)
+		r = acct_damaged(&ra, "reserved overflows");
+	if (r == LEDGER_OK && id != NULL)
+		*id = rv.rv_id;
 	return (r);
-}
-
-static int
-resv_load(struct ledger_txn *t, uint64_t id, struct rec_reservation *rr)
-{
-	uint8_t	 k[8];
-
-	ledger_be64enc(k, id);
-	return (ledger_getrec(t, LDB_RESERVATIONS, k, sizeof(k), rr,
-	    sizeof(*rr)));
 }
 
 /* The account of a reservation must exist. */
 static int
-resv_account(struct ledger_txn *t, const struct rec_reservation *rr,
-    uint64_t id, struct rec_account *ra)
+resv_account(struct ledger_txn *t, const uint8_t *key, uint64_t id,
+    struct rec_account *ra)
 {
 	int	 r;
 
-	if ((r = acct_load(t, rr->rr_key, ra)) == LEDGER_NOTFOUND) {
+	if ((r = acct_load(t, key, ra)) == LEDGER_NOTFOUND) {
 		log_warnx("ledger: reservation %llu: no account: damaged",
 		    (unsigned long long)id);
 		r = LEDGER_DBERR;
@@ -336,25 +319,26 @@ ledger_settle(struct ledger_txn *t, uint64_t id, uint64_t actual,
     const uint8_t *reqid, uint64_t *charged, struct ledger_account *after)
 {
 	struct ledger_txn	 sub;
-	struct rec_reservation	 rr;
+	struct resv		 rv, *found;
 	struct rec_account	 ra;
 	uint64_t		 others, cap, room, charge = 0;
-	uint8_t			 k[8];
 	int			 r;
 
 	if (t == NULL)
 		return (LEDGER_INVALID);
+	if ((found = ledger_resv_find(t->t_l, id)) == NULL)
+		return (LEDGER_NOTFOUND);
+	rv = *found;
 	if ((r = ledger_sub_begin(t, &sub)) != LEDGER_OK)
 		return (r);
-	if ((r = resv_load(&sub, id, &rr)) != LEDGER_OK ||
-	    (r = resv_account(&sub, &rr, id, &ra)) != LEDGER_OK)
+	if ((r = resv_account(&sub, rv.rv_key, id, &ra)) != LEDGER_OK)
 		goto done;
 
 	/*
 	 * What the other reservations hold stays held, so that reserved
 	 * <= balance holds after; the spending limit caps it too.
 	 */
-	if (money_sub(&others, ra.ra_a.la_reserved, rr.rr_amount) == -1) {
+	if (money_sub(&others, ra.ra_a.la_reserved, rv.rv_amount) == -1) {
 		r = acct_damaged(&ra, "reservation above reserved");
 		goto done;
 	}
@@ -383,14 +367,14 @@ ledger_settle(struct ledger_txn *t, uint64_t id, uint64_t actual,
 	}
 	ra.ra_a.la_used = ledger_now();
 
-	ledger_be64enc(k, id);
-	if ((r = ledger_del(&sub, LDB_RESERVATIONS, k, sizeof(k))) !=
-	    LEDGER_OK || (r = acct_store(&sub, &ra, 0)) != LEDGER_OK)
+	if ((r = acct_store(&sub, &ra, 0)) != LEDGER_OK)
 		goto done;
-	if (charge != 0)
-		r = ledger_journal_add(&sub, rr.rr_key, LEDGER_R_SETTLE, 0,
-		    charge, ra.ra_a.la_balance,
-		    reqid != NULL ? reqid : rr.rr_reqid);
+	if (charge != 0 && (r = ledger_journal_add(&sub, rv.rv_key,
+	    LEDGER_R_SETTLE, 0, charge, ra.ra_a.la_balance,
+	    reqid != NULL ? reqid : rv.rv_reqid)) != LEDGER_OK)
+		goto done;
+	/* Last: undone with the writes if the inner commit fails. */
+	r = ledger_resv_remove(&sub, id);
  done:
 	if ((r = ledger_sub_end(&sub, r)) == LEDGER_OK) {
 		if (charged != NULL)
@@ -401,58 +385,40 @@ ledger_settle(struct ledger_txn *t, uint64_t id, uint64_t actual,
 	return (r);
 }
 
-/* Give a reservation's amount back to its account and delete it. */
-static int
-resv_release(struct ledger_txn *t, const struct rec_reservation *rr,
-    uint64_t id)
-{
-	struct rec_account	 ra;
-	uint8_t			 k[8];
-	int			 r;
-
-	if ((r = resv_account(t, rr, id, &ra)) != LEDGER_OK)
-		return (r);
-	if (money_sub(&ra.ra_a.la_reserved, ra.ra_a.la_reserved,
-	    rr->rr_amount) == -1)
-		return (acct_damaged(&ra, "reservation above reserved"));
-	ra.ra_a.la_used = ledger_now();
-	ledger_be64enc(k, id);
-	if ((r = ledger_del(t, LDB_RESERVATIONS, k, sizeof(k))) != LEDGER_OK)
-		return (r);
-	return (acct_store(t, &ra, 0));
-}
-
 int
 ledger_release(struct ledger_txn *t, uint64_t id)
 {
-	struct ledger_txn	 sub;
-	struct rec_reservation	 rr;
-	int			 r;
-
 	if (t == NULL)
 		return (LEDGER_INVALID);
-	if ((r = ledger_sub_begin(t, &sub)) != LEDGER_OK)
-		return (r);
-	if ((r = resv_load(&sub, id, &rr)) == LEDGER_OK)
-		r = resv_release(&sub, &rr, id);
-	return (ledger_sub_end(&sub, r));
+	return (ledger_resv_remove(t, id));
 }
 
-/* Release every reservation (all) or those with a deadline before now. */
+int
+ledger_expire(struct ledger_txn *t, int64_t now, uint64_t *n)
+{
+	if (t == NULL)
+		return (LEDGER_INVALID);
+	return (ledger_resv_remove_where(t, 0, now, n));
+}
+
+/*
+ * Versions before the reservations moved to memory wrote them to
+ * reservations.db and held their sum in the account record: give each
+ * back to its account and delete it, as they did at start.  Nothing
+ * writes that table any more: after this, it is empty for good.
+ */
 static int
-resv_release_where(struct ledger_txn *t, int all, int64_t now,
-    uint64_t *np)
+resv_release_disk(struct ledger_txn *t, uint64_t *np)
 {
 	struct ledger_txn	 sub;
 	struct rec_reservation	 rr;
+	struct rec_account	 ra;
 	DBC			*c = NULL;
 	uint8_t			 k[8];
 	size_t			 klen, dlen;
 	uint64_t		 n = 0;
 	int			 r;
 
-	if (t == NULL)
-		return (LEDGER_INVALID);
 	if ((r = ledger_sub_begin(t, &sub)) != LEDGER_OK)
 		return (r);
 	if ((r = ledger_cursor(&sub, LDB_RESERVATIONS, &c)) != LEDGER_OK)
@@ -472,30 +438,57 @@ resv_release_where(struct ledger_txn *t, int all, int64_t now,
 			r = LEDGER_DBERR;
 			break;
 		}
-		if (!all && rr.rr_deadline >= now)
-			continue;
-		if ((r = resv_release(&sub, &rr, ledger_be64dec(k))) !=
-		    LEDGER_OK)
+		if ((r = acct_read(&sub, rr.rr_key, &ra)) != LEDGER_OK) {
+			if (r == LEDGER_NOTFOUND) {
+				log_warnx("ledger: reservation %llu: no "
+				    "account: damaged", (unsigned long long)
+				    ledger_be64dec(k));
+				r = LEDGER_DBERR;
+			}
+			break;
+		}
+		if (money_sub(&ra.ra_a.la_reserved, ra.ra_a.la_reserved,
+		    rr.rr_amount) == -1) {
+			r = acct_damaged(&ra, "reservation above reserved");
+			break;
+		}
+		if ((r = ledger_del(&sub, LDB_RESERVATIONS, k,
+		    sizeof(k))) != LEDGER_OK ||
+		    (r = ledger_put(&sub, LDB_ACCOUNTS, ra.ra_a.la_key,
+		    LEDGER_KEY_LEN, &ra, sizeof(ra), 0)) != LEDGER_OK)
 			break;
 		n++;
 	}
 	r = ledger_cursor_close(t->t_l, c, r);
  done:
-	if ((r = ledger_sub_end(&sub, r)) == LEDGER_OK && np != NULL)
+	if ((r = ledger_sub_end(&sub, r)) == LEDGER_OK)
 		*np = n;
 	return (r);
 }
 
 int
-ledger_expire(struct ledger_txn *t, int64_t now, uint64_t *n)
+ledger_release_all(struct ledger_txn *t, uint64_t *np)
 {
-	return (resv_release_where(t, 0, now, n));
-}
+	struct resv_undo	*mark;
+	uint64_t		 n, old = 0;
+	int			 r;
 
-int
-ledger_release_all(struct ledger_txn *t, uint64_t *n)
-{
-	return (resv_release_where(t, 1, 0, n));
+	if (t == NULL)
+		return (LEDGER_INVALID);
+	mark = TAILQ_LAST(&t->t_undo, resv_undos);
+	if ((r = ledger_resv_remove_where(t, 1, 0, &n)) != LEDGER_OK)
+		return (r);
+	if ((r = resv_release_disk(t, &old)) != LEDGER_OK) {
+		/* All or nothing: what left the memory goes back. */
+		ledger_undo_to(t, mark);
+		return (r);
+	}
+	if (old > 0)
+		log_info("ledger: %llu reservations of an older version "
+		    "released", (unsigned long long)old);
+	if (np != NULL)
+		*np = n + old;
+	return (LEDGER_OK);
 }
 
 int

@@ -5,15 +5,21 @@
  * write interleaves and read-committed sees one state, without holding
  * a read lock on every page (which a large ledger would run out of).
  *
- * Checks: every account equals the sum of its journal; reserved <=
- * balance and equals the sum of the account's reservations; a closed
- * account holds nothing; no reservation or journal entry without its
- * account; the journal and its index agree in number; no Y is both
+ * Checks: every account equals the sum of its journal; what its open
+ * reservations hold (in memory) <= balance, and the reserved sums kept
+ * in memory equal the reservations in memory; on disk, the reservations
+ * table of older versions is empty and every account record says
+ * reserved 0; a closed account holds nothing; no reservation or journal
+ * entry without its account; the journal and its index agree in
+ * number; no Y is both
  * spent and pending; every pending Y's melt quote exists; the payment
  * hash index and the melt quotes agree; the running totals of what the
  * mint issued and redeemed per keyset equal the sums of the issued and
  * spent records.  Totals of the open accounts' balances per mint and
  * unit are the node's liabilities.
+ *
+ * The in-memory reservations are compared with the committed state:
+ * run it with no transaction open (ledgerd commits its batch first).
  */
 
 #include <sys/types.h>
@@ -30,14 +36,15 @@
 #include "log.h"
 #include "money.h"
 
-/* The sum of an account's reservations. */
+/* The sum of an account's reservations, added up again. */
 struct rsum {
 	RB_ENTRY(rsum)	 rs_entry;
 	uint8_t		 rs_key[LEDGER_KEY_LEN];
 	uint64_t	 rs_sum;
 	uint64_t	 rs_n;
 	int		 rs_overflow;
-	int		 rs_seen;
+	int		 rs_seen;	/* its account exists */
+	int		 rs_kept;	/* the table of sums has it */
 };
 
 RB_HEAD(rsums, rsum);
@@ -66,6 +73,7 @@ static int	 rsum_cmp(struct rsum *, struct rsum *);
 static void	 problem(struct audit *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
 static const char *hexkey(const uint8_t *, char *, size_t);
+static struct rsum *rsum_get(struct audit *, const uint8_t *);
 static int	 audit_reservations(struct audit *);
 static int	 audit_accounts(struct audit *);
 static void	 jindex_next(struct audit *);
@@ -110,46 +118,97 @@ hexkey(const uint8_t *k, char *buf, size_t size)
 	return (ledger_hexkey(k, 4, buf, size));
 }
 
+static struct rsum *
+rsum_get(struct audit *a, const uint8_t *key)
+{
+	struct rsum	*rs, find;
+
+	memcpy(find.rs_key, key, LEDGER_KEY_LEN);
+	if ((rs = RB_FIND(rsums, &a->a_rsums, &find)) != NULL)
+		return (rs);
+	if ((rs = calloc(1, sizeof(*rs))) == NULL) {
+		log_warn("%s", __func__);
+		return (NULL);
+	}
+	memcpy(rs->rs_key, key, LEDGER_KEY_LEN);
+	RB_INSERT(rsums, &a->a_rsums, rs);
+	return (rs);
+}
+
+/*
+ * The open reservations, in memory: added up again per account and
+ * compared with the sums kept beside them.  On disk, the reservations
+ * table must be empty: only older versions wrote it.
+ */
 static int
 audit_reservations(struct audit *a)
 {
-	struct rec_reservation	 rr;
+	struct ledger		*l = a->a_l;
+	struct resv		*rv;
+	struct resv_sum		*ks;
 	struct rsum		*rs, find;
 	DBC			*c;
 	uint8_t			 k[8];
-	size_t			 klen, dlen;
+	size_t			 klen;
+	uint64_t		 ondisk = 0;
+	char			 hex[16];
 	int			 r;
+
+	RB_FOREACH(rv, resv_tree, &l->l_resv) {
+		a->a_rep->lr_reservations++;
+		if ((rs = rsum_get(a, rv->rv_key)) == NULL)
+			return (LEDGER_DBERR);
+		if (money_add(&rs->rs_sum, rs->rs_sum, rv->rv_amount) == -1)
+			rs->rs_overflow = 1;
+		rs->rs_n++;
+	}
+	if (a->a_rep->lr_reservations != l->l_nresv)
+		problem(a, "%llu reservations in memory, counted as %llu",
+		    (unsigned long long)a->a_rep->lr_reservations,
+		    (unsigned long long)l->l_nresv);
+	RB_FOREACH(ks, resv_sums, &l->l_rsums) {
+		memcpy(find.rs_key, ks->rs_key, LEDGER_KEY_LEN);
+		hexkey(ks->rs_key, hex, sizeof(hex));
+		if ((rs = RB_FIND(rsums, &a->a_rsums, &find)) == NULL) {
+			problem(a, "account %s: reserved %llu in %llu "
+			    "reservations, but it has none", hex,
+			    (unsigned long long)ks->rs_sum,
+			    (unsigned long long)ks->rs_n);
+			continue;
+		}
+		rs->rs_kept = 1;
+		if (rs->rs_overflow)
+			problem(a, "account %s: its reservations overflow",
+			    hex);
+		else if (rs->rs_sum != ks->rs_sum || rs->rs_n != ks->rs_n)
+			problem(a, "account %s: reserved %llu in %llu "
+			    "reservations, but they sum to %llu in %llu", hex,
+			    (unsigned long long)ks->rs_sum,
+			    (unsigned long long)ks->rs_n,
+			    (unsigned long long)rs->rs_sum,
+			    (unsigned long long)rs->rs_n);
+	}
+	RB_FOREACH(rs, rsums, &a->a_rsums)
+		if (!rs->rs_kept)
+			problem(a, "account %s: %llu reservations not in its "
+			    "reserved sum", hexkey(rs->rs_key, hex,
+			    sizeof(hex)), (unsigned long long)rs->rs_n);
 
 	if ((r = ledger_cursor(&a->a_t, LDB_RESERVATIONS, &c)) != LEDGER_OK)
 		return (r);
 	for (;;) {
 		klen = 0;
-		r = ledger_cget(a->a_l, c, k, sizeof(k), &klen, &rr,
-		    sizeof(rr), &dlen, DB_NEXT);
+		r = ledger_cget(a->a_l, c, k, sizeof(k), &klen, NULL, 0, NULL,
+		    DB_NEXT);
 		if (r != LEDGER_OK)
 			break;
-		a->a_rep->lr_reservations++;
-		if (klen != sizeof(k) || dlen != sizeof(rr) ||
-		    rr.rr_version != LEDGER_REC_VERSION) {
-			problem(a, "reservations.db: a damaged record");
-			continue;
-		}
-		memcpy(find.rs_key, rr.rr_key, LEDGER_KEY_LEN);
-		if ((rs = RB_FIND(rsums, &a->a_rsums, &find)) == NULL) {
-			if ((rs = calloc(1, sizeof(*rs))) == NULL) {
-				log_warn("%s", __func__);
-				r = LEDGER_DBERR;
-				break;
-			}
-			memcpy(rs->rs_key, rr.rr_key, LEDGER_KEY_LEN);
-			RB_INSERT(rsums, &a->a_rsums, rs);
-		}
-		if (money_add(&rs->rs_sum, rs->rs_sum, rr.rr_amount) == -1)
-			rs->rs_overflow = 1;
-		rs->rs_n++;
+		ondisk++;
 	}
 	if (r == LEDGER_NOTFOUND)
 		r = LEDGER_OK;
+	if (ondisk > 0)
+		problem(a, "reservations.db: %llu reservations of an older "
+		    "version, not released", (unsigned long long)ondisk);
 	return (ledger_cursor_close(a->a_l, c, r));
 }
 
@@ -223,10 +282,10 @@ static int
 audit_one(struct audit *a, const struct ledger_account *la)
 {
 	struct rec_jindex	*rx = &a->a_rx;
+	struct ledger_account	 mem;
 	struct rsum		*rs, find;
 	uint8_t			 orphan[LEDGER_KEY_LEN];
 	unsigned __int128	 credits = 0, debits = 0;
-	uint64_t		 sum;
 	char			 hex[16];
 	int			 cmp, have_orphan = 0, bad = 0;
 
@@ -286,32 +345,28 @@ audit_one(struct audit *a, const struct ledger_account *la)
 		problem(a, "account %s: balance %llu but journal sums to %llu",
 		    hex, (unsigned long long)la->la_balance,
 		    (unsigned long long)(uint64_t)(credits - debits));
-	if (la->la_reserved > la->la_balance)
-		problem(a, "account %s: reserved %llu above balance %llu",
-		    hex, (unsigned long long)la->la_reserved,
-		    (unsigned long long)la->la_balance);
-
+	/* On disk it is always 0: what is reserved is in memory. */
+	if (la->la_reserved != 0)
+		problem(a, "account %s: reserved %llu in its record, not 0", hex,
+		    (unsigned long long)la->la_reserved);
 	memcpy(find.rs_key, la->la_key, LEDGER_KEY_LEN);
-	sum = 0;
-	if ((rs = RB_FIND(rsums, &a->a_rsums, &find)) != NULL) {
+	if ((rs = RB_FIND(rsums, &a->a_rsums, &find)) != NULL)
 		rs->rs_seen = 1;
-		sum = rs->rs_sum;
-	}
-	if (rs != NULL && rs->rs_overflow)
-		problem(a, "account %s: its reservations overflow", hex);
-	else if (sum != la->la_reserved)
-		problem(a, "account %s: reserved %llu but reservations sum "
-		    "to %llu", hex, (unsigned long long)la->la_reserved,
-		    (unsigned long long)sum);
+	mem = *la;
+	mem.la_reserved = ledger_resv_reserved(a->a_l, la->la_key, NULL);
+	if (mem.la_reserved > mem.la_balance)
+		problem(a, "account %s: reserved %llu above balance %llu",
+		    hex, (unsigned long long)mem.la_reserved,
+		    (unsigned long long)mem.la_balance);
 
 	if (la->la_flags & LEDGER_ACCOUNT_CLOSED) {
-		if (la->la_balance != 0 || la->la_reserved != 0)
+		if (mem.la_balance != 0 || mem.la_reserved != 0)
 			problem(a, "account %s: closed but holds %llu "
 			    "(reserved %llu)", hex,
-			    (unsigned long long)la->la_balance,
-			    (unsigned long long)la->la_reserved);
+			    (unsigned long long)mem.la_balance,
+			    (unsigned long long)mem.la_reserved);
 	} else
-		audit_total(a, la);
+		audit_total(a, &mem);
 	return (LEDGER_OK);
 }
 
@@ -716,6 +771,7 @@ ledger_check(struct ledger *l, struct ledger_report *rep,
 	a.a_cb = cb;
 	a.a_arg = arg;
 	a.a_t.t_l = l;
+	ledger_undo_init(&a.a_t);
 	RB_INIT(&a.a_rsums);
 	if ((e = l->l_env->txn_begin(l->l_env, NULL, &a.a_t.t_txn,
 	    DB_READ_COMMITTED | DB_TXN_NOWAIT)) != 0)

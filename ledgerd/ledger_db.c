@@ -10,6 +10,11 @@
  * transactions, and waiting for it would hang the process for good.
  * A lock file keeps a second ledgerd out of the directory.
  *
+ * Transactions also carry the undo entries of the in-memory
+ * reservations (ledger_resv.c): handed to the parent when a child
+ * commits, undone when a transaction aborts or its commit fails,
+ * forgotten when a top-level transaction commits.
+ *
  * Ids (reservations, journal sequence numbers) are (epoch << 32 | n):
  * the epoch is read, incremented and durably committed at every open,
  * n counts up in memory, so ids increase across restarts without a
@@ -79,6 +84,7 @@ static int	 ledger_meta_get(struct ledger_txn *, const char *,
 		    uint32_t *);
 static int	 ledger_meta_put(struct ledger_txn *, const char *, uint32_t);
 static int	 ledger_epoch_bump(struct ledger *);
+static void	 ledger_undo_end(struct ledger_txn *, int);
 static int	 ledger_backup_open(DB_ENV *, const char *, const char *,
 		    void **);
 static int	 ledger_backup_write(DB_ENV *, u_int32_t, u_int32_t,
@@ -191,6 +197,7 @@ ledger_open(struct ledger **lp, const char *home, int flags)
 	}
 	l->l_flags = flags;
 	l->l_lockfd = -1;
+	ledger_resv_init(l);
 	if (ledger_lock(l, home) == -1)
 		goto fail;
 
@@ -350,12 +357,13 @@ ledger_epoch(struct ledger *l)
 	if (ledger_meta_put(t, "epoch", epoch) != LEDGER_OK)
 		goto fail;
 	/* Durable whatever LEDGER_NOSYNC says: ids must never repeat. */
-	if ((r = t->t_txn->commit(t->t_txn, DB_TXN_SYNC)) != 0) {
-		free(t);
+	r = t->t_txn->commit(t->t_txn, DB_TXN_SYNC);
+	ledger_undo_end(t, r);		/* it has none */
+	free(t);
+	if (r != 0) {
 		(void)ledger_err(l, "ledger: epoch commit", r);
 		return (-1);
 	}
-	free(t);
 	l->l_epoch = epoch;
 	l->l_seq = 0;
 	return (0);
@@ -416,6 +424,7 @@ ledger_close(struct ledger *l)
 		log_warnx("ledger: close environment: %s", db_strerror(e));
 	if (l->l_lockfd != -1)
 		close(l->l_lockfd);
+	ledger_resv_free(l);
 	free(l);
 }
 
@@ -437,6 +446,7 @@ ledger_begin(struct ledger *l, struct ledger_txn *parent,
 	}
 	t->t_l = l;
 	t->t_parent = parent;
+	ledger_undo_init(t);
 	if ((e = l->l_env->txn_begin(l->l_env,
 	    parent != NULL ? parent->t_txn : NULL, &t->t_txn,
 	    DB_TXN_NOWAIT)) != 0) {
@@ -448,9 +458,22 @@ ledger_begin(struct ledger *l, struct ledger_txn *parent,
 }
 
 /*
- * Commit; durable when top-level (unless LEDGER_NOSYNC).  Whatever the
- * outcome, the transaction is gone: Berkeley DB aborts one whose commit
+ * The in-memory changes of t follow the outcome of its commit (e, a
+ * Berkeley DB error): Berkeley DB aborts a transaction whose commit
  * fails.
+ */
+static void
+ledger_undo_end(struct ledger_txn *t, int e)
+{
+	if (e == 0)
+		ledger_undo_commit(t);
+	else
+		ledger_undo_abort(t);
+}
+
+/*
+ * Commit; durable when top-level (unless LEDGER_NOSYNC).  Whatever the
+ * outcome, the transaction is gone.
  */
 int
 ledger_commit(struct ledger_txn *t)
@@ -466,6 +489,7 @@ ledger_commit(struct ledger_txn *t)
 		flags = (l->l_flags & LEDGER_NOSYNC) ?
 		    DB_TXN_WRITE_NOSYNC : DB_TXN_SYNC;
 	e = t->t_txn->commit(t->t_txn, flags);
+	ledger_undo_end(t, e);
 	free(t);
 	return (ledger_err(l, "ledger: commit", e));
 }
@@ -480,6 +504,7 @@ ledger_commit_nosync(struct ledger_txn *t)
 		return (LEDGER_INVALID);
 	l = t->t_l;
 	e = t->t_txn->commit(t->t_txn, DB_TXN_WRITE_NOSYNC);
+	ledger_undo_end(t, e);
 	free(t);
 	return (ledger_err(l, "ledger: commit", e));
 }
@@ -493,6 +518,7 @@ ledger_abort(struct ledger_txn *t)
 		return;
 	if ((e = t->t_txn->abort(t->t_txn)) != 0)
 		(void)ledger_err(t->t_l, "ledger: abort", e);
+	ledger_undo_abort(t);
 	free(t);
 }
 
@@ -506,6 +532,7 @@ ledger_sub_begin(struct ledger_txn *parent, struct ledger_txn *sub)
 	memset(sub, 0, sizeof(*sub));
 	sub->t_l = l;
 	sub->t_parent = parent;
+	ledger_undo_init(sub);
 	if ((e = l->l_env->txn_begin(l->l_env, parent->t_txn, &sub->t_txn,
 	    DB_TXN_NOWAIT)) != 0)
 		return (ledger_err(l, "ledger: txn_begin", e));
@@ -519,10 +546,15 @@ ledger_sub_end(struct ledger_txn *sub, int r)
 	int	 e;
 
 	if (r == LEDGER_OK) {
-		if ((e = sub->t_txn->commit(sub->t_txn, 0)) != 0)
+		e = sub->t_txn->commit(sub->t_txn, 0);
+		ledger_undo_end(sub, e);
+		if (e != 0)
 			r = ledger_err(sub->t_l, "ledger: commit", e);
-	} else if ((e = sub->t_txn->abort(sub->t_txn)) != 0)
-		(void)ledger_err(sub->t_l, "ledger: abort", e);
+	} else {
+		if ((e = sub->t_txn->abort(sub->t_txn)) != 0)
+			(void)ledger_err(sub->t_l, "ledger: abort", e);
+		ledger_undo_abort(sub);
+	}
 	sub->t_txn = NULL;
 	return (r);
 }

@@ -13,10 +13,23 @@
  * inner child transaction of the one it was given (ledger_sub_begin()),
  * committed into it only when the whole operation succeeded and aborted
  * on any error, a failing write in the middle included.
+ *
+ * Open reservations live in memory only (ledger_resv.c): none survives
+ * a restart, so writing them to the log was wasted.  Each change of the
+ * table is applied at once and recorded as an undo entry on the
+ * transaction that made it: a child that commits hands its entries to
+ * its parent, a transaction that aborts (or whose commit fails) undoes
+ * its entries newest first, a top-level commit forgets them.  So the
+ * table follows the outcome of the transactions exactly, given one
+ * writer at a time as ledgerd has (one batch, its children one after
+ * the other).
  */
 
 #ifndef LEDGER_IMPL_H
 #define LEDGER_IMPL_H
+
+#include <sys/queue.h>
+#include <sys/tree.h>
 
 #include <db.h>
 
@@ -25,7 +38,7 @@
 enum ledger_dbid {
 	LDB_META,		/* "format", "epoch" */
 	LDB_ACCOUNTS,		/* key hash -> rec_account */
-	LDB_RESERVATIONS,	/* id (be64) -> rec_reservation */
+	LDB_RESERVATIONS,	/* older versions: id (be64) -> rec_reservation */
 	LDB_JOURNAL,		/* seq (be64) -> rec_journal */
 	LDB_JINDEX,		/* key hash | seq (be64) -> rec_jindex */
 	LDB_SPENT,		/* Y -> rec_spent */
@@ -51,6 +64,45 @@ enum ledger_dbid {
 #define LEDGER_REC_YS_VERSION	2	/* spent, pending: with a value */
 #define LEDGER_LOCKFILE		"ledgerd.lock"
 
+/* An open reservation. */
+struct resv {
+	RB_ENTRY(resv)		 rv_entry;
+	uint64_t		 rv_id;
+	uint8_t			 rv_key[LEDGER_KEY_LEN];
+	uint64_t		 rv_amount;
+	int64_t			 rv_deadline;
+	int64_t			 rv_created;
+	uint8_t			 rv_reqid[LEDGER_REQID_LEN];
+};
+
+/* What the open reservations of one account hold; none: no entry. */
+struct resv_sum {
+	RB_ENTRY(resv_sum)	 rs_entry;
+	uint8_t			 rs_key[LEDGER_KEY_LEN];
+	uint64_t		 rs_sum;
+	uint64_t		 rs_n;
+};
+
+RB_HEAD(resv_tree, resv);
+RB_HEAD(resv_sums, resv_sum);
+RB_PROTOTYPE(resv_tree, resv, rv_entry, resv_cmp);
+RB_PROTOTYPE(resv_sums, resv_sum, rs_entry, resv_sum_cmp);
+
+/*
+ * A change of the table, to undo if its transaction aborts: a
+ * reservation added (by id) or removed (the entry keeps it, and its
+ * account's sum entry if the removal emptied it, to put them back).
+ */
+struct resv_undo {
+	TAILQ_ENTRY(resv_undo)	 ru_entry;
+	int			 ru_added;
+	uint64_t		 ru_id;
+	struct resv		*ru_resv;	/* removed: the reservation */
+	struct resv_sum		*ru_sum;	/* removed: NULL or the sum */
+};
+
+TAILQ_HEAD(resv_undos, resv_undo);
+
 struct ledger {
 	DB_ENV				*l_env;
 	DB				*l_db[LDB_MAX];
@@ -62,12 +114,16 @@ struct ledger {
 	int				 l_panic;	/* why it broke */
 	const struct ledger_backup_cb	*l_backup;
 	int				 l_backup_err;
+	struct resv_tree		 l_resv;	/* by id */
+	struct resv_sums		 l_rsums;	/* by account key */
+	uint64_t			 l_nresv;
 };
 
 struct ledger_txn {
 	struct ledger		*t_l;
 	struct ledger_txn	*t_parent;
 	DB_TXN			*t_txn;
+	struct resv_undos	 t_undo;	/* oldest first */
 };
 
 struct rec_account {
@@ -76,6 +132,7 @@ struct rec_account {
 	struct ledger_account	 ra_a;
 };
 
+/* Written by older versions only; released at start (upgrade). */
 struct rec_reservation {
 	uint32_t		 rr_version;
 	uint32_t		 rr_pad;
@@ -211,6 +268,20 @@ void	 ledger_be64enc(uint8_t *, uint64_t);
 uint64_t ledger_be64dec(const uint8_t *);
 const char *ledger_hexkey(const uint8_t *, size_t, char *, size_t);
 int64_t	 ledger_now(void);
+
+/* ledger_resv.c */
+void	 ledger_resv_init(struct ledger *);
+void	 ledger_resv_free(struct ledger *);
+int	 ledger_resv_add(struct ledger_txn *, const struct resv *);
+struct resv *ledger_resv_find(struct ledger *, uint64_t);
+int	 ledger_resv_remove(struct ledger_txn *, uint64_t);
+int	 ledger_resv_remove_where(struct ledger_txn *, int, int64_t,
+	    uint64_t *);
+uint64_t ledger_resv_reserved(struct ledger *, const uint8_t *, uint64_t *);
+void	 ledger_undo_init(struct ledger_txn *);
+void	 ledger_undo_commit(struct ledger_txn *);
+void	 ledger_undo_abort(struct ledger_txn *);
+void	 ledger_undo_to(struct ledger_txn *, struct resv_undo *);
 
 /* ledger_account.c */
 int	 ledger_journal_add(struct ledger_txn *, const uint8_t *, uint32_t,

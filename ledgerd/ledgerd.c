@@ -9,6 +9,11 @@
  * disk (ledger_sync.c makes it so while the loop goes on with the next
  * batches); those of reservations alone go at once.  A request that
  * fails aborts its own child transaction and nothing else.
+ *
+ * Reservations are held in memory by the ledger, not written: a reserve
+ * or a release costs no log, a settle writes the account and the
+ * journal.  They follow the transactions as the tables do, so a batch
+ * whose commit fails undoes its reservations, settles and releases.
  */
 
 #include <sys/types.h>
@@ -156,7 +161,6 @@ ledger_sandboxed(void)
 {
 	struct ledger_txn	*txn;
 	struct timeval		 tv;
-	uint64_t		 n = 0;
 	const char		*home;
 
 	/* Chrooted into the directory, which Berkeley DB calls ".". */
@@ -165,14 +169,15 @@ ledger_sandboxed(void)
 		fatalx("cannot open the ledger in %s: restore it from a "
 		    "backup (see ledgerd(8))", conf.cl_dbdir);
 
-	/* No request survives a restart: what they held is free again. */
+	/*
+	 * No request survives a restart and the reservations are in
+	 * memory, but an older ledgerd wrote them: what they held is free
+	 * again, and nothing writes them any more.
+	 */
 	if (ledger_begin(db, NULL, &txn) != LEDGER_OK ||
-	    ledger_release_all(txn, &n) != LEDGER_OK ||
+	    ledger_release_all(txn, NULL) != LEDGER_OK ||
 	    ledger_commit(txn) != LEDGER_OK)
 		fatalx("cannot release the reservations of the last run");
-	if (n > 0)
-		log_info("released %llu reservations of the last run",
-		    (unsigned long long)n);
 	ledger_sync_init(db, home, batch_synced);
 
 	event_set(&ev_commit, -1, 0, batch_commit, NULL);
@@ -213,10 +218,10 @@ ledger_state(char *buf, size_t len)
 
 /*
  * What a batch holds only reservations made or released, and reads,
- * need not reach the disk before the replies: all reservations are
- * released at start, so one lost in a crash is what the restart does
- * anyway.  A batch with anything else, money above all, is committed
- * durably, and that makes the batches before it durable too.
+ * need not reach the disk before the replies: reservations are in
+ * memory, written nowhere, and none survives a restart.  A batch with
+ * anything else, money above all, is committed durably, and that makes
+ * the batches before it durable too.
  */
 static int
 sync_needless(uint32_t type)
@@ -289,7 +294,7 @@ batch_flush(void)
 	}
 	/*
 	 * Replies of reservations only go at once: they tell of no money
-	 * moved, and a crash releases them anyway.  A read waits for what
+	 * moved, and a crash forgets them anyway.  A read waits for what
 	 * it may have seen to be on disk.
 	 */
 	gen = batch_sync && error == LEDGER_OK ?

@@ -1,12 +1,15 @@
 /*
  * Fuzz the ledger with sequences of operations: accounts, reservations,
- * expiry, Ys (with the mint's redeemed total), and nested transactions
- * committed or aborted, each one
- * checked against an in-memory model of what it must do (its result
- * and the account after it).  At the end of an input everything is
- * committed and the audit must find nothing; then every table is
- * emptied for the next input.  One ledger (LEDGER_NOSYNC) serves every
- * input; a model mismatch aborts.
+ * expiry and release of all, Ys (with the mint's redeemed total), and
+ * nested transactions committed or aborted, each one checked against a
+ * model of what it must do (its result and the account after it).  The
+ * reservations are in the ledger's memory and must follow the aborts as
+ * the tables do.  At the end of an input everything is committed (or,
+ * for some inputs, the top-level transaction aborted: then nothing may
+ * be left, in the tables or in memory) and the audit must find nothing;
+ * then every reservation is released and every table emptied for the
+ * next input.  One ledger (LEDGER_NOSYNC) serves every input; a model
+ * mismatch aborts.
  */
 
 #include <sys/types.h>
@@ -400,17 +403,25 @@ op_refund(struct ledger_txn *t, struct model *m, struct in *in)
 	return (i);
 }
 
+/* Expire those past a deadline, or (b & 0x80) release them all. */
 static void
 op_expire(struct ledger_txn *t, struct model *m, struct in *in, int64_t now)
 {
 	uint64_t	 n, want = 0;
-	int64_t		 when = now + (byte(in) % 3 - 1) * 100;
-	int		 j, r;
+	uint8_t		 b = byte(in);
+	int64_t		 when = now + (b % 3 - 1) * 100;
+	int		 j, r, all = b & 0x80;
 
+	if (all)
+		when = INT64_MAX;
 	for (j = 0; j < m->nr; j++)
 		if (m->r[j].live && m->r[j].deadline < when)
 			want++;
-	if ((r = ledger_expire(t, when, &n)) != LEDGER_OK)
+	if (all)
+		r = ledger_release_all(t, &n);
+	else
+		r = ledger_expire(t, when, &n);
+	if (r != LEDGER_OK)
 		fail("expire", r, LEDGER_OK);
 	if (n != want)
 		fail("expire count", r, r);
@@ -525,6 +536,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in		 in = { data, size };
 	uint8_t			 k[LEDGER_KEY_LEN];
 	uint64_t		 total = 0, live = 0, nspent = 0, npend = 0;
+	uint64_t		 count64;
 	int			 tover = 0;
 	int64_t			 now = time(NULL), s;
 	int			 depth = 0, ops, i, r, acct;
@@ -622,7 +634,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    kt.kt_nredeemed != (uint64_t)nspent)
 			fail("redeemed total", 0, 0);
 	}
-	if ((r = ledger_commit(top)) != 0)
+	/* Some inputs end in an abort: nothing of them may stay. */
+	if (size % 8 == 7) {
+		ledger_abort(top);
+		memset(&m, 0, sizeof(m));
+		total = live = nspent = npend = 0;
+		tover = 0;
+		if (!RB_EMPTY(&L->l_resv) || !RB_EMPTY(&L->l_rsums) ||
+		    L->l_nresv != 0)
+			fail("abort left reservations", 0, 0);
+	} else if ((r = ledger_commit(top)) != 0)
 		fail("commit", r, LEDGER_OK);
 
 	if ((r = ledger_check(L, &rep, NULL, NULL)) != 0)
@@ -635,9 +656,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (rep.lr_ntotals == 1 ? rep.lr_totals[0].lt_balance : 0) != total))
 		fail("audit report", 0, 0);
 
-	/* Empty every table for the next input. */
+	/* Release every reservation, empty every table, for the next. */
 	if (ledger_begin(L, NULL, &top) != 0)
 		abort();
+	if (ledger_release_all(top, &count64) != 0 || count64 != live)
+		fail("release all", 0, 0);
 	for (i = 0; i < LDB_MAX; i++) {
 		if (i == LDB_META)
 			continue;
@@ -647,5 +670,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ledger_commit(top) != 0)
 		abort();
+	if (L->l_nresv != 0)
+		fail("released", 0, 0);
 	return (0);
 }

@@ -69,6 +69,14 @@ static uint64_t		 balance(struct ledger *, const uint8_t *);
 static uint64_t		 audit(struct ledger *, struct ledger_report *,
 			    int);
 static void		 problem_cb(const char *, void *);
+static uint64_t		 log_end(struct ledger *);
+static uint64_t		 reserved(struct ledger *, const uint8_t *,
+			    uint64_t *);
+static int		 disk_resv(struct ledger *);
+static uint64_t		 disk_reserved(struct ledger *, const uint8_t *);
+static int		 raw_put(struct ledger *, int, const void *, size_t,
+			    const void *, size_t);
+static int		 raw_del(struct ledger *, int, const void *, size_t);
 static double		 now_s(void);
 
 static void		 test_strerror(void);
@@ -94,6 +102,10 @@ static void		 test_kill(void);
 static void		 test_backup(void);
 static void		 test_nospace(void);
 static void		 test_sandbox(void);
+static void		 test_log_bytes(void);
+static void		 test_resv_txn(void);
+static void		 test_resv_upgrade(void);
+static int		 failed_commit(const char *, const uint8_t *, int64_t);
 static void		 bench(void);
 
 static const char *
@@ -328,6 +340,68 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+/* The log's end: bytes written to it since it began. */
+static uint64_t
+log_end(struct ledger *l)
+{
+	DB_LOG_STAT	*st;
+	uint64_t	 off;
+
+	if (l->l_env->log_stat(l->l_env, &st, 0) != 0)
+		return (0);
+	off = (uint64_t)st->st_cur_file * st->st_lg_size + st->st_cur_offset;
+	free(st);
+	return (off);
+}
+
+/* What the open reservations of key hold, in memory; *n of them. */
+static uint64_t
+reserved(struct ledger *l, const uint8_t *key, uint64_t *n)
+{
+	return (ledger_resv_reserved(l, key, n));
+}
+
+/* Records in the reservations table, which only older versions wrote. */
+static int
+disk_resv(struct ledger *l)
+{
+	struct ledger_txn	*t = tbegin(l);
+	DBC			*c;
+	uint8_t			 k[8];
+	size_t			 klen;
+	int			 n = 0;
+
+	if (ledger_cursor(t, LDB_RESERVATIONS, &c) != LEDGER_OK) {
+		ledger_abort(t);
+		return (-1);
+	}
+	for (;;) {
+		klen = 0;
+		if (ledger_cget(l, c, k, sizeof(k), &klen, NULL, 0, NULL,
+		    DB_NEXT) != LEDGER_OK)
+			break;
+		n++;
+	}
+	(void)ledger_cursor_close(l, c, LEDGER_OK);
+	ledger_abort(t);
+	return (n);
+}
+
+/* The account record as stored: its la_reserved. */
+static uint64_t
+disk_reserved(struct ledger *l, const uint8_t *key)
+{
+	struct ledger_txn	*t = tbegin(l);
+	struct rec_account	 ra;
+	uint64_t		 v = UINT64_MAX;
+
+	if (ledger_getrec(t, LDB_ACCOUNTS, key, LEDGER_KEY_LEN, &ra,
+	    sizeof(ra)) == LEDGER_OK)
+		v = ra.ra_a.la_reserved;
+	ledger_abort(t);
+	return (v);
 }
 
 static void
@@ -1403,6 +1477,7 @@ test_release_all(void)
 	uint8_t			 k[3][LEDGER_KEY_LEN];
 	uint64_t		 id, n;
 	int64_t			 now = time(NULL);
+	uint64_t		 lsn;
 	const char		*dir = newdir("release");
 	char			 d[PATH_MAX];
 	int			 i, j;
@@ -1427,6 +1502,17 @@ test_release_all(void)
 	    rep.lr_totals[1].lt_reserved == 10000,
 	    "audit: 30 reservations, totals per mint");
 
+	T(disk_resv(l) == 0, "none of them on disk");
+
+	/* Expiry: in memory only, undone with its transaction. */
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_expire(t, now, &n), "expire in a transaction "
+	    "then aborted");
+	T(n == 12 && reserved(l, k[0], NULL) == 6000, "it released 12");
+	ledger_abort(t);
+	T(reserved(l, k[0], &n) == 10000 && n == 10, "the abort put them "
+	    "back");
+	lsn = log_end(l);
 	t = tbegin(l);
 	TR(LEDGER_OK, ledger_expire(t, now, &n), "expire");
 	T(n == 12, "expire released the 12 past their deadline");
@@ -1437,14 +1523,32 @@ test_release_all(void)
 	T(ledger_account_get(t, k[0], &b) == 0 && b.la_reserved == 6000,
 	    "6000 still reserved on the first account");
 	TR(LEDGER_OK, tcommit(t), "commit");
-	ledger_close(l);
+	T(log_end(l) == lsn && disk_resv(l) == 0, "expiry wrote nothing to "
+	    "the log");
+	T(audit(l, &rep, 1) == 0 && rep.lr_reservations == 18 &&
+	    rep.lr_totals[0].lt_reserved == 12000, "audit: 18 left");
 
-	/* At start: everything is released, balances intact. */
-	if ((l = lopen(d)) == NULL)
-		return;
+	/* Everything released, balances intact. */
 	t = tbegin(l);
 	TR(LEDGER_OK, ledger_release_all(t, &n), "release all");
 	T(n == 18, "release_all released the 18 left");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(log_end(l) == lsn, "that wrote nothing either");
+
+	/* Across a restart: none survives. */
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_reserve(t, k[1], 5000, now + 600, NULL, &id),
+	    "reserve 5000");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	ledger_close(l);
+	if ((l = lopen(d)) == NULL)
+		return;
+	T(reserved(l, k[1], &n) == 0 && n == 0, "reopened: nothing reserved");
+	t = tbegin(l);
+	TR(LEDGER_NOTFOUND, ledger_settle(t, id, 1, NULL, NULL, NULL),
+	    "the reservation of the last run -> NOTFOUND");
+	TR(LEDGER_OK, ledger_release_all(t, &n), "release all at start");
+	T(n == 0, "nothing to release");
 	TR(LEDGER_OK, tcommit(t), "commit");
 	for (i = 0; i < 3; i++) {
 		t = tbegin(l);
@@ -1508,9 +1612,13 @@ test_audit_damage(void)
 	struct rec_account	 ra;
 	struct rec_spent	 rs;
 	struct rec_pending	 rp;
+	struct rec_reservation	 rr;
+	struct resv		 rv;
+	struct resv_sum		*ks, find;
 	struct lines		 ls;
 	yarr			 y[2];
 	uint8_t			 k[LEDGER_KEY_LEN], k2[LEDGER_KEY_LEN];
+	uint8_t			 rid[8];
 	uint64_t		 id;
 
 	if ((l = lopen(newdir("damage"))) == NULL)
@@ -1542,19 +1650,65 @@ test_audit_damage(void)
 	    strstr(ls.buf, "balance 7000 but journal sums to 6000") != NULL,
 	    "audit: balance 7000 but journal sums to 6000");
 
-	/* reserved off from its reservations, and above the balance */
+	/* a record that says reserved: only older versions wrote it */
 	ra.ra_a.la_balance -= 1000;
-	ra.ra_a.la_reserved = 9000;
+	ra.ra_a.la_reserved = 300;
 	T(raw_put(l, LDB_ACCOUNTS, k, sizeof(k), &ra, sizeof(ra)) == 0,
-	    "reserved 9000 of 6000");
+	    "reserved 300 in the record");
+	memset(&ls, 0, sizeof(ls));
+	T(ledger_check(l, &rep, lines_cb, &ls) == LEDGER_OK &&
+	    rep.lr_problems == 1 && strstr(ls.buf, "reserved 300 in its "
+	    "record, not 0") != NULL, "audit: la_reserved != 0 on disk");
+	t = tbegin(l);
+	T(ledger_account_get(t, k, &a) == LEDGER_OK && a.la_reserved == 700,
+	    "the account says what memory holds, not its record");
+	ledger_abort(t);
+	ra.ra_a.la_reserved = 0;
+	T(raw_put(l, LDB_ACCOUNTS, k, sizeof(k), &ra, sizeof(ra)) == 0,
+	    "repaired");
+
+	/* a reservation of an older version left on disk */
+	memset(&rr, 0, sizeof(rr));
+	rr.rr_version = LEDGER_REC_VERSION;
+	memcpy(rr.rr_key, k, sizeof(k));
+	rr.rr_amount = 5;
+	ledger_be64enc(rid, 77);
+	T(raw_put(l, LDB_RESERVATIONS, rid, sizeof(rid), &rr,
+	    sizeof(rr)) == 0, "an old reservation on disk");
+	memset(&ls, 0, sizeof(ls));
+	T(ledger_check(l, &rep, lines_cb, &ls) == LEDGER_OK &&
+	    rep.lr_problems == 1 && rep.lr_reservations == 1 &&
+	    strstr(ls.buf, "reservations.db: 1 reservations of an older "
+	    "version, not released") != NULL, "audit: reported, not counted "
+	    "as open");
+	T(raw_del(l, LDB_RESERVATIONS, rid, sizeof(rid)) == 0, "repaired");
+
+	/* the in-memory sums off from the reservations, above the balance */
+	memcpy(find.rs_key, k, sizeof(k));
+	T((ks = RB_FIND(resv_sums, &l->l_rsums, &find)) != NULL &&
+	    ks->rs_sum == 700 && ks->rs_n == 1, "memory: 700 in 1");
+	ks->rs_sum = 9000;
 	memset(&ls, 0, sizeof(ls));
 	T(ledger_check(l, &rep, lines_cb, &ls) == LEDGER_OK &&
 	    rep.lr_problems == 2 && strstr(ls.buf, "reserved 9000 above "
-	    "balance 6000") != NULL && strstr(ls.buf, "reserved 9000 but "
-	    "reservations sum to 700") != NULL, "audit: both reported");
-	ra.ra_a.la_reserved = 700;
-	T(raw_put(l, LDB_ACCOUNTS, k, sizeof(k), &ra, sizeof(ra)) == 0,
-	    "repaired");
+	    "balance 6000") != NULL && strstr(ls.buf, "reserved 9000 in 1 "
+	    "reservations, but they sum to 700 in 1") != NULL,
+	    "audit: both reported");
+	ks->rs_sum = 700;
+	l->l_nresv++;
+	memset(&ls, 0, sizeof(ls));
+	T(ledger_check(l, &rep, lines_cb, &ls) == LEDGER_OK &&
+	    rep.lr_problems == 1 && strstr(ls.buf, "1 reservations in "
+	    "memory, counted as 2") != NULL, "audit: the count is checked");
+	l->l_nresv--;
+	RB_REMOVE(resv_sums, &l->l_rsums, ks);
+	memset(&ls, 0, sizeof(ls));
+	T(ledger_check(l, &rep, lines_cb, &ls) == LEDGER_OK &&
+	    rep.lr_problems == 1 && strstr(ls.buf, "1 reservations not in "
+	    "its reserved sum") != NULL, "audit: a reservation outside the "
+	    "sums");
+	RB_INSERT(resv_sums, &l->l_rsums, ks);
+	T(audit(l, &rep, 1) == 0, "repaired");
 
 	/* a Y both spent and pending; a pending Y of a missing quote */
 	memset(&rp, 0, sizeof(rp));
@@ -1582,9 +1736,25 @@ test_audit_damage(void)
 	memset(&ls, 0, sizeof(ls));
 	T(ledger_check(l, &rep, lines_cb, &ls) == LEDGER_OK &&
 	    strstr(ls.buf, "journal sums to 0") != NULL &&
-	    strstr(ls.buf, "reservations sum to 0") != NULL &&
-	    rep.lr_accounts == 2, "audit: a copied account has no journal "
-	    "and no reservations");
+	    rep.lr_accounts == 2, "audit: a copied account has no journal");
+
+	/* an open reservation whose account is gone */
+	memset(&rv, 0, sizeof(rv));
+	rv.rv_id = 99;
+	memset(rv.rv_key, 0xee, sizeof(rv.rv_key));
+	rv.rv_amount = 10;
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_resv_add(t, &rv), "a reservation of no account, "
+	    "in memory");
+	memset(&ls, 0, sizeof(ls));
+	T(ledger_check(l, &rep, lines_cb, &ls) == LEDGER_OK &&
+	    strstr(ls.buf, "1 reservations of account eeeeeeee, which does "
+	    "not exist") != NULL, "audit: reported");
+	TR(LEDGER_DBERR, ledger_settle(t, 99, 1, NULL, NULL, NULL),
+	    "its settle -> DBERR");
+	T(ledger_resv_find(l, 99) != NULL, "the failed settle kept it");
+	ledger_abort(t);
+	T(ledger_resv_find(l, 99) == NULL, "the abort removed it");
 	{
 		uint32_t junk[3] = { 7, 7, 7 };
 
@@ -1599,6 +1769,308 @@ test_audit_damage(void)
 	TR(LEDGER_DBERR, ledger_account_get(t, k2, &a),
 	    "reading a damaged record -> DBERR");
 	ledger_abort(t);
+	ledger_close(l);
+}
+
+/*
+ * Three reservations, then a batch that reserves, settles one and
+ * releases another, whose commit fails: memory is as before the batch.
+ */
+static int
+failed_commit(const char *d, const uint8_t *k, int64_t dl)
+{
+	struct ledger		*l;
+	struct ledger_txn	*t, *c;
+	uint64_t		 id[4], n;
+
+	if (ledger_open(&l, d, 0) != 0)
+		return (1);
+	t = tbegin(l);
+	if (ledger_reserve(t, k, 1000, dl, NULL, &id[0]) != 0 ||
+	    ledger_reserve(t, k, 2000, dl, NULL, &id[1]) != 0 ||
+	    ledger_reserve(t, k, 500, dl, NULL, &id[2]) != 0 ||
+	    ledger_commit(t) != 0)
+		return (2);
+	t = tbegin(l);
+	if (ledger_begin(NULL, t, &c) != 0 ||
+	    ledger_reserve(c, k, 100, dl, NULL, &id[3]) != 0 ||
+	    ledger_commit(c) != 0)
+		return (3);
+	if (ledger_begin(NULL, t, &c) != 0 ||
+	    ledger_settle(c, id[0], 10, NULL, NULL, NULL) != 0 ||
+	    ledger_release(c, id[1]) != 0 ||
+	    ledger_commit(c) != 0)
+		return (4);
+	if (ledger_resv_reserved(l, k, &n) != 600 || n != 2)
+		return (5);
+	(void)l->l_env->set_flags(l->l_env, DB_PANIC_ENVIRONMENT, 1);
+	if (ledger_commit(t) == LEDGER_OK)
+		return (6);
+	if (ledger_resv_reserved(l, k, &n) != 3500 || n != 3 ||
+	    ledger_resv_find(l, id[3]) != NULL ||
+	    ledger_resv_find(l, id[0]) == NULL ||
+	    ledger_resv_find(l, id[1]) == NULL)
+		return (7);
+	return (0);
+}
+
+/*
+ * The in-memory reservations follow the transactions: a child's abort
+ * undoes its reserve, a child's commit hands it to the parent, whose
+ * abort undoes it; a batch that settled, released, reserved and
+ * expired, then aborted, leaves the table as it was; a failed settle
+ * keeps its reservation; a top-level commit that fails undoes memory.
+ */
+static void
+test_resv_txn(void)
+{
+	struct ledger		*l;
+	struct ledger_txn	*t, *c;
+	struct ledger_account	 a, b;
+	struct rec_account	 ra, keep;
+	struct resv		*rv;
+	uint8_t			 k[LEDGER_KEY_LEN];
+	uint64_t		 id, id1, id2, id3, id4, n, ch;
+	int64_t			 dl = time(NULL) + 600;
+	const char		*dir = newdir("resv-txn");
+	char			 d[PATH_MAX];
+	pid_t			 pid;
+	int			 st;
+
+	strlcpy(d, dir, sizeof(d));
+	if ((l = lopen(d)) == NULL)
+		return;
+	mkacct(&a, 100, 10000, MINT_A);
+	memcpy(k, a.la_key, sizeof(k));
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_account_create(t, &a, NULL), "create 10000");
+	TR(LEDGER_OK, tcommit(t), "commit");
+
+	/* A child reserves and aborts. */
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_begin(NULL, t, &c), "child");
+	TR(LEDGER_OK, ledger_reserve(c, k, 3000, dl, NULL, &id),
+	    "the child reserves 3000");
+	T(ledger_account_get(c, k, &b) == 0 && b.la_reserved == 3000,
+	    "the child sees it");
+	ledger_abort(c);
+	T(reserved(l, k, &n) == 0 && n == 0 && ledger_resv_find(l, id) ==
+	    NULL, "the child's abort undid the reserve");
+	T(ledger_account_get(t, k, &b) == 0 && b.la_reserved == 0,
+	    "the parent sees nothing reserved");
+	TR(LEDGER_NOTFOUND, ledger_settle(t, id, 1, NULL, NULL, NULL),
+	    "its settle -> NOTFOUND");
+
+	/* A child commits into a parent that aborts. */
+	TR(LEDGER_OK, ledger_begin(NULL, t, &c), "child");
+	TR(LEDGER_OK, ledger_reserve(c, k, 2000, dl, NULL, &id),
+	    "the child reserves 2000");
+	TR(LEDGER_OK, ledger_commit(c), "the child commits");
+	T(reserved(l, k, &n) == 2000 && n == 1, "the parent holds it");
+	ledger_abort(t);
+	T(reserved(l, k, &n) == 0 && n == 0 && ledger_resv_find(l, id) ==
+	    NULL, "the parent's abort undid it");
+
+	/* Three reservations, committed. */
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_reserve(t, k, 1000, dl, NULL, &id1), "reserve");
+	TR(LEDGER_OK, ledger_reserve(t, k, 2000, dl, NULL, &id2), "reserve");
+	TR(LEDGER_OK, ledger_reserve(t, k, 500, dl, NULL, &id3), "reserve");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(reserved(l, k, &n) == 3500 && n == 3, "3500 in 3 reservations");
+
+	/* A batch settles, releases, reserves, expires; then aborts. */
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_begin(NULL, t, &c), "child");
+	TR(LEDGER_OK, ledger_settle(c, id1, 800, NULL, &ch, &b), "settle 800");
+	T(ch == 800 && b.la_reserved == 2500 && b.la_balance == 9200,
+	    "the account after: 9200, 2500 reserved");
+	TR(LEDGER_OK, ledger_commit(c), "commit the child");
+	TR(LEDGER_OK, ledger_begin(NULL, t, &c), "child");
+	TR(LEDGER_OK, ledger_release(c, id2), "release");
+	TR(LEDGER_OK, ledger_commit(c), "commit the child");
+	TR(LEDGER_OK, ledger_begin(NULL, t, &c), "child");
+	TR(LEDGER_OK, ledger_reserve(c, k, 4000, dl, NULL, &id4),
+	    "reserve 4000");
+	TR(LEDGER_OK, ledger_commit(c), "commit the child");
+	T(reserved(l, k, &n) == 4500 && n == 2, "4500 in 2");
+	TR(LEDGER_OK, ledger_begin(NULL, t, &c), "child");
+	TR(LEDGER_OK, ledger_expire(c, dl + 1, &n), "expire everything");
+	T(n == 2, "it released 2");
+	TR(LEDGER_OK, ledger_commit(c), "commit the child");
+	T(reserved(l, k, &n) == 0 && n == 0 &&
+	    RB_EMPTY(&l->l_rsums) && RB_EMPTY(&l->l_resv), "nothing left, "
+	    "the sum entry freed");
+	T(ledger_account_get(t, k, &b) == 0 && b.la_balance == 9200 &&
+	    b.la_reserved == 0, "the batch sees 9200, nothing reserved");
+	ledger_abort(t);
+	T(reserved(l, k, &n) == 3500 && n == 3 && ledger_resv_find(l, id4) ==
+	    NULL, "the batch's abort restored the 3 reservations and their "
+	    "sum, without the new one");
+	T((rv = ledger_resv_find(l, id1)) != NULL && rv->rv_amount == 1000 &&
+	    rv->rv_deadline == dl && memcmp(rv->rv_key, k, sizeof(k)) == 0,
+	    "the settled one is back as it was");
+	T(ledger_resv_find(l, id2) != NULL && ledger_resv_find(l, id3) !=
+	    NULL, "the released and the expired ones too");
+	T(balance(l, k) == 10000 && journal_ok(l, k), "nothing was charged");
+	T(audit(l, NULL, 1) == 0, "audit: 0 problems");
+
+	/* A settle that fails (la_spent overflows) keeps its reservation. */
+	t = tbegin(l);
+	T(ledger_getrec(t, LDB_ACCOUNTS, k, sizeof(k), &keep,
+	    sizeof(keep)) == 0, "read the raw account");
+	ledger_abort(t);
+	ra = keep;
+	ra.ra_a.la_spent = UINT64_MAX - 10;
+	T(raw_put(l, LDB_ACCOUNTS, k, sizeof(k), &ra, sizeof(ra)) == 0,
+	    "spent near 2^64");
+	t = tbegin(l);
+	TR(LEDGER_OVERFLOW, ledger_settle(t, id1, 1000, NULL, NULL, NULL),
+	    "settle -> OVERFLOW");
+	T(ledger_resv_find(l, id1) != NULL && reserved(l, k, NULL) == 3500,
+	    "the reservation is still open");
+	ledger_abort(t);
+	T(raw_put(l, LDB_ACCOUNTS, k, sizeof(k), &keep, sizeof(keep)) == 0,
+	    "repaired");
+
+	/*
+	 * A top-level commit that fails, as on a failing disk: the
+	 * environment panics.  In a child: Berkeley DB cannot free a
+	 * panicked environment, which the leak checker would report.
+	 */
+	ledger_close(l);
+	fflush(stdout);
+	if ((pid = fork()) == 0)
+		_exit(failed_commit(d, k, dl));
+	waitpid(pid, &st, 0);
+	T(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a failed top-level commit "
+	    "undoes memory: the reserve gone, the settled and released ones "
+	    "back (child status %d)", WIFEXITED(st) ? WEXITSTATUS(st) :
+	    -WTERMSIG(st));
+	if ((l = lopen(d)) == NULL)
+		return;
+	T(balance(l, k) == 10000 && journal_ok(l, k), "recovered: the "
+	    "failed settle charged nothing");
+	T(audit(l, NULL, 1) == 0, "audit: 0 problems");
+	ledger_close(l);
+}
+
+/* A reservation as versions before 2 of this file wrote it. */
+static int
+old_resv(struct ledger_txn *t, uint64_t id, const uint8_t *key,
+    uint64_t amount)
+{
+	struct rec_reservation	 rr;
+	struct rec_account	 ra;
+	uint8_t			 k[8];
+	int			 r;
+
+	memset(&rr, 0, sizeof(rr));
+	rr.rr_version = LEDGER_REC_VERSION;
+	memcpy(rr.rr_key, key, LEDGER_KEY_LEN);
+	rr.rr_amount = amount;
+	rr.rr_deadline = time(NULL) + 600;
+	rr.rr_created = time(NULL);
+	ledger_be64enc(k, id);
+	if ((r = ledger_put(t, LDB_RESERVATIONS, k, sizeof(k), &rr,
+	    sizeof(rr), DB_NOOVERWRITE)) != LEDGER_OK)
+		return (r);
+	if ((r = ledger_getrec(t, LDB_ACCOUNTS, key, LEDGER_KEY_LEN, &ra,
+	    sizeof(ra))) != LEDGER_OK)
+		return (r);
+	ra.ra_a.la_reserved += amount;
+	return (ledger_put(t, LDB_ACCOUNTS, key, LEDGER_KEY_LEN, &ra,
+	    sizeof(ra), 0));
+}
+
+/*
+ * A ledger of an older version, with reservations on disk: the audit
+ * reports them, the release at start gives them back and deletes them,
+ * then the ledger is as a new one.
+ */
+static void
+test_resv_upgrade(void)
+{
+	struct ledger		*l;
+	struct ledger_txn	*t;
+	struct ledger_account	 a, b;
+	struct ledger_report	 rep;
+	struct rec_account	 ra;
+	struct lines		 ls;
+	uint8_t			 k[2][LEDGER_KEY_LEN];
+	uint64_t		 n, id;
+	const char		*dir = newdir("resv-upgrade");
+	char			 d[PATH_MAX];
+	int			 i;
+
+	strlcpy(d, dir, sizeof(d));
+	if ((l = lopen(d)) == NULL)
+		return;
+	t = tbegin(l);
+	for (i = 0; i < 2; i++) {
+		mkacct(&a, 110 + i, 10000, MINT_A);
+		memcpy(k[i], a.la_key, LEDGER_KEY_LEN);
+		TR(LEDGER_OK, ledger_account_create(t, &a, NULL), "create");
+	}
+	TR(LEDGER_OK, old_resv(t, 1ULL << 32 | 1, k[0], 1000), "old 1000");
+	TR(LEDGER_OK, old_resv(t, 1ULL << 32 | 2, k[0], 2000), "old 2000");
+	TR(LEDGER_OK, old_resv(t, 1ULL << 32 | 3, k[1], 300), "old 300");
+	TR(LEDGER_OK, tcommit(t), "commit: a ledger of an older version");
+	T(disk_resv(l) == 3 && disk_reserved(l, k[0]) == 3000,
+	    "3 reservations on disk, 3000 in the first record");
+	memset(&ls, 0, sizeof(ls));
+	T(ledger_check(l, &rep, lines_cb, &ls) == LEDGER_OK &&
+	    rep.lr_problems == 3 && rep.lr_reservations == 0 &&
+	    strstr(ls.buf, "reservations.db: 3 reservations of an older "
+	    "version") != NULL && strstr(ls.buf, "reserved 3000 in its "
+	    "record, not 0") != NULL && strstr(ls.buf, "reserved 300 in its "
+	    "record, not 0") != NULL, "audit: the leftovers reported");
+	ledger_close(l);
+
+	if ((l = lopen(d)) == NULL)
+		return;
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_reserve(t, k[0], 100, 0, NULL, &id),
+	    "a reservation in memory too");
+	TR(LEDGER_OK, ledger_release_all(t, &n), "release all at start");
+	T(n == 4, "it released the 3 on disk and the one in memory");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	T(disk_resv(l) == 0 && disk_reserved(l, k[0]) == 0 &&
+	    disk_reserved(l, k[1]) == 0 && reserved(l, k[0], NULL) == 0,
+	    "the table is empty, the records say 0");
+	for (i = 0; i < 2; i++) {
+		t = tbegin(l);
+		T(ledger_account_get(t, k[i], &b) == 0 &&
+		    b.la_balance == 10000 && b.la_reserved == 0,
+		    "account %d: balance intact, nothing reserved", i);
+		ledger_abort(t);
+		T(journal_ok(l, k[i]), "journal agrees");
+	}
+	T(audit(l, &rep, 1) == 0, "audit: 0 problems");
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_release_all(t, &n), "release all again");
+	T(n == 0, "nothing left");
+	TR(LEDGER_OK, tcommit(t), "commit");
+
+	/* A damaged leftover: all or nothing, memory included. */
+	t = tbegin(l);
+	TR(LEDGER_OK, old_resv(t, 1ULL << 32 | 4, k[1], 300), "old 300");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	t = tbegin(l);
+	T(ledger_getrec(t, LDB_ACCOUNTS, k[1], LEDGER_KEY_LEN, &ra,
+	    sizeof(ra)) == 0, "read the raw account");
+	ledger_abort(t);
+	ra.ra_a.la_reserved = 100;
+	T(raw_put(l, LDB_ACCOUNTS, k[1], LEDGER_KEY_LEN, &ra, sizeof(ra)) ==
+	    0, "its record holds less than the reservation");
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_reserve(t, k[0], 100, 0, NULL, &id),
+	    "a reservation in memory");
+	TR(LEDGER_DBERR, ledger_release_all(t, &n), "release all -> DBERR");
+	T(ledger_resv_find(l, id) != NULL && reserved(l, k[0], NULL) == 100,
+	    "the failed release kept the memory as it was");
+	ledger_abort(t);
+	T(disk_resv(l) == 1, "and the disk");
 	ledger_close(l);
 }
 
@@ -2361,11 +2833,15 @@ test_backup(void)
 	T(balance(c, k[0]) == 1000 + 500 + 5, "the credit only in the log "
 	    "is in it");
 	T(journal_count(c) == journal_count(l), "the same journal");
+	T(r1.lr_reservations == 5 && r1.lr_totals[0].lt_reserved == 300,
+	    "the source has 5 reservations open");
 	T(audit(c, &r2, 1) == 0 && r2.lr_accounts == 5 &&
-	    r2.lr_reservations == 5 && r2.lr_ntotals == 2 &&
+	    r2.lr_reservations == 0 && r2.lr_ntotals == 2 &&
+	    r2.lr_totals[0].lt_reserved == 0 &&
 	    r2.lr_totals[0].lt_balance == r1.lr_totals[0].lt_balance &&
 	    r2.lr_totals[1].lt_balance == r1.lr_totals[1].lt_balance,
-	    "audit of the copy: 0 problems, the same totals");
+	    "audit of the copy: 0 problems, the same totals, no "
+	    "reservation (they are not written)");
 	ledger_close(c);
 	ledger_close(l);
 }
@@ -2385,6 +2861,7 @@ nospace_child(const char *d, int fd)
 	struct ledger_proof_key	 pk;
 	char			 msg[256];
 	uint8_t			 k[LEDGER_KEY_LEN], blob[8000];
+	uint64_t		 id, n;
 	const char		*op = "?";
 	int			 i, r = 0, nproofs;
 
@@ -2412,6 +2889,8 @@ nospace_child(const char *d, int fd)
 		if ((r = ledger_account_credit(t, k, 1000, LEDGER_R_TOPUP,
 		    NULL, NULL)) != 0)
 			op = "credit";
+		else if ((r = ledger_reserve(t, k, 1, 0, NULL, &id)) != 0)
+			op = "reserve";
 		else if ((r = ledger_proof_put(t, &pk, blob,
 		    sizeof(blob))) != 0)
 			op = "proof_put";
@@ -2432,6 +2911,9 @@ nospace_child(const char *d, int fd)
 		return (11);
 	if (r != LEDGER_NOSPACE)
 		return (12);
+	/* The failed commit took its reservation with it. */
+	if (ledger_resv_reserved(l, k, &n) != (uint64_t)i || n != (uint64_t)i)
+		return (22);
 	/* Still full: the next request fails the same way. */
 	t = tbegin(l);
 	r = ledger_account_credit(t, k, 1000, LEDGER_R_TOPUP, NULL, NULL);
@@ -2517,8 +2999,8 @@ test_nospace(void)
 	printf("# full disk: %s\n", msg);
 	T(WIFEXITED(st) && WEXITSTATUS(st) == 0, "full disk: commits fail "
 	    "with LEDGER_NOSPACE, the ledger works again once there is room; "
-	    "recovery keeps every commit and nothing of the failed ones "
-	    "(child status %d)",
+	    "recovery keeps every commit and nothing of the failed ones, "
+	    "the failed commit's reservation is undone (child status %d)",
 	    WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
 }
 
@@ -2626,6 +3108,62 @@ test_sandbox(void)
 	    WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
 }
 
+/*
+ * What a billed request costs in log bytes, run as ledgerd runs it:
+ * the reserve in a child of one batch, the settle in a child of a later
+ * one.  A reserve and a release write nothing.
+ */
+static void
+test_log_bytes(void)
+{
+	struct ledger		*l;
+	struct ledger_txn	*t, *c;
+	struct ledger_account	 a;
+	uint64_t		 ids[100], res = 0, set = 0, rel = 0, b0, id;
+	int			 i, bad = 0, n = 100;
+
+	if ((l = lopen(newdir("logbytes"))) == NULL)
+		return;
+	mkacct(&a, 95, 1000000000, MINT_A);
+	t = tbegin(l);
+	TR(LEDGER_OK, ledger_account_create(t, &a, NULL), "create");
+	TR(LEDGER_OK, tcommit(t), "commit");
+	for (i = 0; i < n; i++) {
+		b0 = log_end(l);
+		t = tbegin(l);
+		if (ledger_begin(NULL, t, &c) != 0 ||
+		    ledger_reserve(c, a.la_key, 5000, 0, NULL, &ids[i]) != 0 ||
+		    ledger_commit(c) != 0 || ledger_commit_nosync(t) != 0)
+			bad++;
+		res += log_end(l) - b0;
+		b0 = log_end(l);
+		t = tbegin(l);
+		if (ledger_begin(NULL, t, &c) != 0 ||
+		    ledger_settle(c, ids[i], 1234, NULL, NULL, NULL) != 0 ||
+		    ledger_commit(c) != 0 || ledger_commit_nosync(t) != 0)
+			bad++;
+		set += log_end(l) - b0;
+		b0 = log_end(l);
+		t = tbegin(l);
+		if (ledger_begin(NULL, t, &c) != 0 ||
+		    ledger_reserve(c, a.la_key, 5000, 0, NULL, &id) != 0 ||
+		    ledger_release(c, id) != 0 ||
+		    ledger_commit(c) != 0 || ledger_commit_nosync(t) != 0)
+			bad++;
+		rel += log_end(l) - b0;
+	}
+	T(bad == 0, "%d reserves, settles, reserve+release, as ledgerd", n);
+	printf("# log bytes per request: reserve %llu, settle %llu, "
+	    "reserve+release %llu\n", (unsigned long long)(res / n),
+	    (unsigned long long)(set / n), (unsigned long long)(rel / n));
+	T(res == 0, "a reserve writes nothing to the log");
+	T(rel == 0, "a reserve and its release write nothing to the log");
+	T(set > 0 && set / n < 1000, "a settle writes the account and the "
+	    "journal: %llu bytes", (unsigned long long)(set / n));
+	T(audit(l, NULL, 1) == 0, "audit: 0 problems");
+	ledger_close(l);
+}
+
 /* Durable settles per second, alone and grouped (not asserted). */
 static double
 bench_run(struct ledger *l, const uint8_t *k, int per, int n)
@@ -2726,6 +3264,8 @@ main(int argc, char *argv[])
 	test_ids();
 	test_release_all();
 	test_audit_damage();
+	test_resv_txn();
+	test_resv_upgrade();
 	test_totals();
 	test_totals_damage();
 	test_rotate();
@@ -2735,6 +3275,7 @@ main(int argc, char *argv[])
 	test_backup();
 	test_nospace();
 	test_sandbox();
+	test_log_bytes();
 	if (argc < 2 || strcmp(argv[1], "-nobench") != 0)
 		bench();
 
