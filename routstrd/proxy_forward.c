@@ -82,7 +82,7 @@ struct forward {
 	int			 fw_streamed;
 	char			*fw_answer;	/* collected JSON, its text */
 	struct jspan		 fw_root;	/* in fw_answer, checked */
-	json_t			*fw_final;	/* a stream's final chunk */
+	char			*fw_final;	/* a stream's final chunk: text */
 	char			*fw_sse;	/* X-Cashu: the stream, rewritten */
 	size_t			 fw_sselen;
 	struct cost		 fw_cost;
@@ -128,7 +128,9 @@ static void	 settled(void *, int, const struct ipc_ledger_reply *);
 static void	 reply_answer(struct forward *);
 static void	 reply_cost(struct forward *, json_t *);
 static char	*cost_event(struct forward *);
-static char	*answer_splice(struct forward *, size_t *);
+static char	*answer_splice(struct forward *, const struct jspan *, int,
+		    size_t *);
+static void	 final_cost(struct forward *);
 static void	 cost_headers(struct forward *);
 static void	 cashed_out(struct http_conn *, void *, int,
 		    const struct ipc_ledger_reply *, const char *);
@@ -458,7 +460,7 @@ forward_free(struct forward *fw)
 	explicit_bzero(&fw->fw_cred, sizeof(fw->fw_cred));
 	free(fw->fw_body);
 	free(fw->fw_answer);
-	json_decref(fw->fw_final);
+	free(fw->fw_final);
 	json_decref(fw->fw_error);
 	free(fw->fw_sse);
 	free(fw);
@@ -966,8 +968,9 @@ on_done(struct upstream_req *u, const struct upstream_result *res,
 			fw->fw_root.js_p = fw->fw_answer;
 			fw->fw_root.js_len = res->ur_root.js_len;
 		}
-		if (res->ur_final != NULL && fw->fw_final == NULL)
-			fw->fw_final = json_incref(res->ur_final);
+		if (res->ur_final != NULL && fw->fw_final == NULL &&
+		    (fw->fw_final = strdup(res->ur_final)) == NULL)
+			fatal(NULL);
 		if (res->ur_error != UPSTREAM_OK)
 			log_info("model %s: upstream %s: %s after %llu "
 			    "bytes", fw->fw_model, upstream_name(u),
@@ -1169,7 +1172,7 @@ reply_answer(struct forward *fw)
 {
 	struct http_conn	*conn = fw->fw_conn;
 	json_t			*j;
-	char			*out;
+	char			*out, *final;
 	size_t			 outlen;
 	int			 status = (int)fw->fw_status;
 	int			 api = fw->fw_api;
@@ -1179,13 +1182,13 @@ reply_answer(struct forward *fw)
 		return;
 	}
 	if (fw->fw_streamed) {
-		if (fw->fw_final != NULL)
-			reply_cost(fw, fw->fw_final);
-		j = fw->fw_final != NULL ? json_incref(fw->fw_final) : NULL;
+		final_cost(fw);
+		final = fw->fw_final;
+		fw->fw_final = NULL;
 		out = cost_event(fw);
 		forward_free(fw);
-		(void)upstream_stream_finish(conn, api, j, out);
-		json_decref(j);
+		(void)upstream_stream_finish(conn, api, final, out);
+		free(final);
 		free(out);
 		return;
 	}
@@ -1208,7 +1211,7 @@ reply_answer(struct forward *fw)
 	}
 	if (status < 200 || status >= 300)
 		status = 200;
-	if ((out = answer_splice(fw, &outlen)) != NULL) {
+	if ((out = answer_splice(fw, &fw->fw_root, 1, &outlen)) != NULL) {
 		forward_free(fw);
 		http_reply(conn, status, "application/json", out, outlen);
 		free(out);
@@ -1225,14 +1228,16 @@ reply_answer(struct forward *fw)
 }
 
 /*
- * What reply_cost() adds, written into the upstream's own text instead
- * of a tree of it: the model the client named, usage.cost, cost_sats,
- * remaining_balance_msats, metadata.routstr and the top-level cost, in
- * the same places.  NULL when the answer has no usage object or already
- * has one of those members: reply_cost() does that rare case.
+ * What reply_cost() adds, written into the upstream's own text (root,
+ * an answer or a stream's final chunk) instead of a tree of it: usage.cost,
+ * cost_sats, remaining_balance_msats, metadata.routstr and the top-level
+ * cost, in the same places, and with model the model the client named.
+ * NULL when root has no usage object or already has one of those
+ * members: reply_cost() does that rare case.
  */
 static char *
-answer_splice(struct forward *fw, size_t *lenp)
+answer_splice(struct forward *fw, const struct jspan *root, int model,
+    size_t *lenp)
 {
 	static const char * const top[] = { "model", "usage", "metadata",
 	    "cost", NULL };
@@ -1241,18 +1246,18 @@ answer_splice(struct forward *fw, size_t *lenp)
 	struct jedit	 ed[3];
 	struct jspan	 t[4], u[3];
 	char		 cost[PRICING_COST_TEXT], full[PRICING_COST_TEXT];
-	char		 rem[64], *model = NULL, *in = NULL, *at = NULL, *out;
+	char		 rem[64], *name = NULL, *in = NULL, *at = NULL, *out;
 	size_t		 n = 0;
 	uint64_t	 sats = pricing_cost_sats(&fw->fw_cost);
 
-	(void)jscan_getv(&fw->fw_root, top, t);
+	(void)jscan_getv(root, top, t);
 	if (jscan_type(&t[1]) != JS_OBJECT || t[2].js_p != NULL ||
 	    t[3].js_p != NULL || jscan_getv(&t[1], ours, u) != 0)
 		return (NULL);
 
-	if (t[0].js_p != NULL) {
-		model = jscan_quote(fw->fw_model);
-		ed[n++] = (struct jedit){ t[0].js_p, t[0].js_len, model };
+	if (model && t[0].js_p != NULL) {
+		name = jscan_quote(fw->fw_model);
+		ed[n++] = (struct jedit){ t[0].js_p, t[0].js_len, name };
 	}
 	if (fw->fw_have_cost) {
 		(void)pricing_cost_text(&fw->fw_cost, 0, cost);
@@ -1273,16 +1278,42 @@ answer_splice(struct forward *fw, size_t *lenp)
 		    "{\"cost\":%s,\"sats_cost\":%llu%s}},\"cost\":%s", full,
 		    (unsigned long long)sats, rem, cost) == -1)
 			fatal(NULL);
-		ed[n++] = (struct jedit){ fw->fw_root.js_p +
-		    fw->fw_root.js_len - 1, 0, at };
+		ed[n++] = (struct jedit){ root->js_p + root->js_len - 1, 0,
+		    at };
 	}
-	if ((out = jscan_edit(fw->fw_root.js_p, fw->fw_root.js_len, ed, n,
-	    lenp)) == NULL)
+	if ((out = jscan_edit(root->js_p, root->js_len, ed, n, lenp)) ==
+	    NULL)
 		fatal(NULL);
-	free(model);
+	free(name);
 	free(in);
 	free(at);
 	return (out);
+}
+
+/* The cost into a stream's final chunk: fw_final's text replaced. */
+static void
+final_cost(struct forward *fw)
+{
+	struct jspan	 root;
+	json_t		*j;
+	char		*s = NULL;
+	size_t		 len;
+
+	if (fw->fw_final == NULL || !fw->fw_have_cost ||
+	    jscan_parse(fw->fw_final, strlen(fw->fw_final), &root) == -1)
+		return;
+	if (fw->fw_api == UPSTREAM_API_RESPONSES ||
+	    (s = answer_splice(fw, &root, 0, &len)) == NULL) {
+		if ((j = jscan_json(&root)) == NULL)
+			return;
+		reply_cost(fw, j);
+		s = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+		if (s == NULL)
+			fatal(NULL);
+	}
+	free(fw->fw_final);
+	fw->fw_final = s;
 }
 
 /* X-Cashu: the change (or the whole token) back as a token. */
@@ -1375,8 +1406,7 @@ sse_finish_buf(struct forward *fw)
 	char	*tail, *ev, *n;
 	size_t	 len;
 
-	if (fw->fw_final != NULL)
-		reply_cost(fw, fw->fw_final);
+	final_cost(fw);
 	ev = cost_event(fw);
 	tail = upstream_stream_tail(fw->fw_api, fw->fw_final, ev, &len);
 	free(ev);
@@ -1399,7 +1429,7 @@ sse_rewrite(struct forward *fw, const char *body, size_t len,
 {
 	struct sse_parser	 sp;
 	struct rewrite		 rw;
-	json_t			*final;
+	char			*final;
 
 	memset(&rw, 0, sizeof(rw));
 	upstream_scan_init(&rw.rw_scan, fw->fw_api, 1);
@@ -1414,7 +1444,7 @@ sse_rewrite(struct forward *fw, const char *body, size_t len,
 	sse_free(&sp);
 	final = upstream_scan_final(&rw.rw_scan, us);
 	upstream_scan_free(&rw.rw_scan);
-	json_decref(fw->fw_final);
+	free(fw->fw_final);
 	fw->fw_final = final;
 	if (rw.rw_buf == NULL && rw_pass("", 0, &rw) == -1)
 		return (-1);

@@ -280,27 +280,27 @@ upstream_terminal(int api)
 }
 
 char *
-upstream_stream_tail(int api, const json_t *final, const char *after,
+upstream_stream_tail(int api, const char *final, const char *after,
     size_t *lenp)
 {
-	const char	*end = upstream_terminal(api), *type = NULL;
-	char		*s = NULL, *out;
+	const char	*end = upstream_terminal(api);
+	char		 type[64], *out;
+	struct jspan	 f, t;
 	int		 n;
 
-	if (final != NULL) {
-		if ((s = json_dumps(final, JSON_COMPACT)) == NULL)
-			return (NULL);
-		/* the Responses API's events are named */
-		if (api == UPSTREAM_API_RESPONSES &&
-		    (type = json_string_value(json_object_get(final,
-		    "type"))) != NULL && strpbrk(type, "\r\n") != NULL)
-			type = NULL;
-	}
-	n = asprintf(&out, "%s%s%s%s%s%s%s%s", type != NULL ? "event: " : "",
-	    type != NULL ? type : "", type != NULL ? "\n" : "",
-	    s != NULL ? "data: " : "", s != NULL ? s : "",
-	    s != NULL ? "\n\n" : "", end, after != NULL ? after : "");
-	free(s);
+	/* the Responses API's events are named */
+	type[0] = '\0';
+	if (final != NULL && api == UPSTREAM_API_RESPONSES &&
+	    jscan_parse(final, strlen(final), &f) == 0 &&
+	    jscan_get(&f, "type", &t) == 0 &&
+	    jscan_strlcpy(&t, type, sizeof(type)) >= sizeof(type))
+		type[0] = '\0';
+	if (strpbrk(type, "\r\n") != NULL)
+		type[0] = '\0';
+	n = asprintf(&out, "%s%s%s%s%s%s%s%s", type[0] != '\0' ? "event: " :
+	    "", type, type[0] != '\0' ? "\n" : "",
+	    final != NULL ? "data: " : "", final != NULL ? final : "",
+	    final != NULL ? "\n\n" : "", end, after != NULL ? after : "");
 	if (n == -1)
 		return (NULL);
 	*lenp = (size_t)n;
@@ -308,7 +308,7 @@ upstream_stream_tail(int api, const json_t *final, const char *after,
 }
 
 int
-upstream_stream_finish(struct http_conn *conn, int api, json_t *final,
+upstream_stream_finish(struct http_conn *conn, int api, const char *final,
     const char *after)
 {
 	char	*tail;
@@ -811,7 +811,7 @@ up_complete(struct upstream_req *u)
 	u->u_indone = 1;
 	u->u_p.p_on_done(u, &r, u->u_p.p_arg);
 	json_decref(r.ur_json);
-	json_decref(r.ur_final);
+	free(r.ur_final);
 	up_free(u);
 }
 

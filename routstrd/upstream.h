@@ -126,8 +126,8 @@ struct upstream_status {
 };
 
 /*
- * What p_on_done sees; valid until it returns.  To keep ur_json or
- * ur_final, json_incref() them; to keep ur_root, copy ur_body.
+ * What p_on_done sees; valid until it returns.  To keep ur_json,
+ * json_incref() it; to keep ur_root or ur_final, copy them.
  */
 struct upstream_result {
 	int		 ur_error;	/* UPSTREAM_OK or UPSTREAM_E_* */
@@ -152,11 +152,12 @@ struct upstream_result {
 	json_t		*ur_json;	/* collected error (not 2xx): the body
 					   parsed, if it is a JSON object,
 					   else NULL */
-	json_t		*ur_final;	/* streamed OpenAI: the final chunk
+	char		*ur_final;	/* streamed OpenAI: the final chunk
 					   to send (the swallowed usage chunk,
 					   or one made up with ur_usage in
 					   OpenAI's shape); Responses: the
-					   held response.completed; else NULL */
+					   held response.completed (JSON
+					   text); else NULL */
 	struct usage	 ur_usage;	/* 2xx: reported or estimated (see
 					   the top); else 0, estimated */
 	uint64_t	 ur_received;	/* body bytes from the upstream */
@@ -227,9 +228,9 @@ char	*upstream_body_text(const struct jspan *, const char *, int, int,
  * NULL), the end of the stream.  0 or -1.  upstream_stream_tail() is
  * that text (NUL-terminated, its length in *lenp), NULL if no memory.
  */
-int	 upstream_stream_finish(struct http_conn *, int, json_t *,
+int	 upstream_stream_finish(struct http_conn *, int, const char *,
 	    const char *);
-char	*upstream_stream_tail(int, const json_t *, const char *, size_t *);
+char	*upstream_stream_tail(int, const char *, const char *, size_t *);
 /* That terminal event itself ("data: [DONE]\n\n", ...; "": none). */
 const char *upstream_terminal(int);
 
@@ -375,7 +376,8 @@ struct upstream_scan {
 	int		 sc_api;
 	int		 sc_hold;	/* swallow/hold back (a client stream) */
 	json_t		*sc_usage;	/* the usage objects seen, merged */
-	json_t		*sc_final;	/* OpenAI: the swallowed usage chunk */
+	char		*sc_final;	/* the swallowed usage chunk or the
+					   held response.completed: text */
 	struct upstream_keep sc_keep[UPSTREAM_KEEP_N];
 	uint64_t	 sc_chars;	/* completion text */
 	uint64_t	 sc_events;
@@ -396,7 +398,7 @@ void	 upstream_scan_body(struct upstream_scan *, const struct jspan *);
  */
 void	 upstream_scan_usage(struct upstream_scan *, uint64_t, int,
 	    struct usage *);
-/* OpenAI: the final chunk (new reference), or NULL for other APIs. */
-json_t	*upstream_scan_final(struct upstream_scan *, const struct usage *);
+/* The final chunk's JSON text (malloc'd), or NULL for other APIs. */
+char	*upstream_scan_final(struct upstream_scan *, const struct usage *);
 
 #endif /* UPSTREAM_H */

@@ -384,6 +384,7 @@ static int	 scan_anthropic(struct upstream_scan *, const struct jspan *,
 		    const char *);
 static int	 scan_responses(struct upstream_scan *, const struct jspan *,
 		    const struct jspan *, const char *);
+static void	 scan_final(struct upstream_scan *, const struct jspan *);
 static void	 scan_usage_add(struct upstream_scan *, const struct jspan *);
 static void	 scan_keep(struct upstream_scan *, const struct jspan *);
 static json_t	*kept(const struct upstream_scan *, int);
@@ -404,8 +405,20 @@ void
 upstream_scan_free(struct upstream_scan *sc)
 {
 	json_decref(sc->sc_usage);
-	json_decref(sc->sc_final);
-	sc->sc_usage = sc->sc_final = NULL;
+	free(sc->sc_final);
+	sc->sc_usage = NULL;
+	sc->sc_final = NULL;
+}
+
+/* The event the caller sends itself, at the end: its text kept. */
+static void
+scan_final(struct upstream_scan *sc, const struct jspan *o)
+{
+	free(sc->sc_final);
+	if ((sc->sc_final = malloc(o->js_len + 1)) == NULL)
+		fatal(NULL);
+	memcpy(sc->sc_final, o->js_p, o->js_len);
+	sc->sc_final[o->js_len] = '\0';
 }
 
 /* Usage objects are merged: Anthropic's come in two halves. */
@@ -557,8 +570,7 @@ scan_openai(struct upstream_scan *sc, const struct jspan *o,
 	    (jscan_type(&m[K_CHOICES]) == JS_ARRAY &&
 	    !jscan_next(&m[K_CHOICES], &c)))) {
 		/* the usage-only chunk: the caller sends its own */
-		json_decref(sc->sc_final);
-		sc->sc_final = jscan_json(o);
+		scan_final(sc, o);
 		return (SSE_DROP);
 	}
 	return (SSE_PASS);
@@ -608,8 +620,7 @@ scan_responses(struct upstream_scan *sc, const struct jspan *o,
 			sc->sc_error = 1;
 		if (sc->sc_hold) {
 			/* the caller sends it, with the cost */
-			json_decref(sc->sc_final);
-			sc->sc_final = jscan_json(o);
+			scan_final(sc, o);
 			return (SSE_DROP);
 		}
 	}
@@ -699,19 +710,20 @@ kept(const struct upstream_scan *sc, int i)
 	return (json_loadb(k->k_json, k->k_len, JSON_DECODE_ANY, &err));
 }
 
-json_t *
+char *
 upstream_scan_final(struct upstream_scan *sc, const struct usage *u)
 {
 	json_t		*f, *v, *uj;
 	const char	*object;
+	char		*s;
 
 	if (sc->sc_api == UPSTREAM_API_RESPONSES && sc->sc_final != NULL)
-		return (json_incref(sc->sc_final));
+		return (strdup(sc->sc_final));
 	if (sc->sc_api != UPSTREAM_API_CHAT &&
 	    sc->sc_api != UPSTREAM_API_COMPLETIONS)
 		return (NULL);
 	if (sc->sc_final != NULL && !u->us_estimated)
-		return (json_incref(sc->sc_final));
+		return (strdup(sc->sc_final));
 
 	object = sc->sc_api == UPSTREAM_API_CHAT ? "chat.completion.chunk" :
 	    "text_completion";
@@ -735,5 +747,7 @@ upstream_scan_final(struct upstream_scan *sc, const struct usage *u)
 		json_decref(f);
 		return (NULL);
 	}
-	return (f);
+	s = json_dumps(f, JSON_COMPACT);
+	json_decref(f);
+	return (s);
 }

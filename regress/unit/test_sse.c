@@ -364,6 +364,22 @@ scan(struct got *g, struct upstream_scan *sc, int api, int hold,
 	return (sc);
 }
 
+
+/* upstream_scan_final()'s text as a tree, NULL if none or not JSON. */
+static json_t *
+final_json(struct upstream_scan *sc, const struct usage *u)
+{
+	json_error_t	 err;
+	json_t		*f;
+	char		*s;
+
+	if ((s = upstream_scan_final(sc, u)) == NULL)
+		return (NULL);
+	f = json_loads(s, 0, &err);
+	free(s);
+	return (f);
+}
+
 static void
 test_openai(void)
 {
@@ -396,7 +412,7 @@ test_openai(void)
 	upstream_scan_usage(&sc, 40, 1, &u);
 	T(u.us_prompt == 9 && u.us_completion == 2 && !u.us_estimated,
 	    "openai: usage from the usage chunk");
-	f = upstream_scan_final(&sc, &u);
+	f = final_json(&sc, &u);
 	T(f != NULL && json_array_size(json_object_get(f, "choices")) == 0 &&
 	    json_integer_value(json_object_get(json_object_get(f, "usage"),
 	    "prompt_tokens")) == 9, "openai: the final chunk is the usage "
@@ -421,7 +437,7 @@ test_openai(void)
 	    "openai: usage in a content chunk: the chunk passed");
 	upstream_scan_usage(&sc, 0, 1, &u);
 	T(u.us_prompt == 3 && u.us_completion == 4, "... its usage read");
-	f = upstream_scan_final(&sc, &u);
+	f = final_json(&sc, &u);
 	T(f != NULL && strcmp(json_string_value(json_object_get(f, "id")),
 	    "c1") == 0 && strcmp(json_string_value(json_object_get(f,
 	    "model")), "m2") == 0 && json_integer_value(json_object_get(f,
@@ -441,7 +457,7 @@ test_openai(void)
 	T(u.us_estimated && u.us_prompt == 11 && u.us_completion == 4,
 	    "openai: no usage: 41 and 13 characters estimated as 11 and 4 "
 	    "tokens");
-	f = upstream_scan_final(&sc, &u);
+	f = final_json(&sc, &u);
 	T(json_is_true(json_object_get(json_object_get(f, "usage"),
 	    "estimated")), "... the made-up final chunk says estimated");
 	json_decref(f);
@@ -546,7 +562,7 @@ test_responses(void)
 	upstream_scan_usage(&sc, 0, 1, &u);
 	T(u.us_prompt == 10 && u.us_cache_read == 20 && u.us_completion == 6,
 	    "responses: usage from response.completed");
-	f = upstream_scan_final(&sc, &u);
+	f = final_json(&sc, &u);
 	T(f != NULL && json_is_string(json_object_get(f, "type")) &&
 	    strcmp(json_string_value(json_object_get(f, "type")),
 	    "response.completed") == 0 &&
