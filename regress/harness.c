@@ -39,6 +39,14 @@ harness_top(void)
 int
 harness_spawn(struct harness *h, const char *bin, int procid, const char *log)
 {
+	return (harness_spawn_env(h, bin, procid, log, NULL));
+}
+
+/* The same, with env ("NAME=value", NULL-terminated) added for the child. */
+int
+harness_spawn_env(struct harness *h, const char *bin, int procid,
+    const char *log, char *const *env)
+{
 	char	 path[PATH_MAX + 64];
 	int	 sp[2], logfd;
 
@@ -59,6 +67,9 @@ harness_spawn(struct harness *h, const char *bin, int procid, const char *log)
 		dup2(sp[1], 3);
 		dup2(logfd, 2);
 		closefrom(4);
+		for (; env != NULL && *env != NULL; env++)
+			if (putenv(*env) != 0)
+				_exit(127);
 		if (procid == PROC_PROXY)
 			execl(path, "routstrd", "-P", "proxy", "-I", "0", "-d",
 			    (char *)NULL);

@@ -38,6 +38,9 @@ struct harness {
 const char	*harness_top(void);
 /* Start bin (relative to the top) as procid, logging to log. */
 int	 harness_spawn(struct harness *, const char *, int, const char *);
+/* The same, with "NAME=value" strings (NULL-terminated) in its environment. */
+int	 harness_spawn_env(struct harness *, const char *, int, const char *,
+	    char *const *);
 /* Give it peers: instances[procid] of each (0 for itself is ignored). */
 int	 harness_start(struct harness *, const int *, const char *);
 /* Send one message (flushed). */
