@@ -439,8 +439,8 @@ conn_close(struct http_conn *c)
 		c->closecb = NULL;
 		cb(c, c->closearg);
 	}
-	if (event_initialized(&c->ev))
-		event_del(&c->ev);	/* added or only activated */
+	if (c->evflags)
+		event_del(&c->ev);
 	evtimer_del(&c->tmo);
 	if (c->tls != NULL) {
 		if (c->state != CS_LINGER && c->state != CS_HANDSHAKE)
@@ -862,19 +862,6 @@ conn_kick(struct http_conn *c)
 	if (c->flags & CF_INCB)
 		return;
 	conn_timer_update(c);
-	/*
-	 * Output queued from outside the connection's callback (an answer,
-	 * a streamed chunk) is written at the loop's turn, as if the
-	 * socket had said it was writable: it nearly always is, and
-	 * waiting for EPOLLOUT costs two epoll_ctl(2) and a turn each.
-	 */
-	if (c->wwant == EV_WRITE && !(c->evflags & EV_WRITE) &&
-	    !(c->flags & CF_DEAD) && c->state != CS_HANDSHAKE &&
-	    c->state != CS_LINGER && evbuffer_get_length(c->out) > 0 &&
-	    event_initialized(&c->ev)) {
-		event_active(&c->ev, EV_WRITE, 1);
-		return;
-	}
 	conn_reload(c);
 }
 
@@ -901,8 +888,7 @@ conn_reload(struct http_conn *c)
 		ev = 0;
 	if (ev == c->evflags)
 		return;
-	/* also when only activated by conn_kick(): event_set() follows */
-	if (event_initialized(&c->ev))
+	if (c->evflags)
 		event_del(&c->ev);
 	c->evflags = ev;
 	if (ev) {

@@ -24,7 +24,7 @@ static const char	*skip_string(const char *, const char *);
 static size_t		 str_unit(const char **, unsigned char *);
 static int		 key_is(const char *, const char *, const char *);
 static int		 key_cmp(const void *, const void *);
-static int		 dupkeys(const struct jspan *, int);
+static const char	*dupkeys(const char *, const char *, int *);
 static int		 edit_cmp(const void *, const void *);
 
 /* A key as dupkeys() sorts it: its bytes, decoded if it had escapes. */
@@ -609,79 +609,94 @@ key_cmp(const void *a, const void *b)
 	return (x->dk_len < y->dk_len ? -1 : x->dk_len > y->dk_len);
 }
 
-static int
-dupkeys(const struct jspan *v, int depth)
+/*
+ * The checked value at p, walked once (every byte read once, however
+ * deep: a request is checked before it is paid for): where it ends, or
+ * NULL with *r set (1: a key twice in an object, -1: out of memory).
+ */
+static const char *
+dupkeys(const char *p, const char *end, int *r)
 {
 	struct dkey	 few[DUPKEYS_PAIRWISE], *keys = few, *nk;
-	struct jspan	 k, e;
-	const char	*q;
+	const char	*k, *q;
 	unsigned char	 u[4];
-	size_t		 n = 0, cap = DUPKEYS_PAIRWISE, i, j, un;
-	int		 r = 0;
+	size_t		 n = 0, cap = DUPKEYS_PAIRWISE, i, j, un, klen;
+	int		 obj;
 
-	if (depth > JSCAN_DEPTH_MAX)
-		return (0);		/* jscan_parse() let none through */
-	if (jscan_type(v) == JS_ARRAY) {
-		e.js_p = NULL;
-		while (r == 0 && jscan_next(v, &e))
-			r = dupkeys(&e, depth + 1);
-		return (r);
-	}
-	k.js_p = NULL;
-	while (jscan_member(v, &k, &e)) {
-		if (n == cap) {
-			if ((nk = reallocarray(keys == few ? NULL : keys,
-			    cap * 2, sizeof(*keys))) == NULL) {
-				r = -1;
-				goto done;
+	if (*p != '{' && *p != '[')
+		return (skip_value(p, end));
+	obj = *p == '{';
+	p = ws(p + 1, end);
+	while (p < end && *p != '}' && *p != ']') {
+		if (obj) {
+			k = p;
+			p = skip_string(p, end);
+			klen = (size_t)(p - k);
+			if (n == cap) {
+				if ((nk = reallocarray(keys == few ? NULL :
+				    keys, cap * 2, sizeof(*keys))) == NULL) {
+					*r = -1;
+					goto done;
+				}
+				if (keys == few)
+					memcpy(nk, few, sizeof(few));
+				keys = nk;
+				cap *= 2;
 			}
-			if (keys == few)
-				memcpy(nk, few, sizeof(few));
-			keys = nk;
-			cap *= 2;
+			keys[n].dk_p = k + 1;
+			keys[n].dk_len = klen - 2;
+			keys[n].dk_buf = NULL;
+			if (memchr(k + 1, '\\', klen - 2) != NULL) {
+				/* decoded, never longer than escaped */
+				if ((keys[n].dk_buf = malloc(klen)) == NULL) {
+					*r = -1;
+					goto done;
+				}
+				q = k + 1;
+				keys[n].dk_len = 0;
+				while ((un = str_unit(&q, u)) > 0) {
+					memcpy(keys[n].dk_buf +
+					    keys[n].dk_len, u, un);
+					keys[n].dk_len += un;
+				}
+				keys[n].dk_p = keys[n].dk_buf;
+			}
+			n++;
+			p = ws(ws(p, end) + 1, end);	/* past the colon */
 		}
-		keys[n].dk_p = k.js_p + 1;
-		keys[n].dk_len = k.js_len - 2;
-		keys[n].dk_buf = NULL;
-		if (memchr(keys[n].dk_p, '\\', keys[n].dk_len) != NULL) {
-			/* decoded, never longer than the escaped text */
-			if ((keys[n].dk_buf = malloc(k.js_len)) == NULL) {
-				r = -1;
-				goto done;
-			}
-			q = k.js_p + 1;
-			keys[n].dk_len = 0;
-			while ((un = str_unit(&q, u)) > 0) {
-				memcpy(keys[n].dk_buf + keys[n].dk_len, u, un);
-				keys[n].dk_len += un;
-			}
-			keys[n].dk_p = keys[n].dk_buf;
-		}
-		n++;
-		if ((r = dupkeys(&e, depth + 1)) != 0)
+		if ((p = dupkeys(p, end, r)) == NULL)
 			goto done;
+		p = ws(p, end);
+		if (p < end && *p == ',')
+			p = ws(p + 1, end);
 	}
 	if (n <= DUPKEYS_PAIRWISE) {
-		for (i = 0; i < n && r == 0; i++)
-			for (j = i + 1; j < n && r == 0; j++)
-				r = key_cmp(&keys[i], &keys[j]) == 0;
+		for (i = 0; i < n && *r == 0; i++)
+			for (j = i + 1; j < n && *r == 0; j++)
+				*r = key_cmp(&keys[i], &keys[j]) == 0;
 	} else {
 		qsort(keys, n, sizeof(*keys), key_cmp);
-		for (i = 1; i < n && r == 0; i++)
-			r = key_cmp(&keys[i - 1], &keys[i]) == 0;
+		for (i = 1; i < n && *r == 0; i++)
+			*r = key_cmp(&keys[i - 1], &keys[i]) == 0;
 	}
+	p = *r == 0 ? p + 1 : NULL;
  done:
 	for (i = 0; i < n; i++)
 		free(keys[i].dk_buf);
 	if (keys != few)
 		free(keys);
-	return (r);
+	return (*r == 0 ? p : NULL);
 }
 
 int
 jscan_dupkeys(const struct jspan *v)
 {
-	return (dupkeys(v, 0));
+	int	 r = 0;
+
+	if (jscan_type(v) == JS_NONE)
+		return (0);
+	(void)dupkeys(v->js_p, v->js_p + v->js_len, &r);
+	return (r);
 }
 
 static int

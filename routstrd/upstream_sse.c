@@ -414,10 +414,18 @@ upstream_scan_free(struct upstream_scan *sc)
 static void
 scan_final(struct upstream_scan *sc, const struct jspan *o)
 {
+	size_t	 i;
+
 	free(sc->sc_final);
 	if ((sc->sc_final = malloc(o->js_len + 1)) == NULL)
 		fatal(NULL);
-	memcpy(sc->sc_final, o->js_p, o->js_len);
+	/*
+	 * On one line: it goes out as one "data:" field.  A line break in
+	 * checked JSON is white space (strings cannot hold one raw).
+	 */
+	for (i = 0; i < o->js_len; i++)
+		sc->sc_final[i] = o->js_p[i] == '\n' || o->js_p[i] == '\r' ?
+		    ' ' : o->js_p[i];
 	sc->sc_final[o->js_len] = '\0';
 }
 

@@ -16,7 +16,8 @@
 #include "proxy.h"
 #include "upstream.h"
 
-#define TEXT_DEPTH_MAX	32	/* nesting of parts looked into */
+#define TEXT_DEPTH_MAX	8	/* nesting of parts looked into: each level
+				   reads what is below it again */
 
 /* usage_get() */
 #define GET_ABSENT	0

@@ -60,7 +60,8 @@ feed(struct run *r, int api, size_t max, const uint8_t *d, size_t len,
 {
 	struct sse_parser	 sp;
 	size_t			 off, n;
-	json_t			*final;
+	struct jspan		 fv;
+	char			*final;
 
 	memset(r, 0, sizeof(*r));
 	upstream_scan_init(&r->scan, api, 1);
@@ -80,8 +81,13 @@ feed(struct run *r, int api, size_t max, const uint8_t *d, size_t len,
 	upstream_scan_usage(&r->scan, 100, 1, &r->us);
 	r->chars = r->scan.sc_chars;
 	r->terminal = r->scan.sc_terminal;
-	if ((final = upstream_scan_final(&r->scan, &r->us)) != NULL)
-		json_decref(final);
+	/* the final chunk goes out as one data: line of JSON */
+	if ((final = upstream_scan_final(&r->scan, &r->us)) != NULL) {
+		if (strpbrk(final, "\r\n") != NULL ||
+		    jscan_parse(final, strlen(final), &fv) != 0)
+			abort();
+		free(final);
+	}
 	upstream_scan_free(&r->scan);
 }
 

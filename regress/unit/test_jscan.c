@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -1696,6 +1697,32 @@ test_dupkeys(void)
 	T(dupkeys_of(b.p) == 1, "dupkeys: 41 keys, the last escaped and a "
 	    "repeat of the 32nd");
 	free(b.p);
+	/*
+	 * Deep and long: each byte read once, not once per level (that
+	 * would be 2047 x 4 MB here, many seconds, against milliseconds).
+	 */
+	{
+		struct jspan	 v;
+		clock_t		 t0;
+		size_t		 i2, len = 2047 + 2 * 2 * 1024 * 1024 + 2048;
+		char		*d;
+		int		 r;
+
+		if ((d = malloc(len)) == NULL)
+			abort();
+		memset(d, '[', 2047);
+		for (i2 = 2047; i2 < len - 2048; i2 += 2)
+			memcpy(d + i2, "1,", 2);
+		d[len - 2049] = '1';
+		memset(d + len - 2048, ']', 2047);
+		d[len - 1] = ' ';
+		t0 = clock();
+		r = jscan_parse(d, len, &v) == 0 ? jscan_dupkeys(&v) : -2;
+		T(r == 0 && clock() - t0 < 3 * CLOCKS_PER_SEC,
+		    "dupkeys: 2047 deep, 4 MB: one pass (%.3f s)",
+		    (double)(clock() - t0) / CLOCKS_PER_SEC);
+		free(d);
+	}
 }
 
 static void

@@ -427,6 +427,23 @@ test_openai(void)
 	upstream_scan_free(&sc);
 	got_free(&g);
 
+	/* a usage chunk over two data: lines goes out on one */
+	scan(&g, &sc, UPSTREAM_API_CHAT, 1, "data: {\"id\":\"x\",\"choices\":[],"
+	    "\r\ndata: \"usage\":{\"prompt_tokens\":2,\r\ndata: "
+	    "\"completion_tokens\":1}}\r\n\r\ndata: [DONE]\n\n");
+	upstream_scan_usage(&sc, 0, 1, &u);
+	{
+		char	*t = upstream_scan_final(&sc, &u);
+
+		T(t != NULL && strchr(t, '\n') == NULL &&
+		    strchr(t, '\r') == NULL && strstr(t, "\"usage\":") !=
+		    NULL && u.us_prompt == 2 && u.us_completion == 1,
+		    "openai: a usage chunk of several lines kept on one");
+		free(t);
+	}
+	upstream_scan_free(&sc);
+	got_free(&g);
+
 	/* usage inside a content chunk, no usage chunk */
 	(void)snprintf(s, sizeof(s), "%sdata: {\"id\":\"c1\",\"model\":"
 	    "\"m2\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"!\"}}],"
