@@ -738,7 +738,7 @@ correct_request(struct forward *fw, const json_t *err)
 	    "tools", "tool_choice", "functions", "function_call",
 	    "response_format", "thinking", NULL };
 	const char * const	*k;
-	const char		*msg, *prev = NULL, *end, *p;
+	const char		*msg, *prev = NULL, *end;
 	char			 param[64], *text;
 	struct jspan		 key, v;
 	struct jedit		 ed;
@@ -758,18 +758,15 @@ correct_request(struct forward *fw, const json_t *err)
 		prev = v.js_p + v.js_len;
 	if (key.js_p == NULL)
 		return (0);
-	end = fw->fw_req.js_p + fw->fw_req.js_len;
-	for (p = v.js_p + v.js_len; p < end && (*p == ' ' || *p == '\t' ||
-	    *p == '\n' || *p == '\r'); p++)
-		;
+	/* up to the next member, or from the end of the one before */
 	ed.je_text = "";
-	if (*p == ',') {
-		ed.je_at = key.js_p;
-		ed.je_cut = (size_t)(p + 1 - key.js_p);
-	} else {
-		ed.je_at = prev != NULL ? prev : key.js_p;
-		ed.je_cut = (size_t)(v.js_p + v.js_len - ed.je_at);
-	}
+	ed.je_at = key.js_p;
+	end = v.js_p + v.js_len;
+	if (jscan_member(&fw->fw_req, &key, &v))
+		end = key.js_p;
+	else if (prev != NULL)
+		ed.je_at = prev;
+	ed.je_cut = (size_t)(end - ed.je_at);
 	if ((text = jscan_edit(fw->fw_req.js_p, fw->fw_req.js_len, &ed, 1,
 	    &len)) == NULL)
 		fatal(NULL);
