@@ -144,6 +144,20 @@ struct curlev_req {
 
 TAILQ_HEAD(reqlist, curlev_req);
 
+/* A URL parsed and checked: what a request needs of it. */
+struct ce_url {
+	char			*u_text;	/* as the caller gave it */
+	CURLU			*u_url;
+	char			*u_logname;
+	char			 u_host[IPC_HOST_MAX];
+	char			 u_curlhost[IPC_HOST_MAX];
+	uint16_t		 u_port;
+	int			 u_literal;
+};
+#define CE_URLS		8
+static struct ce_url	 ce_urls[CE_URLS];
+static size_t		 ce_urlnext;
+
 static int	 ce_socket_cb(CURL *, curl_socket_t, int, void *, void *);
 static int	 ce_timer_cb(CURLM *, long, void *);
 static void	 ce_sock_ev(int, short, void *);
@@ -158,6 +172,8 @@ static void	 ce_done(struct curlev_req *, CURLcode);
 static void	 ce_free(struct curlev_req *);
 static int	 ce_setup(struct curlev_req *, const struct curlev_params *);
 static int	 ce_parse_url(struct curlev_req *, const char *);
+static int	 ce_url_parse(struct ce_url *, const char *);
+static void	 ce_url_free(struct ce_url *);
 static int	 ce_error(CURLcode);
 static size_t	 ce_header_cb(char *, size_t, size_t, void *);
 static size_t	 ce_write_cb(char *, size_t, size_t, void *);
@@ -300,6 +316,7 @@ curlev_shutdown(void)
 	struct ce_name		*n;
 	struct ce_sock		*s;
 	struct ce_lookup	*l;
+	size_t			 i;
 
 	while ((r = TAILQ_FIRST(&ce_reqs)) != NULL) {
 		r->r_cancelled = 1;
@@ -331,6 +348,8 @@ curlev_shutdown(void)
 		TAILQ_REMOVE(&ce_socks, s, s_entry);
 		free(s);
 	}
+	for (i = 0; i < CE_URLS; i++)
+		ce_url_free(&ce_urls[i]);
 	if (ce_share != NULL) {
 		curl_share_cleanup(ce_share);
 		ce_share = NULL;
@@ -739,7 +758,7 @@ ce_setup(struct curlev_req *r, const struct curlev_params *p)
  * host and port we resolve are exactly those it will look up.
  */
 static int
-ce_parse_url(struct curlev_req *r, const char *url)
+ce_url_parse(struct ce_url *r, const char *url)
 {
 	char		 sch[8], host[IPC_HOST_MAX];
 	char		*scheme = NULL, *chost = NULL, *port = NULL;
@@ -756,54 +775,54 @@ ce_parse_url(struct curlev_req *r, const char *url)
 	    url_split(url, sch, sizeof(sch), host, sizeof(host), &p16) == -1 ||
 	    (strcmp(sch, "http") != 0 && strcmp(sch, "https") != 0))
 		return (-1);
-	if ((r->r_url = curl_url()) == NULL) {
+	if ((r->u_url = curl_url()) == NULL) {
 		errno = ENOMEM;
 		return (-1);
 	}
-	if (curl_url_set(r->r_url, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(r->r_url, CURLUPART_SCHEME, &scheme, 0) !=
+	if (curl_url_set(r->u_url, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(r->u_url, CURLUPART_SCHEME, &scheme, 0) !=
 	    CURLUE_OK ||
-	    curl_url_get(r->r_url, CURLUPART_HOST, &chost, 0) != CURLUE_OK ||
-	    curl_url_get(r->r_url, CURLUPART_PORT, &port,
+	    curl_url_get(r->u_url, CURLUPART_HOST, &chost, 0) != CURLUE_OK ||
+	    curl_url_get(r->u_url, CURLUPART_PORT, &port,
 	    CURLU_DEFAULT_PORT) != CURLUE_OK ||
-	    curl_url_get(r->r_url, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+	    curl_url_get(r->u_url, CURLUPART_PATH, &path, 0) != CURLUE_OK)
 		goto done;
-	if (curl_url_get(r->r_url, CURLUPART_USER, &user, 0) == CURLUE_OK)
+	if (curl_url_get(r->u_url, CURLUPART_USER, &user, 0) == CURLUE_OK)
 		goto done;		/* no credentials in URLs */
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
 		goto done;
-	r->r_port = strtonum(port, 1, 65535, &errstr);
+	r->u_port = strtonum(port, 1, 65535, &errstr);
 	if (errstr != NULL)
 		goto done;
-	if (strlcpy(r->r_curlhost, chost, sizeof(r->r_curlhost)) >=
-	    sizeof(r->r_curlhost))
+	if (strlcpy(r->u_curlhost, chost, sizeof(r->u_curlhost)) >=
+	    sizeof(r->u_curlhost))
 		goto done;
 	len = strlen(chost);
 	if (chost[0] == '[') {
 		if (len < 3 || chost[len - 1] != ']')
 			goto done;
-		memcpy(r->r_host, chost + 1, len - 2);
-		r->r_host[len - 2] = '\0';
+		memcpy(r->u_host, chost + 1, len - 2);
+		r->u_host[len - 2] = '\0';
 		/* an address, no zone */
-		if (inet_pton(AF_INET6, r->r_host, &in6) != 1)
+		if (inet_pton(AF_INET6, r->u_host, &in6) != 1)
 			goto done;
-		r->r_literal = 1;
+		r->u_literal = 1;
 	} else {
-		memcpy(r->r_host, chost, len + 1);
-		if (inet_pton(AF_INET, r->r_host, &in4) == 1)
-			r->r_literal = 1;
+		memcpy(r->u_host, chost, len + 1);
+		if (inet_pton(AF_INET, r->u_host, &in4) == 1)
+			r->u_literal = 1;
 		/*
 		 * A name: it must be one the parent resolves and that
 		 * libcurl looks up as it is.
 		 */
-		else if (!ipc_host_ok(r->r_host, sizeof(r->r_host)) ||
-		    strchr(r->r_host, ':') != NULL ||
-		    r->r_host[len - 1] == '.')
+		else if (!ipc_host_ok(r->u_host, sizeof(r->u_host)) ||
+		    strchr(r->u_host, ':') != NULL ||
+		    r->u_host[len - 1] == '.')
 			goto done;
 	}
-	if (asprintf(&r->r_logname, "%s://%s:%u%s", scheme, chost,
-	    (unsigned int)r->r_port, path) == -1) {
-		r->r_logname = NULL;
+	if (asprintf(&r->u_logname, "%s://%s:%u%s", scheme, chost,
+	    (unsigned int)r->u_port, path) == -1) {
+		r->u_logname = NULL;
 		errno = ENOMEM;
 		goto done;
 	}
@@ -815,6 +834,53 @@ ce_parse_url(struct curlev_req *r, const char *url)
 	curl_free(path);
 	curl_free(user);
 	return (ret);
+}
+
+/*
+ * A request's URL, from the last ones parsed: each upstream asks for the
+ * same few again and again.  The request gets a copy of libcurl's.
+ */
+static int
+ce_parse_url(struct curlev_req *r, const char *url)
+{
+	struct ce_url	*u = NULL;
+	size_t		 i;
+
+	for (i = 0; i < CE_URLS; i++)
+		if (ce_urls[i].u_text != NULL &&
+		    strcmp(ce_urls[i].u_text, url) == 0) {
+			u = &ce_urls[i];
+			break;
+		}
+	if (u == NULL) {
+		u = &ce_urls[ce_urlnext];
+		ce_url_free(u);
+		if (ce_url_parse(u, url) == -1 ||
+		    (u->u_text = strdup(url)) == NULL) {
+			ce_url_free(u);
+			return (-1);
+		}
+		ce_urlnext = (ce_urlnext + 1) % CE_URLS;
+	}
+	if ((r->r_url = curl_url_dup(u->u_url)) == NULL ||
+	    (r->r_logname = strdup(u->u_logname)) == NULL) {
+		errno = ENOMEM;
+		return (-1);
+	}
+	memcpy(r->r_host, u->u_host, sizeof(r->r_host));
+	memcpy(r->r_curlhost, u->u_curlhost, sizeof(r->r_curlhost));
+	r->r_port = u->u_port;
+	r->r_literal = u->u_literal;
+	return (0);
+}
+
+static void
+ce_url_free(struct ce_url *u)
+{
+	curl_url_cleanup(u->u_url);
+	free(u->u_text);
+	free(u->u_logname);
+	memset(u, 0, sizeof(*u));
 }
 
 /*

@@ -143,6 +143,8 @@ static void	 conn_reload(struct http_conn *);
 static void	 conn_timer_update(struct http_conn *);
 static void	 conn_timer_set(struct http_conn *, enum conn_tmo);
 static int	 reply_head(struct http_conn *, int, const char *, size_t);
+static int	 add_str(struct evbuffer *, const char *);
+static size_t	 fmt_num(char *, uint64_t, unsigned int);
 static void	 reply_done(struct http_conn *);
 static void	 error_body(struct evbuffer *, int, const char *);
 static const char *http_date(void);
@@ -978,31 +980,60 @@ static int
 reply_head(struct http_conn *c, int status, const char *ctype, size_t len)
 {
 	struct evbuffer	*o = c->out;
+	char		 num[24];
 	int		 r = 0;
 
-	r |= evbuffer_add_printf(o, "HTTP/1.1 %d %s\r\nDate: %s\r\n"
-	    "Server: routstrd\r\n", status, http_status_text(status),
-	    http_date()) == -1;
-	if (ctype != NULL)
-		r |= evbuffer_add_printf(o, "Content-Type: %s\r\n",
-		    ctype) == -1;
+	/* no printf: this runs for every answer */
+	r |= add_str(o, "HTTP/1.1 ") == -1;
+	r |= evbuffer_add(o, num, fmt_num(num, status, 10)) == -1;
+	r |= add_str(o, " ") == -1;
+	r |= add_str(o, http_status_text(status)) == -1;
+	r |= add_str(o, "\r\nDate: ") == -1;
+	r |= add_str(o, http_date()) == -1;
+	r |= add_str(o, "\r\nServer: routstrd\r\n") == -1;
+	if (ctype != NULL) {
+		r |= add_str(o, "Content-Type: ") == -1;
+		r |= add_str(o, ctype) == -1;
+		r |= add_str(o, "\r\n") == -1;
+	}
 	if (len == REPLY_STREAM) {
 		if (c->flags & CF_CHUNKED)
-			r |= evbuffer_add_printf(o,
-			    "Transfer-Encoding: chunked\r\n") == -1;
-	} else if (status != 204 && status != 304)
-		r |= evbuffer_add_printf(o, "Content-Length: %zu\r\n",
-		    len) == -1;
+			r |= add_str(o, "Transfer-Encoding: chunked\r\n") ==
+			    -1;
+	} else if (status != 204 && status != 304) {
+		r |= add_str(o, "Content-Length: ") == -1;
+		r |= evbuffer_add(o, num, fmt_num(num, len, 10)) == -1;
+		r |= add_str(o, "\r\n") == -1;
+	}
 	if (c->flags & CF_CLOSE)
-		r |= evbuffer_add_printf(o, "Connection: close\r\n") == -1;
+		r |= add_str(o, "Connection: close\r\n") == -1;
 	else if (c->req.version == 10)
-		r |= evbuffer_add_printf(o, "Connection: keep-alive\r\n") ==
-		    -1;
+		r |= add_str(o, "Connection: keep-alive\r\n") == -1;
 	if (c->rhdrs != NULL)
 		r |= evbuffer_add_buffer(o, c->rhdrs) == -1;
 	r |= evbuffer_add(o, "\r\n", 2) == -1;
 	c->flags |= CF_REPLYING;
 	return (r ? -1 : 0);
+}
+
+static int
+add_str(struct evbuffer *o, const char *s)
+{
+	return (evbuffer_add(o, s, strlen(s)));
+}
+
+/* v in base 10 or 16 (lower case) at buf, 24 bytes: its length. */
+static size_t
+fmt_num(char *buf, uint64_t v, unsigned int base)
+{
+	char	 d[24];
+	size_t	 n = sizeof(d);
+
+	do
+		d[--n] = "0123456789abcdef"[v % base];
+	while ((v /= base) != 0);
+	memcpy(buf, d + n, sizeof(d) - n);
+	return (sizeof(d) - n);
 }
 
 /* The reply is complete: next request, or close. */
@@ -1056,8 +1087,10 @@ http_reply_header(struct http_conn *c, const char *name, const char *value)
 {
 	static const char	*reserved[] = { "content-length",
 	    "transfer-encoding", "connection", "date", "server" };
+	struct evbuffer_iovec	 iov;
 	const u_char		*s;
-	size_t			 i;
+	char			*p;
+	size_t			 i, nl, vl;
 
 	if (!reply_ok(c) || name == NULL || value == NULL || *name == '\0')
 		return (-1);
@@ -1072,9 +1105,18 @@ http_reply_header(struct http_conn *c, const char *name, const char *value)
 			return (-1);
 	if (c->rhdrs == NULL && (c->rhdrs = evbuffer_new()) == NULL)
 		return (-1);
-	if (evbuffer_add_printf(c->rhdrs, "%s: %s\r\n", name, value) == -1)
+	/* the line whole or not at all */
+	nl = strlen(name);
+	vl = strlen(value);
+	if (evbuffer_reserve_space(c->rhdrs, nl + vl + 4, &iov, 1) < 1)
 		return (-1);
-	return (0);
+	p = iov.iov_base;
+	memcpy(p, name, nl);
+	memcpy(p + nl, ": ", 2);
+	memcpy(p + nl + 2, value, vl);
+	memcpy(p + nl + 2 + vl, "\r\n", 2);
+	iov.iov_len = nl + vl + 4;
+	return (evbuffer_commit_space(c->rhdrs, &iov, 1) == 0 ? 0 : -1);
 }
 
 static int
@@ -1151,6 +1193,7 @@ http_reply_stream_start(struct http_conn *c, int status, const char *ctype)
 int
 http_reply_stream_data(struct http_conn *c, const void *data, size_t len)
 {
+	char	 num[24];
 	int	 r = 0;
 
 	if (c == NULL || c->state != CS_HANDLER || (c->flags & CF_DEAD) ||
@@ -1159,8 +1202,10 @@ http_reply_stream_data(struct http_conn *c, const void *data, size_t len)
 	/* an empty chunk would end the body */
 	if ((c->flags & CF_NOBODY) || len == 0)
 		return (0);
-	if (c->flags & CF_CHUNKED)
-		r |= evbuffer_add_printf(c->out, "%zx\r\n", len) == -1;
+	if (c->flags & CF_CHUNKED) {
+		r |= evbuffer_add(c->out, num, fmt_num(num, len, 16)) == -1;
+		r |= evbuffer_add(c->out, "\r\n", 2) == -1;
+	}
 	r |= evbuffer_add(c->out, data, len) == -1;
 	if (c->flags & CF_CHUNKED)
 		r |= evbuffer_add(c->out, "\r\n", 2) == -1;

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <jansson.h>
@@ -56,6 +57,7 @@ static void	 call_free(struct pay_call *);
 static void	 call_closed(struct http_conn *, void *);
 static int	 call_send(struct pay_call *, struct peer *, uint32_t,
 		    const void *, size_t, void (*)(struct imsg *, void *));
+static void	 sha256(const void *, size_t, unsigned char *);
 static void	 account_got(struct imsg *, void *);
 static void	 account_redeemed(struct http_conn *, void *, int,
 		    const struct ipc_ledger_reply *, const char *);
@@ -63,6 +65,21 @@ static void	 redeem_done(struct imsg *, void *);
 static void	 cashout_done(struct imsg *, void *);
 static int	 token_proofs(const char *, struct ipc_mint_redeem *,
 		    struct ipc_proof_in **, const char **);
+
+/*
+ * SHA-256 with the digest fetched once: SHA256() fetches it on each call
+ * (OpenSSL 3), a lock and a lookup on every paid request.
+ */
+static void
+sha256(const void *p, size_t len, unsigned char *out)
+{
+	static EVP_MD	*md;
+
+	if (md == NULL && (md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatalx("%s: EVP_MD_fetch", __func__);
+	if (EVP_Digest(p, len, out, NULL, md, NULL) != 1)
+		fatalx("%s: EVP_Digest", __func__);
+}
 
 static struct peer *
 peer_of(int procid)
@@ -113,9 +130,9 @@ pay_credential(const struct http_request *req, struct credential *cr,
 			return (-1);
 		}
 		cr->cr_token = v;
-		SHA256((const unsigned char *)v, len, cr->cr_secret);
+		sha256(v, len, cr->cr_secret);
 	}
-	SHA256(cr->cr_secret, sizeof(cr->cr_secret), cr->cr_account);
+	sha256(cr->cr_secret, sizeof(cr->cr_secret), cr->cr_account);
 	return (0);
 }
 
@@ -137,7 +154,7 @@ pay_new_key(struct credential *cr)
 	memset(cr, 0, sizeof(*cr));
 	cr->cr_kind = CRED_KEY;
 	arc4random_buf(cr->cr_secret, sizeof(cr->cr_secret));
-	SHA256(cr->cr_secret, sizeof(cr->cr_secret), cr->cr_account);
+	sha256(cr->cr_secret, sizeof(cr->cr_secret), cr->cr_account);
 }
 
 /*

@@ -659,6 +659,31 @@ test_basic(void)
 	    "an IPv6 and an IPv4 address: 200 (%s)", g.errstr);
 	got_free(&g);
 
+	/*
+	 * More URLs than curlev keeps parsed, twice round: each request goes
+	 * where its own URL says, and its log name is its own.
+	 */
+	{
+		int	 i, ok = 1, okname = 1;
+
+		for (i = 0; i < 24; i++) {
+			(void)snprintf(url, sizeof(url),
+			    "http://127.0.0.1:%d/status/%d", sv_http,
+			    460 + i % 12);
+			got_init(&g);
+			params(&p, &g, url, 0);
+			if ((g.req = curlev_start(&p)) == NULL ||
+			    strcmp(curlev_logname(g.req), url) != 0)
+				okname = 0;
+			if (g.req == NULL || !wait_for(&g.done, 1, 5000) ||
+			    g.status != 460 + i % 12)
+				ok = 0;
+			got_free(&g);
+		}
+		T(ok, "12 URLs in turn, twice: each its own status");
+		T(okname, "12 URLs in turn, twice: each its own log name");
+	}
+
 	/* Statuses come back as they are; redirects are not followed. */
 	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/status/404",
 	    sv_http);
