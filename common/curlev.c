@@ -107,6 +107,7 @@ struct curlev_req {
 	int			 r_curl_paused; /* libcurl holds bytes */
 	int			 r_literal;	/* host is an address */
 	int			 r_hdone;	/* final headers seen */
+	int			 r_added;	/* given to libcurl */
 	struct timespec		 r_start;
 	struct event		 r_ev;		/* lookup deadline */
 	int			 r_ev_set;
@@ -288,25 +289,84 @@ curlev_init(const char *cafile)
 static CURL	*ce_pool[CE_POOL_MAX];
 static int	 ce_npool;
 
+/*
+ * A handle with the options every transfer has: a new one is given them
+ * here, one from the pool kept them.  ce_setup() sets, each time, every
+ * option that differs between transfers.
+ */
 static CURL *
 ce_easy_get(void)
 {
 	CURL	*e;
+	int	 bad = 0;
 
-	if (ce_npool == 0)
-		return (curl_easy_init());
-	e = ce_pool[--ce_npool];
-	curl_easy_reset(e);
+	if (ce_npool > 0)
+		return (ce_pool[--ce_npool]);
+	if ((e = curl_easy_init()) == NULL)
+		return (NULL);
+#define SET(opt, val)	bad |= curl_easy_setopt(e, opt, val) != CURLE_OK
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_PROXY, "");		/* not from the environment */
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+	SET(CURLOPT_RESOLVER_START_FUNCTION, ce_resolver_start_cb);
+	SET(CURLOPT_SHARE, ce_share);
+	SET(CURLOPT_USERAGENT, "routstrd/" ROUTSTRD_VERSION);
+	SET(CURLOPT_HEADERFUNCTION, ce_header_cb);
+	SET(CURLOPT_WRITEFUNCTION, ce_write_cb);
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	SET(CURLOPT_PIPEWAIT, 1L);
+	/*
+	 * Certificates from memory only: no CA path, whose files OpenSSL
+	 * would open lazily, in the sandbox.
+	 */
+	SET(CURLOPT_CAPATH, NULL);
+	SET(CURLOPT_CAINFO, NULL);
+	SET(CURLOPT_PROXY_CAPATH, NULL);
+	SET(CURLOPT_PROXY_CAINFO, NULL);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+#undef SET
+	if (bad) {
+		log_warnx("%s: libcurl refused an option", __func__);
+		curl_easy_cleanup(e);
+		errno = ENOTSUP;
+		return (NULL);
+	}
 	return (e);
 }
 
+/*
+ * Back to the pool, holding nothing of the transfer's: its memory is
+ * freed, and a later one sets its own.
+ */
 static void
 ce_easy_put(CURL *e)
 {
-	if (ce_npool < CE_POOL_MAX)
-		ce_pool[ce_npool++] = e;
-	else
+	int	 bad = 0;
+
+	if (ce_npool == CE_POOL_MAX) {
 		curl_easy_cleanup(e);
+		return;
+	}
+#define SET(opt, val)	bad |= curl_easy_setopt(e, opt, val) != CURLE_OK
+	SET(CURLOPT_PRIVATE, NULL);
+	SET(CURLOPT_CURLU, NULL);
+	SET(CURLOPT_RESOLVER_START_DATA, NULL);
+	SET(CURLOPT_ERRORBUFFER, NULL);
+	SET(CURLOPT_HTTPHEADER, NULL);
+	SET(CURLOPT_HEADERDATA, NULL);
+	SET(CURLOPT_WRITEDATA, NULL);
+	SET(CURLOPT_RESOLVE, NULL);
+	SET(CURLOPT_POSTFIELDS, NULL);
+	SET(CURLOPT_CAINFO_BLOB, NULL);
+#undef SET
+	if (bad)
+		curl_easy_cleanup(e);
+	else
+		ce_pool[ce_npool++] = e;
 }
 
 void
@@ -671,47 +731,23 @@ ce_setup(struct curlev_req *r, const struct curlev_params *p)
 #define SET(opt, val)	bad |= curl_easy_setopt(e, opt, val) != CURLE_OK
 	SET(CURLOPT_PRIVATE, (char *)r);
 	SET(CURLOPT_CURLU, r->r_url);
-	SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_FOLLOWLOCATION, 0L);
-	SET(CURLOPT_PROXY, "");		/* not from the environment */
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
-	SET(CURLOPT_RESOLVER_START_FUNCTION, ce_resolver_start_cb);
 	SET(CURLOPT_RESOLVER_START_DATA, r);
 	SET(CURLOPT_ERRORBUFFER, r->r_errbuf);
-	SET(CURLOPT_SHARE, ce_share);
-	SET(CURLOPT_USERAGENT, "routstrd/" ROUTSTRD_VERSION);
 	SET(CURLOPT_HTTPHEADER, r->r_headers);
-	SET(CURLOPT_HEADERFUNCTION, ce_header_cb);
 	SET(CURLOPT_HEADERDATA, r);
-	SET(CURLOPT_WRITEFUNCTION, ce_write_cb);
 	SET(CURLOPT_WRITEDATA, r);
-	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	SET(CURLOPT_HTTP_VERSION, (p->p_flags & CURLEV_F_HTTP1) ?
 	    (long)CURL_HTTP_VERSION_1_1 : (long)CURL_HTTP_VERSION_2TLS);
-	SET(CURLOPT_PIPEWAIT, 1L);
-	if (p->p_flags & CURLEV_F_FRESH) {
-		SET(CURLOPT_FRESH_CONNECT, 1L);
-		SET(CURLOPT_FORBID_REUSE, 1L);
-	}
+	SET(CURLOPT_FRESH_CONNECT, (p->p_flags & CURLEV_F_FRESH) ? 1L : 0L);
+	SET(CURLOPT_FORBID_REUSE, (p->p_flags & CURLEV_F_FRESH) ? 1L : 0L);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)r->r_p.p_connect_ms);
-	if (p->p_lowspeed_secs > 0) {
-		SET(CURLOPT_LOW_SPEED_LIMIT, (long)p->p_lowspeed_bytes);
-		SET(CURLOPT_LOW_SPEED_TIME, (long)p->p_lowspeed_secs);
-	}
+	SET(CURLOPT_LOW_SPEED_LIMIT, p->p_lowspeed_secs > 0 ?
+	    (long)p->p_lowspeed_bytes : 0L);
+	SET(CURLOPT_LOW_SPEED_TIME, p->p_lowspeed_secs > 0 ?
+	    (long)p->p_lowspeed_secs : 0L);
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->r_p.p_maxresponse);
+	SET(CURLOPT_RESOLVE, NULL);	/* ce_add() sets it for names */
 
-	/*
-	 * Certificates from memory only: no CA path, whose files OpenSSL
-	 * would open lazily, in the sandbox.
-	 */
-	SET(CURLOPT_CAPATH, NULL);
-	SET(CURLOPT_CAINFO, NULL);
-	SET(CURLOPT_PROXY_CAPATH, NULL);
-	SET(CURLOPT_PROXY_CAINFO, NULL);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	memset(&blob, 0, sizeof(blob));
 	blob.flags = CURL_BLOB_NOCOPY;
 	if (r->r_ca != NULL) {
@@ -732,13 +768,17 @@ ce_setup(struct curlev_req *r, const struct curlev_params *p)
 			return (-1);
 		}
 		SET(CURLOPT_CAINFO_BLOB, &blob);
-	}
+	} else
+		SET(CURLOPT_CAINFO_BLOB, NULL);
 
-	if (strcmp(method, "HEAD") == 0)
-		SET(CURLOPT_NOBODY, 1L);
-	else if (strcmp(method, "GET") == 0 && r->r_body == NULL)
+	SET(CURLOPT_CUSTOMREQUEST, NULL);
+	if (strcmp(method, "HEAD") == 0) {
 		SET(CURLOPT_HTTPGET, 1L);
+		SET(CURLOPT_NOBODY, 1L);
+	} else if (strcmp(method, "GET") == 0 && r->r_body == NULL)
+		SET(CURLOPT_HTTPGET, 1L);	/* and no NOBODY */
 	else {
+		SET(CURLOPT_NOBODY, 0L);
 		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->r_bodylen);
 		SET(CURLOPT_POSTFIELDS, r->r_body != NULL ? r->r_body : "");
 		if (strcmp(method, "POST") != 0)
@@ -954,6 +994,7 @@ ce_add(struct curlev_req *r)
 		return;
 	}
 	r->r_state = RS_RUNNING;
+	r->r_added = 1;
 }
 
 /* A failure before libcurl had the request: told from the todo list. */
@@ -1057,11 +1098,12 @@ ce_done(struct curlev_req *r, CURLcode rc)
 		res.r_errstr = "no response";
 	}
 	res.r_status = r->r_hdone ? r->r_status : 0;
-	if (r->r_easy != NULL && curl_easy_getinfo(r->r_easy,
+	/* a pooled handle's info is its last transfer's until it runs */
+	if (r->r_added && curl_easy_getinfo(r->r_easy,
 	    CURLINFO_REQUEST_SIZE, &v) == CURLE_OK)
 		res.r_sent = v > 0;
 	res.r_http = 1;
-	if (r->r_easy != NULL && curl_easy_getinfo(r->r_easy,
+	if (r->r_added && curl_easy_getinfo(r->r_easy,
 	    CURLINFO_HTTP_VERSION, &v) == CURLE_OK) {
 		if (v == CURL_HTTP_VERSION_2_0)
 			res.r_http = 2;

@@ -782,6 +782,37 @@ test_post(void)
 	T(g.done && g.status == 200 && g.len == 0 &&
 	    strcmp(g.xmethod, "POST") == 0, "POST without a body");
 	got_free(&g);
+
+	/*
+	 * Pooled handles keep nothing of the transfer before: a GET after
+	 * the POSTs, a HEAD, then a POST again.
+	 */
+	(void)snprintf(url, sizeof(url), "http://test.invalid:%d/hello",
+	    sv_http);
+	(void)get(&g, url);
+	T(g.done && g.status == 200 && g.len == 6 &&
+	    memcmp(g.body, "hello\n", 6) == 0, "GET after POSTs");
+	got_free(&g);
+	got_init(&g);
+	params(&p, &g, url, 0);
+	p.p_method = "HEAD";
+	(void)fetch(&g, &p, 5000);
+	T(g.done && g.status == 200 && g.len == 0, "HEAD after a GET");
+	got_free(&g);
+	(void)get(&g, url);
+	T(g.done && g.status == 200 && g.len == 6, "GET after a HEAD");
+	got_free(&g);
+	(void)snprintf(url, sizeof(url), "http://test.invalid:%d/echo",
+	    sv_http);
+	got_init(&g);
+	params(&p, &g, url, 0);
+	p.p_body = "z";
+	p.p_bodylen = 1;
+	(void)fetch(&g, &p, 5000);
+	T(g.done && g.status == 200 && g.len == 1 && g.body[0] == 'z' &&
+	    strcmp(g.xmethod, "POST") == 0 && g.xtest[0] == '\0',
+	    "POST after a HEAD, without the headers of an earlier one");
+	got_free(&g);
 }
 
 static void
