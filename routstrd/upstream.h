@@ -256,7 +256,10 @@ uint64_t echo_tokens(const char *, size_t);
 /*
  * upstream_usage.c: usage in every dialect, and estimates.
  *
- * usage_from_json() reads a "usage" object in any of the dialects:
+ * usage_from_spans() reads n "usage" objects (spans jscan_parse() checked,
+ * or copies of them) merged as if by json_object_update(): a member is the
+ * last object's that has it (Anthropic's stream sends usage in two
+ * halves), in any of the dialects:
  * - OpenAI {prompt_tokens, completion_tokens, prompt_tokens_details.
  *   cached_tokens, completion_tokens_details.reasoning_tokens}, where the
  *   cached tokens are part of prompt_tokens and reasoning tokens part of
@@ -274,12 +277,19 @@ uint64_t echo_tokens(const char *, size_t);
  * Each count must be a JSON integer, 0 to USAGE_TOKENS_MAX; anything else
  * (negative, a fraction, a string, huge) makes the whole usage missing
  * (-1, logged at debug level).  Cache counts larger than the prompt they
- * are part of leave a prompt of 0.  All counts 0 is missing too.
+ * are part of leave a prompt of 0.  All counts 0 is missing too, and so
+ * are no objects.
  */
 #define USAGE_TOKENS_MAX	1000000000ULL	/* a billion, per request */
 #define USAGE_CHARS_PER_TOKEN	4
 
-int	 usage_from_json(const json_t *, struct usage *);
+int	 usage_from_spans(const struct jspan *, size_t, struct usage *);
+/*
+ * The members usage_from_spans() reads of n objects merged, as one
+ * object's text (malloc'd, NUL-terminated, its length in *len; NULL when
+ * out of memory): what reads the same as the n.
+ */
+char	*usage_merge(const struct jspan *, size_t, size_t *);
 uint64_t usage_tokens_from_chars(uint64_t);
 /* From characters of prompt and completion; us_estimated = 1. */
 void	 usage_estimate(struct usage *, uint64_t, uint64_t);
@@ -372,10 +382,17 @@ struct upstream_keep {
 	char		 k_json[128];	/* the latest value's JSON text */
 	size_t		 k_len;		/* 0: none seen */
 };
+#define UPSTREAM_USAGE_MAX 4	/* usage objects kept; then merged */
+struct upstream_text {
+	char		*t_p;		/* malloc'd */
+	size_t		 t_len;
+};
 struct upstream_scan {
 	int		 sc_api;
 	int		 sc_hold;	/* swallow/hold back (a client stream) */
-	json_t		*sc_usage;	/* the usage objects seen, merged */
+	struct upstream_text sc_usage[UPSTREAM_USAGE_MAX];
+					/* the usage objects' text, in order */
+	size_t		 sc_nusage;
 	char		*sc_final;	/* the swallowed usage chunk or the
 					   held response.completed: text */
 	struct upstream_keep sc_keep[UPSTREAM_KEEP_N];

@@ -386,6 +386,8 @@ static int	 scan_responses(struct upstream_scan *, const struct jspan *,
 		    const struct jspan *, const char *);
 static void	 scan_final(struct upstream_scan *, const struct jspan *);
 static void	 scan_usage_add(struct upstream_scan *, const struct jspan *);
+static size_t	 scan_usage_spans(const struct upstream_scan *,
+		    struct jspan *);
 static void	 scan_keep(struct upstream_scan *, const struct jspan *);
 static json_t	*kept(const struct upstream_scan *, int);
 static void	 scan_chars(struct upstream_scan *, const struct jspan *,
@@ -404,9 +406,12 @@ upstream_scan_init(struct upstream_scan *sc, int api, int hold)
 void
 upstream_scan_free(struct upstream_scan *sc)
 {
-	json_decref(sc->sc_usage);
+	size_t	 i;
+
+	for (i = 0; i < sc->sc_nusage; i++)
+		free(sc->sc_usage[i].t_p);
+	sc->sc_nusage = 0;
 	free(sc->sc_final);
-	sc->sc_usage = NULL;
 	sc->sc_final = NULL;
 }
 
@@ -429,19 +434,51 @@ scan_final(struct upstream_scan *sc, const struct jspan *o)
 	sc->sc_final[o->js_len] = '\0';
 }
 
-/* Usage objects are merged: Anthropic's come in two halves. */
+/* The usage objects' spans, read from the kept copies. */
+static size_t
+scan_usage_spans(const struct upstream_scan *sc, struct jspan *v)
+{
+	size_t	 i;
+
+	for (i = 0; i < sc->sc_nusage; i++) {
+		v[i].js_p = sc->sc_usage[i].t_p;
+		v[i].js_len = sc->sc_usage[i].t_len;
+	}
+	return (i);
+}
+
+/*
+ * Usage objects are kept, to be read merged at the end (Anthropic's come
+ * in two halves): their text copied, checked already.  Past the few
+ * kept, those are merged into one first: a stream of many stays small.
+ */
 static void
 scan_usage_add(struct upstream_scan *sc, const struct jspan *u)
 {
-	json_t	*j;
+	struct jspan		 v[UPSTREAM_USAGE_MAX];
+	struct upstream_text	*t;
+	size_t			 i, n, len;
+	char			*m;
 
-	if (jscan_type(u) != JS_OBJECT || (j = jscan_json(u)) == NULL)
+	if (jscan_type(u) != JS_OBJECT)
 		return;
-	if (sc->sc_usage == NULL)
-		sc->sc_usage = json_incref(j);
-	else
-		(void)json_object_update(sc->sc_usage, j);
-	json_decref(j);
+	if (sc->sc_nusage == UPSTREAM_USAGE_MAX) {
+		n = scan_usage_spans(sc, v);
+		if ((m = usage_merge(v, n, &len)) == NULL)
+			fatal(NULL);
+		for (i = 0; i < n; i++)
+			free(sc->sc_usage[i].t_p);
+		sc->sc_usage[0].t_p = m;
+		sc->sc_usage[0].t_len = len;
+		sc->sc_nusage = 1;
+	}
+	t = &sc->sc_usage[sc->sc_nusage];
+	if ((t->t_p = malloc(u->js_len + 1)) == NULL)
+		fatal(NULL);
+	memcpy(t->t_p, u->js_p, u->js_len);
+	t->t_p[u->js_len] = '\0';
+	t->t_len = u->js_len;
+	sc->sc_nusage++;
 }
 
 /* A string member's length, as completion text. */
@@ -692,10 +729,13 @@ void
 upstream_scan_usage(struct upstream_scan *sc, uint64_t prompt_chars,
     int complete, struct usage *out)
 {
+	struct jspan	 v[UPSTREAM_USAGE_MAX];
 	struct usage	 est;
+	size_t		 n;
 
 	usage_estimate(&est, prompt_chars, sc->sc_chars);
-	if (usage_from_json(sc->sc_usage, out) == -1) {
+	n = scan_usage_spans(sc, v);
+	if (usage_from_spans(v, n, out) == -1) {
 		*out = est;
 		return;
 	}

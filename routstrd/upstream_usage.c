@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -24,52 +25,102 @@
 #define GET_OK		1
 #define GET_BAD		(-1)
 
-static int	 usage_get(const json_t *, const char *, uint64_t *);
-static int	 usage_first(const json_t *, const char * const *, uint64_t *);
+/*
+ * The members of a usage object read, top level: only these count, so a
+ * merge of objects need keep no other.
+ */
+enum {
+	U_PROMPT, U_COMPLETION, U_INPUT, U_OUTPUT, U_READ_TOP, U_WRITE_TOP,
+	U_READ_DS, U_PTD, U_ITD, U_N
+};
+static const char * const usage_keys[U_N + 1] = {
+	"prompt_tokens", "completion_tokens", "input_tokens", "output_tokens",
+	"cache_read_input_tokens", "cache_creation_input_tokens",
+	"prompt_cache_hit_tokens", "prompt_tokens_details",
+	"input_tokens_details", NULL
+};
+
+/* Of the details objects */
+enum { D_CACHED, D_WRITE, D_CREATION, D_N };
+static const char * const details_keys[D_N + 1] = {
+	"cached_tokens", "cache_write_tokens", "cache_creation_tokens", NULL
+};
+
+static int	 usage_objects(const struct jspan *, size_t, struct jspan *);
+static int	 usage_get(const struct jspan *, const char *, uint64_t *);
+static int	 usage_first(const struct jspan *, const char * const *,
+		    const int *, uint64_t *);
 static int	 usage_sub(uint64_t *, uint64_t, uint64_t);
 static uint64_t	 add_sat(uint64_t, uint64_t);
 static json_t	*jint(uint64_t);
 static uint64_t	 text_chars_span(const struct jspan *, int);
 
 /*
- * One count: absent (or null), a JSON integer in [0, USAGE_TOKENS_MAX],
- * or bad.
+ * The members read of n objects merged, as json_object_update() merges
+ * them: of each, the last object's that has it (null included).  How
+ * many of the n are objects.
  */
 static int
-usage_get(const json_t *obj, const char *key, uint64_t *v)
+usage_objects(const struct jspan *objs, size_t n, struct jspan *m)
 {
-	json_t		*j;
-	json_int_t	 n;
+	struct jspan	 v[U_N];
+	size_t		 i;
+	int		 k, nobj = 0;
 
-	if (obj == NULL || !json_is_object(obj) ||
-	    (j = json_object_get(obj, key)) == NULL || json_is_null(j))
+	for (k = 0; k < U_N; k++) {
+		m[k].js_p = NULL;
+		m[k].js_len = 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (jscan_type(&objs[i]) != JS_OBJECT)
+			continue;
+		nobj++;
+		(void)jscan_getv(&objs[i], usage_keys, v);
+		for (k = 0; k < U_N; k++)
+			if (v[k].js_p != NULL)
+				m[k] = v[k];
+	}
+	return (nobj);
+}
+
+/*
+ * One count: absent (or null), a JSON integer (jansson's: no fraction,
+ * no exponent, "-0" is 0) in [0, USAGE_TOKENS_MAX], or bad.
+ */
+static int
+usage_get(const struct jspan *v, const char *key, uint64_t *out)
+{
+	int64_t		 n;
+
+	if (jscan_type(v) == JS_NONE || jscan_type(v) == JS_NULL)
 		return (GET_ABSENT);
-	if (!json_is_integer(j)) {
+	if (jscan_int(v, &n) == -1) {
 		log_debug("usage: %s is not an integer", key);
 		return (GET_BAD);
 	}
-	n = json_integer_value(j);
 	if (n < 0 || (unsigned long long)n > USAGE_TOKENS_MAX) {
 		log_debug("usage: %s out of range", key);
 		return (GET_BAD);
 	}
-	*v = (uint64_t)n;
+	*out = (uint64_t)n;
 	return (GET_OK);
 }
 
 /*
  * The first nonzero of several names for one count (dialects mirror
- * each other's fields, litellm most of all); 0 if none.
+ * each other's fields, litellm most of all): the members m[idx[i]] for
+ * idx ending in -1, named by names[]; 0 if none.  Any bad is bad.
  */
 static int
-usage_first(const json_t *obj, const char * const *keys, uint64_t *v)
+usage_first(const struct jspan *m, const char * const *names,
+    const int *idx, uint64_t *v)
 {
 	uint64_t	 n;
 	int		 r;
 
 	*v = 0;
-	for (; *keys != NULL; keys++) {
-		if ((r = usage_get(obj, *keys, &n)) == GET_BAD)
+	for (; *idx != -1; idx++) {
+		if ((r = usage_get(&m[*idx], names[*idx], &n)) == GET_BAD)
 			return (GET_BAD);
 		if (r == GET_OK && n > 0 && *v == 0)
 			*v = n;
@@ -93,59 +144,61 @@ usage_sub(uint64_t *total, uint64_t a, uint64_t b)
 }
 
 int
-usage_from_json(const json_t *u, struct usage *out)
+usage_from_spans(const struct jspan *objs, size_t n, struct usage *out)
 {
-	static const char * const read_top[] = { "cache_read_input_tokens",
-	    NULL };
-	static const char * const write_top[] = {
-	    "cache_creation_input_tokens", NULL };
-	static const char * const read_ptd[] = { "cached_tokens", NULL };
-	static const char * const write_ptd[] = { "cache_write_tokens",
-	    "cache_creation_tokens", NULL };
-	static const char * const read_ds[] = { "prompt_cache_hit_tokens",
-	    NULL };
-	const json_t	*details;
+	static const int read_top[] = { U_READ_TOP, -1 };
+	static const int write_top[] = { U_WRITE_TOP, -1 };
+	static const int read_ds[] = { U_READ_DS, -1 };
+	static const int read_d[] = { D_CACHED, -1 };
+	static const int write_d[] = { D_WRITE, D_CREATION, -1 };
+	struct jspan	 m[U_N], d[D_N];
 	struct usage	 us;
 	uint64_t	 in = 0, outt = 0, rd = 0, wr = 0, v;
 	int		 hp, hc, hi, ho;
 
 	memset(out, 0, sizeof(*out));
-	if (u == NULL || !json_is_object(u))
+	if (usage_objects(objs, n, m) == 0)
 		return (-1);
 	memset(&us, 0, sizeof(us));
 
-	if ((hp = usage_get(u, "prompt_tokens", &in)) == GET_BAD ||
-	    (hc = usage_get(u, "completion_tokens", &outt)) == GET_BAD ||
-	    (hi = usage_get(u, "input_tokens", &v)) == GET_BAD ||
-	    (ho = usage_get(u, "output_tokens", &v)) == GET_BAD)
+	if ((hp = usage_get(&m[U_PROMPT], "prompt_tokens", &in)) == GET_BAD ||
+	    (hc = usage_get(&m[U_COMPLETION], "completion_tokens", &outt)) ==
+	    GET_BAD ||
+	    (hi = usage_get(&m[U_INPUT], "input_tokens", &v)) == GET_BAD ||
+	    (ho = usage_get(&m[U_OUTPUT], "output_tokens", &v)) == GET_BAD)
 		return (-1);
 
 	if (hp == GET_OK || hc == GET_OK) {
 		/* OpenAI, OpenRouter, litellm, DeepSeek: inclusive */
-		details = json_object_get(u, "prompt_tokens_details");
-		if (usage_first(u, read_top, &rd) == GET_BAD ||
-		    usage_first(u, write_top, &wr) == GET_BAD)
+		(void)jscan_getv(&m[U_PTD], details_keys, d);
+		if (usage_first(m, usage_keys, read_top, &rd) == GET_BAD ||
+		    usage_first(m, usage_keys, write_top, &wr) == GET_BAD)
 			return (-1);
-		if (rd == 0 && usage_first(details, read_ptd, &rd) == GET_BAD)
-			return (-1);
-		if (wr == 0 && usage_first(details, write_ptd, &wr) ==
+		if (rd == 0 && usage_first(d, details_keys, read_d, &rd) ==
 		    GET_BAD)
 			return (-1);
-		if (rd == 0 && usage_first(u, read_ds, &rd) == GET_BAD)
+		if (wr == 0 && usage_first(d, details_keys, write_d, &wr) ==
+		    GET_BAD)
+			return (-1);
+		if (rd == 0 && usage_first(m, usage_keys, read_ds, &rd) ==
+		    GET_BAD)
 			return (-1);
 		(void)usage_sub(&in, rd, wr);
 	} else if (hi == GET_OK || ho == GET_OK) {
-		(void)usage_get(u, "input_tokens", &in);
-		(void)usage_get(u, "output_tokens", &outt);
-		details = json_object_get(u, "input_tokens_details");
-		if (details != NULL && json_is_object(details)) {
+		(void)usage_get(&m[U_INPUT], "input_tokens", &in);
+		(void)usage_get(&m[U_OUTPUT], "output_tokens", &outt);
+		if (jscan_type(&m[U_ITD]) == JS_OBJECT) {
 			/* the Responses API: inclusive too */
-			if (usage_first(details, read_ptd, &rd) == GET_BAD ||
-			    usage_first(details, write_ptd, &wr) == GET_BAD)
+			(void)jscan_getv(&m[U_ITD], details_keys, d);
+			if (usage_first(d, details_keys, read_d, &rd) ==
+			    GET_BAD ||
+			    usage_first(d, details_keys, write_d, &wr) ==
+			    GET_BAD)
 				return (-1);
 			(void)usage_sub(&in, rd, wr);
-		} else if (usage_first(u, read_top, &rd) == GET_BAD ||
-		    usage_first(u, write_top, &wr) == GET_BAD)
+		} else if (usage_first(m, usage_keys, read_top, &rd) ==
+		    GET_BAD ||
+		    usage_first(m, usage_keys, write_top, &wr) == GET_BAD)
 			return (-1);	/* Anthropic: additive */
 	} else
 		return (-1);
@@ -160,6 +213,41 @@ usage_from_json(const json_t *u, struct usage *out)
 	us.us_cache_write = wr;
 	*out = us;
 	return (0);
+}
+
+char *
+usage_merge(const struct jspan *objs, size_t n, size_t *lenp)
+{
+	struct jspan	 m[U_N];
+	char		*s, *p;
+	size_t		 len = 2;
+	int		 k;
+
+	(void)usage_objects(objs, n, m);
+	for (k = 0; k < U_N; k++)
+		if (m[k].js_p != NULL)
+			len += strlen(usage_keys[k]) + 4 + m[k].js_len;
+	if ((s = malloc(len + 1)) == NULL)
+		return (NULL);
+	p = s;
+	*p++ = '{';
+	for (k = 0; k < U_N; k++) {
+		if (m[k].js_p == NULL)
+			continue;
+		if (p > s + 1)
+			*p++ = ',';
+		*p++ = '"';
+		memcpy(p, usage_keys[k], strlen(usage_keys[k]));
+		p += strlen(usage_keys[k]);
+		*p++ = '"';
+		*p++ = ':';
+		memcpy(p, m[k].js_p, m[k].js_len);
+		p += m[k].js_len;
+	}
+	*p++ = '}';
+	*p = '\0';
+	*lenp = (size_t)(p - s);
+	return (s);
 }
 
 uint64_t

@@ -548,6 +548,32 @@ test_anthropic(void)
 	upstream_scan_free(&sc);
 	got_free(&g);
 
+	/*
+	 * More usage objects than are kept: merged as they come, the first
+	 * one's input_tokens (in no later one) still read.
+	 */
+	{
+		char	*p = s;
+		int	 i;
+
+		p += snprintf(p, sizeof(s), "%s", start);
+		for (i = 1; i <= 9; i++)
+			p += snprintf(p, sizeof(s) - (p - s), "event: "
+			    "message_delta\ndata: {\"type\":\"message_delta\","
+			    "\"usage\":{\"output_tokens\":%d%s}}\n\n", i * 10,
+			    i == 3 ? ",\"cache_read_input_tokens\":7" : "");
+		scan(&g, &sc, UPSTREAM_API_MESSAGES, 1, s);
+		T(sc.sc_nusage <= UPSTREAM_USAGE_MAX,
+		    "anthropic, ten usages: %zu kept", sc.sc_nusage);
+		upstream_scan_usage(&sc, 0, 1, &u);
+		T(u.us_prompt == 25 && u.us_cache_read == 7 &&
+		    u.us_cache_write == 5 && u.us_completion == 90 &&
+		    !u.us_estimated, "anthropic, ten usages: each member the "
+		    "last said");
+		upstream_scan_free(&sc);
+		got_free(&g);
+	}
+
 	/* cut after message_start: what came is more than reported */
 	scan(&g, &sc, UPSTREAM_API_MESSAGES, 1, start);
 	upstream_scan_usage(&sc, 0, 0, &u);

@@ -19,20 +19,26 @@
 #include "upstream.h"
 #include "test.h"
 
-/* usage_from_json() of a JSON text: 0 or -1, and the counts. */
+/* usage_from_spans() of n JSON texts merged: 0 or -1, and the counts. */
+static int
+parsev(const char * const *s, size_t n, struct usage *u)
+{
+	struct jspan	 v[8];
+	size_t		 i;
+
+	memset(u, 0xff, sizeof(*u));
+	if (n > sizeof(v) / sizeof(v[0]))
+		return (-2);
+	for (i = 0; i < n; i++)
+		if (jscan_parse(s[i], strlen(s[i]), &v[i]) == -1)
+			return (-2);
+	return (usage_from_spans(v, n, u));
+}
+
 static int
 parse(const char *s, struct usage *u)
 {
-	json_error_t	 err;
-	json_t		*j;
-	int		 r;
-
-	memset(u, 0xff, sizeof(*u));
-	if ((j = json_loads(s, JSON_DECODE_ANY, &err)) == NULL)
-		return (-2);
-	r = usage_from_json(j, u);
-	json_decref(j);
-	return (r);
+	return (parsev(&s, 1, u));
 }
 
 static int
@@ -164,9 +170,144 @@ test_bad(void)
 			printf("# not refused: %s\n", *s);
 	}
 	T(ok == n, "%d bad or empty usages are missing", n);
-	T(usage_from_json(NULL, &u) == -1, "NULL is missing");
+	T(usage_from_spans(NULL, 0, &u) == -1, "no objects is missing");
 	T(parse("{\"prompt_tokens\": 99999999999999999999999}", &u) == -2,
 	    "beyond 64 bits: jansson refuses the body itself");
+}
+
+/* Each count as jansson reads a JSON integer, else the usage missing. */
+static void
+test_strict(void)
+{
+	struct usage	 u;
+
+	T(parse("{\"prompt_tokens\": -0, \"completion_tokens\": 5}", &u) ==
+	    0 && is(&u, 0, 5, 0, 0), "-0 is the integer 0");
+	T(parse("{\"prompt_tokens\": 1.0, \"completion_tokens\": 5}", &u) ==
+	    -1 && u.us_completion == 0, "1.0 is a real: missing");
+	T(parse("{\"prompt_tokens\": 1e3, \"completion_tokens\": 5}", &u) ==
+	    -1, "1e3 is a real: missing");
+	T(parse("{\"prompt_tokens\": 1E3, \"completion_tokens\": 5}", &u) ==
+	    -1, "1E3 is a real: missing");
+	T(parse("{\"input_tokens\": 0e0, \"output_tokens\": 5}", &u) == -1,
+	    "0e0 is a real: missing");
+	T(parse("{\"input_tokens\": -0.0, \"output_tokens\": 5}", &u) == -1,
+	    "-0.0 is a real: missing");
+	T(parse("{\"prompt_tokens\": -9223372036854775808, "
+	    "\"completion_tokens\": 5}", &u) == -1, "the least int64: missing");
+	T(parse("{\"prompt_tokens\": 9223372036854775808}", &u) == -2 &&
+	    parse("{\"prompt_tokens\": 10000000000000000000000}", &u) == -2 &&
+	    parse("{\"prompt_tokens\": -9223372036854775809}", &u) == -2,
+	    "beyond int64: the text itself refused, as jansson refuses it");
+	T(parse("{\"prompt_tokens\": 5, \"input_tokens\": \"x\"}", &u) == -1,
+	    "another dialect's count bad: missing");
+	T(parse("{\"prompt_tokens\": 5, \"output_tokens\": 1.5}", &u) == -1,
+	    "... its output count too");
+	T(parse("{\"prompt_tokens\": 5, \"cache_read_input_tokens\": 3, "
+	    "\"prompt_tokens_details\": {\"cached_tokens\": -1}}", &u) == 0 &&
+	    is(&u, 2, 0, 3, 0), "a count not looked at (cache read found "
+	    "first) is not checked");
+	T(parse("{\"prompt_tokens\": 5, \"prompt_tokens_details\": 7}",
+	    &u) == 0 && is(&u, 5, 0, 0, 0), "details not an object: none");
+	T(parse("{\"input_tokens\": 9, \"input_tokens_details\": null, "
+	    "\"cache_read_input_tokens\": 4}", &u) == 0 && is(&u, 9, 0, 4, 0),
+	    "input_tokens_details null: Anthropic's additive counting");
+	T(parse("{\"prompt_tokens\": 1, \"prompt_tokens\": 7}", &u) == 0 &&
+	    is(&u, 7, 0, 0, 0), "a key twice: the last counts");
+	T(parse("{\"prompt\\u005ftokens\": 8}", &u) == 0 &&
+	    is(&u, 8, 0, 0, 0), "a key read once decoded");
+	T(parse("{\"prompt_tokens\": 10, \"prompt_tokens_details\": "
+	    "{\"cache_write_tokens\": 0, \"cache_creation_tokens\": 4}}",
+	    &u) == 0 && is(&u, 6, 0, 0, 4), "the first nonzero of two names");
+	T(parse("{\"prompt_tokens\": 10, \"prompt_tokens_details\": "
+	    "{\"cache_write_tokens\": 3, \"cache_creation_tokens\": -4}}",
+	    &u) == -1, "... and a bad one after it still bad");
+}
+
+/* Several usage objects: a member from the last one that has it. */
+static void
+test_merge(void)
+{
+	struct jspan	 v[8];
+	struct usage	 u;
+	char		*m;
+	size_t		 len, i;
+	const char	*halves[] = {
+		"{\"input_tokens\": 25, \"cache_read_input_tokens\": 10, "
+		    "\"cache_creation_input_tokens\": 5, \"output_tokens\": 1}",
+		"{\"output_tokens\": 15}"
+	};
+	const char	*nulled[] = {
+		"{\"prompt_tokens\": 5, \"completion_tokens\": 3}",
+		"{\"completion_tokens\": null}"
+	};
+	const char	*shallow[] = {
+		"{\"prompt_tokens\": 100, \"prompt_tokens_details\": "
+		    "{\"cached_tokens\": 10, \"cache_write_tokens\": 20}}",
+		"{\"prompt_tokens_details\": {\"cached_tokens\": 30}}"
+	};
+	const char	*badgood[] = {
+		"{\"prompt_tokens\": -1, \"completion_tokens\": 3}",
+		"{\"prompt_tokens\": 4}"
+	};
+	const char	*goodbad[] = {
+		"{\"prompt_tokens\": 4, \"completion_tokens\": 3}",
+		"{\"prompt_tokens\": 4.0}"
+	};
+	const char	*dialects[] = {
+		"{\"prompt_tokens\": 40}",
+		"{\"input_tokens\": 7, \"output_tokens\": 2}"
+	};
+	const char	*skip[] = { "7", "{\"prompt_tokens\": 3}", "[]" };
+	const char	*none[] = { "7", "[]", "null" };
+	const char	*many[] = {
+		"{\"input_tokens\": 20, \"cost\": 1}", "{\"output_tokens\": 1}",
+		"{\"output_tokens\": 2}", "{\"output_tokens\": 3}",
+		"{\"output_tokens\": 4, \"input_tokens_details\": [1]}",
+		"{\"output_tokens\": 5}", "{\"output_tokens\": 6}"
+	};
+
+	T(parsev(halves, 2, &u) == 0 && is(&u, 25, 15, 10, 5),
+	    "anthropic's two halves: output_tokens from the second");
+	T(parsev(halves + 1, 1, &u) == 0 && is(&u, 0, 15, 0, 0) &&
+	    parsev(halves, 1, &u) == 0 && is(&u, 25, 1, 10, 5),
+	    "each half alone");
+	T(parsev(nulled, 2, &u) == 0 && is(&u, 5, 0, 0, 0),
+	    "a later null replaces a count: absent");
+	T(parsev(shallow, 2, &u) == 0 && is(&u, 70, 0, 30, 0),
+	    "details replaced whole, not merged");
+	T(parsev(badgood, 2, &u) == 0 && is(&u, 4, 3, 0, 0),
+	    "a bad count replaced by a good one");
+	T(parsev(goodbad, 2, &u) == -1 && u.us_prompt == 0,
+	    "a good count replaced by a bad one: missing");
+	T(parsev(dialects, 2, &u) == 0 && is(&u, 40, 0, 0, 0),
+	    "both dialects' names merged: the OpenAI reading wins");
+	T(parsev(skip, 3, &u) == 0 && is(&u, 3, 0, 0, 0),
+	    "what is not an object is skipped");
+	T(parsev(none, 3, &u) == -1, "no object: missing");
+	T(parsev(many, 7, &u) == 0 && is(&u, 20, 6, 0, 0),
+	    "seven objects: input_tokens from the first, output from the last");
+
+	/* usage_merge(): what is read, once; the same reading */
+	for (i = 0; i < 7; i++)
+		(void)jscan_parse(many[i], strlen(many[i]), &v[i]);
+	m = usage_merge(v, 7, &len);
+	T(m != NULL && strlen(m) == len && strcmp(m, "{\"input_tokens\":20,"
+	    "\"output_tokens\":6,\"input_tokens_details\":[1]}") == 0,
+	    "merge: the members read, the last of each");
+	T(m != NULL && jscan_parse(m, len, &v[0]) == 0 &&
+	    usage_from_spans(v, 1, &u) == 0 && is(&u, 20, 6, 0, 0),
+	    "merge: reads as the seven did");
+	free(m);
+	(void)jscan_parse(nulled[0], strlen(nulled[0]), &v[0]);
+	(void)jscan_parse(nulled[1], strlen(nulled[1]), &v[1]);
+	m = usage_merge(v, 2, &len);
+	T(m != NULL && strcmp(m, "{\"prompt_tokens\":5,"
+	    "\"completion_tokens\":null}") == 0, "merge: a null kept");
+	free(m);
+	m = usage_merge(NULL, 0, &len);
+	T(m != NULL && strcmp(m, "{}") == 0 && len == 2, "merge: none: {}");
+	free(m);
 }
 
 static void
@@ -192,6 +333,7 @@ test_to_json(void)
 {
 	struct usage	 u, back;
 	json_t		*j;
+	char		*s;
 	int		 api, ok = 1;
 	static const int apis[] = { UPSTREAM_API_CHAT, UPSTREAM_API_MESSAGES,
 	    UPSTREAM_API_RESPONSES, UPSTREAM_API_COMPLETIONS, -1 };
@@ -203,9 +345,11 @@ test_to_json(void)
 	u.us_cache_write = 7;
 	for (api = 0; apis[api] != -1; api++) {
 		j = usage_to_json(&u, apis[api]);
-		if (j == NULL || usage_from_json(j, &back) == -1 ||
+		s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+		if (s == NULL || parse(s, &back) == -1 ||
 		    memcmp(&u, &back, sizeof(u)) != 0)
 			ok = 0;
+		free(s);
 		json_decref(j);
 	}
 	T(ok, "usage_to_json() in each shape reads back the same");
@@ -356,6 +500,8 @@ main(void)
 	log_setverbose(0);
 	test_dialects();
 	test_bad();
+	test_strict();
+	test_merge();
 	test_estimate();
 	test_to_json();
 	test_shape();
