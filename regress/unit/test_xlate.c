@@ -747,6 +747,441 @@ test_answer(void)
 	    "answer: usage with cache writes, Anthropic's counts");
 }
 
+/*
+ * The stream
+ */
+
+#define EV_MAX	64
+
+struct srun {
+	char		*out;
+	size_t		 len;
+	int		 calls;
+	int		 whole;		/* every out() call whole events */
+	int		 stop_after;	/* out() says stop at this call */
+	int		 feedrc;	/* -1 if a feed failed */
+	int		 finrc;
+	int		 garbage;
+	int		 done;
+	/* the events */
+	int		 nev;
+	char		 names[EV_MAX * 24];
+	const char	*data[EV_MAX];
+	json_t		*ev[EV_MAX];
+	int		 framed;	/* all "event: X\ndata: J\n\n" */
+};
+
+static int
+s_out(const char *p, size_t len, void *arg)
+{
+	struct srun	*r = arg;
+	char		*n;
+
+	if ((n = realloc(r->out, r->len + len + 1)) == NULL)
+		exit(2);
+	r->out = n;
+	memcpy(r->out + r->len, p, len);
+	r->len += len;
+	r->out[r->len] = '\0';
+	if (len < 9 || strncmp(p, "event: ", 7) != 0 ||
+	    memcmp(p + len - 2, "\n\n", 2) != 0)
+		r->whole = 0;
+	r->calls++;
+	return (r->stop_after > 0 && r->calls >= r->stop_after);
+}
+
+/* The output split into its events, each checked. */
+static void
+s_events(struct srun *r)
+{
+	const char	*p = r->out, *end = r->out + r->len, *nl, *d;
+	char		*data;
+
+	r->framed = 1;
+	r->names[0] = '\0';
+	while (p < end) {
+		if (r->nev == EV_MAX || strncmp(p, "event: ", 7) != 0 ||
+		    (nl = memchr(p, '\n', end - p)) == NULL ||
+		    strncmp(nl + 1, "data: ", 6) != 0) {
+			r->framed = 0;
+			return;
+		}
+		if (r->nev > 0)
+			strlcat(r->names, ",", sizeof(r->names));
+		if ((size_t)(nl - p - 7) >= 24) {
+			r->framed = 0;
+			return;
+		}
+		strncat(r->names, p + 7, nl - p - 7);
+		d = nl + 7;
+		if ((nl = memchr(d, '\n', end - d)) == NULL || nl + 1 >= end ||
+		    nl[1] != '\n') {
+			r->framed = 0;
+			return;
+		}
+		if ((data = strndup(d, nl - d)) == NULL)
+			exit(2);
+		r->data[r->nev] = keep(data);
+		if ((r->ev[r->nev] = load(data)) == NULL ||
+		    !json_is_object(r->ev[r->nev]))
+			r->framed = 0;
+		r->nev++;
+		p = nl + 2;
+	}
+}
+
+/* A stream (' for ") fed in pieces of piece bytes (0: at once). */
+static void
+srun(struct srun *r, const char *in, size_t piece, int finish, int stop_after)
+{
+	struct xlate_stream	*xs;
+	const char		*s = q(in);
+	size_t			 len = strlen(s), off, n;
+
+	memset(r, 0, sizeof(*r));
+	r->whole = 1;
+	r->stop_after = stop_after;
+	if ((xs = xlate_stream_new(s_out, r)) == NULL)
+		exit(2);
+	for (off = 0; off < len; off += n) {
+		n = piece == 0 ? len : piece;
+		if (n > len - off)
+			n = len - off;
+		if (xlate_stream_feed(xs, s + off, n) == -1) {
+			r->feedrc = -1;
+			break;
+		}
+	}
+	if (finish)
+		r->finrc = xlate_stream_finish(xs);
+	r->garbage = xlate_stream_garbage(xs);
+	r->done = xlate_stream_done(xs);
+	xlate_stream_free(xs);
+	if (r->out == NULL)
+		r->out = strdup("");
+	keep(r->out);
+	s_events(r);
+}
+
+static char *
+crlf(const char *s)
+{
+	char	*d, *p;
+
+	if ((d = malloc(2 * strlen(s) + 1)) == NULL)
+		exit(2);
+	for (p = d; *s != '\0'; s++) {
+		if (*s == '\n')
+			*p++ = '\r';
+		*p++ = *s;
+	}
+	*p = '\0';
+	return (keep(d));
+}
+
+#define CH(x)	"data: {'id':'chatcmpl-9','object':'chat.completion.chunk'," \
+	"'created':1,'model':'gpt-x','choices':[{'index':0,'delta':" x "}]}\n\n"
+#define USAGE_CH(u) "data: {'id':'chatcmpl-9','object':'chat.completion." \
+	"chunk','created':1,'model':'gpt-x','choices':[],'usage':" u "}\n\n"
+#define DONE	"data: [DONE]\n\n"
+
+static const char text_stream[] =
+	CH("{'role':'assistant','content':''},'finish_reason':null")
+	CH("{'content':'Hel'},'finish_reason':null")
+	CH("{'content':'lo \\u00e9\xc3\xa9\\n\\'q\\'\\\\'},'finish_reason':null")
+	CH("{},'finish_reason':'stop'")
+	USAGE_CH("{'prompt_tokens':5,'completion_tokens':2,'total_tokens':7}")
+	DONE;
+
+static const char tool_stream[] =
+	CH("{'role':'assistant','content':'Checking.'},'finish_reason':null")
+	CH("{'tool_calls':[{'index':0,'id':'call_1','type':'function',"
+	    "'function':{'name':'get_weather','arguments':''}}]},"
+	    "'finish_reason':null")
+	CH("{'tool_calls':[{'index':0,'function':{'arguments':'{\\'ci'}}]},"
+	    "'finish_reason':null")
+	CH("{'tool_calls':[{'index':0,'function':{'arguments':"
+	    "'ty\\': \\'Par\xc3\xa9s\\'}'}}]},'finish_reason':null")
+	": keepalive\n\n"
+	CH("{'tool_calls':[{'index':1,'id':'call_2','type':'function',"
+	    "'function':{'name':'get_time','arguments':'{}'}}]},"
+	    "'finish_reason':null")
+	"data: {'id':'chatcmpl-9','choices':[{'index':0,'delta':{},"
+	    "'finish_reason':'tool_calls'}],'usage':" USAGE_OPENROUTER "}\n\n"
+	DONE;
+
+static void
+test_stream_text(void)
+{
+	struct srun	 r, b;
+
+	srun(&r, text_stream, 0, 1, 0);
+	T(r.feedrc == 0 && r.finrc == 0 && r.done && !r.garbage && r.framed &&
+	    r.whole, "stream text: fed, framed, done");
+	T(strcmp(r.names, "message_start,content_block_start,"
+	    "content_block_delta,content_block_delta,content_block_stop,"
+	    "message_delta,message_stop") == 0, "stream text: events: %s",
+	    r.names);
+	T(eq(r.ev[0], "", "{'type':'message_start','message':{'id':"
+	    "'msg_chatcmpl-9','type':'message','role':'assistant','model':"
+	    "'gpt-x','content':[],'stop_reason':null,'stop_sequence':null,"
+	    "'usage':{'input_tokens':0,'output_tokens':0}}}"),
+	    "stream text: message_start");
+	T(eq(r.ev[1], "", "{'type':'content_block_start','index':0,"
+	    "'content_block':{'type':'text','text':''}}"),
+	    "stream text: content_block_start");
+	T(eq(r.ev[2], "", "{'type':'content_block_delta','index':0,'delta':"
+	    "{'type':'text_delta','text':'Hel'}}") &&
+	    eq(r.ev[3], "", "{'type':'content_block_delta','index':0,'delta':"
+	    "{'type':'text_delta','text':'lo \xc3\xa9\xc3\xa9\\n\\'q\\'\\\\'}}"),
+	    "stream text: deltas, escapes and UTF-8 exact");
+	T(eq(r.ev[4], "", "{'type':'content_block_stop','index':0}"),
+	    "stream text: content_block_stop");
+	T(eq(r.ev[5], "", "{'type':'message_delta','delta':{'stop_reason':"
+	    "'end_turn','stop_sequence':null},'usage':{'input_tokens':5,"
+	    "'output_tokens':2,'cache_read_input_tokens':0,"
+	    "'cache_creation_input_tokens':0}}") &&
+	    eq(r.ev[6], "", "{'type':'message_stop'}"),
+	    "stream text: message_delta with usage, message_stop");
+
+	srun(&b, text_stream, 1, 1, 0);
+	T(b.len == r.len && memcmp(b.out, r.out, r.len) == 0 && b.whole,
+	    "stream text: byte by byte, the same");
+	srun(&b, crlf(text_stream), 0, 1, 0);
+	T(b.len == r.len && memcmp(b.out, r.out, r.len) == 0,
+	    "stream text: CRLF, the same");
+	srun(&b, crlf(text_stream), 1, 1, 0);
+	T(b.len == r.len && memcmp(b.out, r.out, r.len) == 0,
+	    "stream text: CRLF byte by byte, the same");
+}
+
+static void
+test_stream_tools(void)
+{
+	struct srun	 r, b;
+	json_t		*in;
+	char		 args[256];
+	size_t		 piece;
+	int		 same = 1;
+
+	srun(&r, tool_stream, 0, 1, 0);
+	T(r.feedrc == 0 && r.done && r.framed && r.whole,
+	    "stream tools: fed, framed, done");
+	T(strcmp(r.names, "message_start,content_block_start,"
+	    "content_block_delta,content_block_stop,content_block_start,"
+	    "content_block_delta,content_block_delta,ping,content_block_stop,"
+	    "content_block_start,content_block_delta,content_block_stop,"
+	    "message_delta,message_stop") == 0, "stream tools: events: %s",
+	    r.names);
+	T(eq(r.ev[2], "delta", "{'type':'text_delta','text':'Checking.'}") &&
+	    eq(r.ev[3], "", "{'type':'content_block_stop','index':0}"),
+	    "stream tools: the text block closed for the tool");
+	T(eq(r.ev[4], "", "{'type':'content_block_start','index':1,"
+	    "'content_block':{'type':'tool_use','id':'call_1','name':"
+	    "'get_weather','input':{}}}"), "stream tools: tool_use opened");
+	T(eq(r.ev[5], "", "{'type':'content_block_delta','index':1,'delta':"
+	    "{'type':'input_json_delta','partial_json':'{\\'ci'}}") &&
+	    eq(r.ev[6], "delta", "{'type':'input_json_delta','partial_json':"
+	    "'ty\\': \\'Par\xc3\xa9s\\'}'}"), "stream tools: argument pieces");
+	T(eq(r.ev[7], "", "{'type':'ping'}"), "stream tools: keepalive: ping");
+	(void)snprintf(args, sizeof(args), "%s%s",
+	    json_string_value(at(r.ev[5], "delta.partial_json")),
+	    json_string_value(at(r.ev[6], "delta.partial_json")));
+	in = json_loads(args, 0, NULL);
+	T(in != NULL && is_str(in, "city", "Par\xc3\xa9s"),
+	    "stream tools: the pieces make the input");
+	json_decref(in);
+	T(eq(r.ev[8], "", "{'type':'content_block_stop','index':1}") &&
+	    eq(r.ev[9], "", "{'type':'content_block_start','index':2,"
+	    "'content_block':{'type':'tool_use','id':'call_2','name':"
+	    "'get_time','input':{}}}") && eq(r.ev[10], "",
+	    "{'type':'content_block_delta','index':2,'delta':{'type':"
+	    "'input_json_delta','partial_json':'{}'}}") &&
+	    eq(r.ev[11], "", "{'type':'content_block_stop','index':2}"),
+	    "stream tools: a second tool call, a new block");
+	T(eq(r.ev[12], "delta", "{'stop_reason':'tool_use',"
+	    "'stop_sequence':null}"), "stream tools: stop_reason tool_use");
+	T(same_usage(USAGE_OPENROUTER, r.data[12]),
+	    "stream tools: usage in the finish chunk, read the same");
+
+	for (piece = 1; piece < 40; piece++) {
+		srun(&b, tool_stream, piece, 1, 0);
+		if (b.len != r.len || memcmp(b.out, r.out, r.len) != 0 ||
+		    !b.whole)
+			same = 0;
+	}
+	T(same, "stream tools: in pieces of 1 to 39 bytes, the same");
+	srun(&b, crlf(tool_stream), 3, 1, 0);
+	T(b.len == r.len && memcmp(b.out, r.out, r.len) == 0,
+	    "stream tools: CRLF in pieces, the same");
+
+	/* a new id on the same index is another call; the same id is not */
+	srun(&r,
+	    CH("{'tool_calls':[{'index':0,'id':'a','function':{'name':'f',"
+		"'arguments':'{}'}}]},'finish_reason':null")
+	    CH("{'tool_calls':[{'index':0,'id':'a','function':"
+		"{'arguments':''}}]},'finish_reason':null")
+	    CH("{'tool_calls':[{'index':0,'id':'b','function':{'name':'g',"
+		"'arguments':'{\\'x\\':1}'}}]},'finish_reason':null")
+	    CH("{'tool_calls':[{'function':{'arguments':' '}}]},"
+		"'finish_reason':null")
+	    CH("{'content':'after'},'finish_reason':'stop'")
+	    DONE, 0, 1, 0);
+	T(strcmp(r.names, "message_start,content_block_start,"
+	    "content_block_delta,content_block_stop,content_block_start,"
+	    "content_block_delta,content_block_delta,content_block_stop,"
+	    "content_block_start,content_block_delta,content_block_stop,"
+	    "message_delta,message_stop") == 0 &&
+	    eq(r.ev[4], "content_block.id", "'b'") &&
+	    eq(r.ev[6], "delta.partial_json", "' '") &&
+	    eq(r.ev[8], "", "{'type':'content_block_start','index':2,"
+	    "'content_block':{'type':'text','text':''}}") &&
+	    eq(r.ev[11], "delta.stop_reason", "'tool_use'"),
+	    "stream tools: calls told apart by id; text after: block 2: %s",
+	    r.names);
+
+	/* a tool call with no id: one made up */
+	srun(&r, CH("{'tool_calls':[{'index':0,'function':{'name':'f'}}]},"
+	    "'finish_reason':'tool_calls'") DONE, 0, 1, 0);
+	T(r.nev == 5 && strncmp(json_string_value(at(r.ev[1],
+	    "content_block.id")), "toolu_xlate_", 12) == 0,
+	    "stream tools: an id made up");
+}
+
+static void
+test_stream_usage(void)
+{
+	struct srun	 r;
+
+	srun(&r, CH("{'content':'x'},'finish_reason':null")
+	    CH("{},'finish_reason':'stop'") USAGE_CH(USAGE_CACHED) DONE,
+	    0, 1, 0);
+	T(r.nev == 6 && same_usage(USAGE_CACHED, r.data[4]),
+	    "stream usage: own chunk, cached tokens, read the same");
+	T(eq(r.ev[4], "usage", "{'input_tokens':86,'output_tokens':300,"
+	    "'cache_read_input_tokens':1920,'cache_creation_input_tokens':0}"),
+	    "stream usage: own chunk, Anthropic's counts");
+	srun(&r, CH("{'content':'x'},'finish_reason':null")
+	    USAGE_CH(USAGE_OPENROUTER) DONE, 0, 1, 0);
+	T(r.nev == 6 && same_usage(USAGE_OPENROUTER, r.data[4]),
+	    "stream usage: cache writes, read the same");
+	srun(&r, "data: {'id':'i','choices':[{'index':0,'delta':{'content':"
+	    "'x'},'finish_reason':'length'}],'usage':{'prompt_tokens':3,"
+	    "'completion_tokens':4}}\n\n" DONE, 0, 1, 0);
+	T(r.nev == 6 && eq(r.ev[4], "", "{'type':'message_delta','delta':"
+	    "{'stop_reason':'max_tokens','stop_sequence':null},'usage':"
+	    "{'input_tokens':3,'output_tokens':4,'cache_read_input_tokens':0,"
+	    "'cache_creation_input_tokens':0}}"),
+	    "stream usage: in a content chunk; length: max_tokens");
+	srun(&r, CH("{'content':'x'},'finish_reason':'content_filter'")
+	    DONE, 0, 1, 0);
+	T(r.nev == 6 && eq(r.ev[4], "", "{'type':'message_delta','delta':"
+	    "{'stop_reason':'refusal','stop_sequence':null},'usage':"
+	    "{'input_tokens':0,'output_tokens':0}}"),
+	    "stream usage: none: zeros; content_filter: refusal");
+	srun(&r, CH("{'content':'x'},'finish_reason':null")
+	    USAGE_CH("{'prompt_tokens':1,'completion_tokens':1}")
+	    USAGE_CH("{'prompt_tokens':8,'completion_tokens':9}") DONE,
+	    0, 1, 0);
+	T(r.nev == 6 && eq(r.ev[4], "usage.input_tokens", "8") &&
+	    eq(r.ev[4], "usage.output_tokens", "9") &&
+	    eq(r.ev[4], "delta.stop_reason", "'end_turn'"),
+	    "stream usage: the last one; no finish_reason: end_turn");
+}
+
+static void
+test_stream_ends(void)
+{
+	struct srun	 r;
+	const char	*id;
+
+	/* no [DONE]: nothing closed, no message_delta nor message_stop */
+	srun(&r, CH("{'content':'Hel'},'finish_reason':null")
+	    CH("{'content':'lo'},'finish_reason':'stop'")
+	    USAGE_CH("{'prompt_tokens':5,'completion_tokens':2}")
+	    "data: {'id':'x','choices':[]", 0, 1, 0);
+	T(r.feedrc == 0 && r.finrc == 0 && !r.done && !r.garbage &&
+	    strcmp(r.names, "message_start,content_block_start,"
+	    "content_block_delta,content_block_delta") == 0,
+	    "stream end: no [DONE]: no message_stop: %s", r.names);
+
+	/* [DONE] alone, then more that is not translated */
+	srun(&r, DONE CH("{'content':'late'},'finish_reason':null")
+	    "data: not json\n\n: ping\n\n", 0, 1, 0);
+	id = json_string_value(at(r.ev[0], "message.id"));
+	T(r.feedrc == 0 && r.finrc == 0 && r.done && !r.garbage &&
+	    strcmp(r.names, "message_start,message_delta,message_stop") == 0 &&
+	    id != NULL && strncmp(id, "msg_xlate_", 10) == 0 &&
+	    eq(r.ev[0], "message.model", "''"),
+	    "stream end: [DONE] alone; nothing after it: %s", r.names);
+
+	/* garbage */
+	srun(&r, CH("{'content':'a'},'finish_reason':null")
+	    "data: {not json}\n\n" CH("{'content':'b'},'finish_reason':null")
+	    DONE, 0, 1, 0);
+	T(r.feedrc == -1 && r.finrc == -1 && r.garbage && !r.done &&
+	    strcmp(r.names, "message_start,content_block_start,"
+	    "content_block_delta") == 0, "stream end: garbage stops: %s",
+	    r.names);
+	srun(&r, "data: [1,2]\n\n", 1, 1, 0);
+	T(r.feedrc == -1 && r.garbage && r.len == 0,
+	    "stream end: JSON not an object: garbage");
+	srun(&r, "data: \"[DONE]\"\n\n", 0, 1, 0);
+	T(r.feedrc == -1 && r.garbage, "stream end: a quoted [DONE]: garbage");
+
+	/* out() says stop */
+	srun(&r, CH("{'content':'a'},'finish_reason':null")
+	    CH("{'content':'b'},'finish_reason':null") DONE, 0, 1, 1);
+	T(r.feedrc == -1 && r.finrc == -1 && !r.garbage && r.calls == 1,
+	    "stream end: out() stops it, not garbage");
+
+	/* an error chunk */
+	srun(&r, CH("{'content':'a'},'finish_reason':null")
+	    "data: {'id':'x','object':'chat.completion.chunk','error':"
+	    "{'code':502,'message':'Provider \\'X\\' returned error'},"
+	    "'choices':[{'index':0,'delta':{'content':''},"
+	    "'finish_reason':'error'}]}\n\n" DONE, 0, 1, 0);
+	T(r.feedrc == 0 && !r.done && !r.garbage && strcmp(r.names,
+	    "message_start,content_block_start,content_block_delta,error") ==
+	    0 && eq(r.ev[3], "", "{'type':'error','error':{'type':'api_error',"
+	    "'message':'Provider \\'X\\' returned error'}}"),
+	    "stream end: an error chunk: error, nothing after: %s", r.names);
+	srun(&r, "data: {'error':{'code':500}}\n\n", 0, 1, 0);
+	T(r.nev == 1 && eq(r.ev[0], "error.message", "'upstream error'"),
+	    "stream end: an error without message");
+}
+
+static void
+test_stream_misc(void)
+{
+	struct srun	 r;
+
+	/* keepalives: one ping per comment-only event */
+	srun(&r, ": OPENROUTER PROCESSING\n\n: a\n: b\n\n"
+	    ": c\n" CH("{'content':'x'},'finish_reason':null")
+	    "\n\n\n" "event: whatever\n\n" "data:\n\n" DONE, 0, 1, 0);
+	T(r.done && strcmp(r.names, "ping,ping,message_start,"
+	    "content_block_start,content_block_delta,content_block_stop,"
+	    "message_delta,message_stop") == 0 &&
+	    eq(r.ev[0], "", "{'type':'ping'}"),
+	    "stream: keepalives as pings; empty events ignored: %s", r.names);
+
+	/* ids with escapes, and a second choice ignored */
+	srun(&r, "data: {'id':'a\\'b\\u00e9','model':'m\\\\1','choices':"
+	    "[{'index':1,'delta':{'content':'no'}},{'index':0,'delta':"
+	    "{'content':'yes'}}]}\n\n" DONE, 0, 1, 0);
+	T(eq(r.ev[0], "message.id", "'msg_a\\'b\xc3\xa9'") &&
+	    eq(r.ev[0], "message.model", "'m\\\\1'") &&
+	    eq(r.ev[2], "delta.text", "'yes'") && r.nev == 6,
+	    "stream: id and model exact; only choice 0");
+
+	/* data split over lines, BOM, a CR line end */
+	srun(&r, "\xef\xbb\xbf" "data: {'choices':[{'index':0,\r"
+	    "data: 'delta':{'content':'z'}}]}\r\r" DONE, 1, 1, 0);
+	T(r.done && r.nev == 6 && eq(r.ev[2], "delta.text", "'z'"),
+	    "stream: data lines joined, BOM, CR line ends");
+}
+
 int
 main(void)
 {
@@ -761,6 +1196,11 @@ main(void)
 	test_request_tools();
 	test_request_errors();
 	test_answer();
+	test_stream_text();
+	test_stream_tools();
+	test_stream_usage();
+	test_stream_ends();
+	test_stream_misc();
 
 	for (i = 0; i < npool; i++)
 		free(pool[i]);
