@@ -54,6 +54,8 @@ static const char *block_read(const struct jspan *, struct jspan *, int *);
 static const char *image_check(const struct jspan *);
 static void	 put_image_url(struct xbuf *, const struct jspan *);
 static size_t	 put_texts(struct xbuf *, const struct jspan *, int);
+static size_t	 put_result_images(struct xbuf *, const struct jspan *, int *,
+		    int);
 static const char *put_system(struct xbuf *, const struct jspan *, int *);
 static const char *put_message(struct xbuf *, const struct jspan *, int *);
 static const char *put_user(struct xbuf *, const struct jspan *, int *);
@@ -326,6 +328,12 @@ block_read(const struct jspan *blk, struct jspan *k, int *kind)
 				    jscan_type(&t) != JS_STRING)
 					return ("messages: a tool_result "
 					    "content block has no type");
+				if (jscan_streq(&t, "image")) {
+					(void)jscan_get(&it, "source", &tt);
+					if ((err = image_check(&tt)) != NULL)
+						return (err);
+					continue;
+				}
 				if (!jscan_streq(&t, "text"))
 					return (bad_type("tool_result content "
 					    "block", &t));
@@ -497,9 +505,39 @@ put_message(struct xbuf *b, const struct jspan *msg, int *first)
 }
 
 /*
+ * The images of a tool result (an array of blocks, checked) as parts,
+ * written if write; how many.
+ */
+static size_t
+put_result_images(struct xbuf *b, const struct jspan *arr, int *pfirst,
+    int write)
+{
+	struct jspan	 it, t;
+	size_t		 n = 0;
+
+	it.js_p = NULL;
+	while (jscan_next(arr, &it)) {
+		if (jscan_get(&it, "type", &t) == -1 ||
+		    !jscan_streq(&t, "image"))
+			continue;
+		n++;
+		if (!write)
+			continue;
+		(void)jscan_get(&it, "source", &t);
+		xb_sep(b, pfirst);
+		xb_str(b, "{\"type\":\"image_url\",\"image_url\":{\"url\":");
+		put_image_url(b, &t);
+		xb_str(b, "}}");
+	}
+	return (n);
+}
+
+/*
  * Tool results first, each a "tool" message (they must follow the
  * assistant's tool calls), then the rest as one user message: a string
- * if it is only text, else parts.
+ * if it is only text, else parts.  A tool message holds only text, so
+ * the images of tool results (a screenshot, a file read) come first in
+ * that user message.
  */
 static const char *
 put_user(struct xbuf *b, const struct jspan *content, int *first)
@@ -534,6 +572,7 @@ put_user(struct xbuf *b, const struct jspan *content, int *first)
 			    put_texts(b, &k[K_CONTENT], 1) == 0)
 				xb_str(b, "\"\"");
 			xb_str(b, "}");
+			nimage += put_result_images(b, &k[K_CONTENT], NULL, 0);
 			break;
 		}
 	}
@@ -549,6 +588,12 @@ put_user(struct xbuf *b, const struct jspan *content, int *first)
 	}
 	xb_str(b, "[");
 	pfirst = 1;
+	blk.js_p = NULL;
+	while (jscan_next(content, &blk)) {
+		(void)block_read(&blk, k, &kind);
+		if (kind == B_TOOL_RESULT)
+			(void)put_result_images(b, &k[K_CONTENT], &pfirst, 1);
+	}
 	blk.js_p = NULL;
 	while (jscan_next(content, &blk)) {
 		(void)block_read(&blk, k, &kind);

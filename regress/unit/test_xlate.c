@@ -412,6 +412,26 @@ test_request_tools(void)
 	    "'f','arguments':'{\\'a\\':1}'}}]},{'role':'tool','tool_call_id':"
 	    "'t','content':''},{'role':'user','content':'first'}]"),
 	    "tools: only tool_use: content null; tool result before text");
+	/* a tool message holds text: its images go to the user message */
+	j = req("{'model':'m','messages':[{'role':'user','content':"
+	    "[{'type':'tool_result','tool_use_id':'a','content':[{'type':"
+	    "'text','text':'shot'},{'type':'image','source':{'type':'base64',"
+	    "'media_type':'image/png','data':'iVBO'}}]},{'type':'tool_result',"
+	    "'tool_use_id':'b','content':[{'type':'image','source':{'type':"
+	    "'url','url':'https://x/y.png'}}]},{'type':'text','text':'see'}]}]}",
+	    NULL, &err);
+	T(eq(j, "messages", "[{'role':'tool','tool_call_id':'a','content':"
+	    "'shot'},{'role':'tool','tool_call_id':'b','content':''},"
+	    "{'role':'user','content':[{'type':'image_url','image_url':{'url':"
+	    "'data:image/png;base64,iVBO'}},{'type':'image_url','image_url':"
+	    "{'url':'https://x/y.png'}},{'type':'text','text':'see'}]}]"),
+	    "tools: images of tool results in the user message after them");
+	j = req("{'model':'m','messages':[{'role':'user','content':"
+	    "[{'type':'tool_result','tool_use_id':'a','content':[{'type':"
+	    "'image','source':{'type':'url','url':'u'}}]}]}]}", NULL, &err);
+	T(eq(j, "messages", "[{'role':'tool','tool_call_id':'a','content':''},"
+	    "{'role':'user','content':[{'type':'image_url','image_url':{'url':"
+	    "'u'}}]}]"), "tools: a tool result of an image alone");
 	j = req("{'model':'m','messages':[{'role':'user','content':"
 	    "[{'type':'tool_result','tool_use_id':'a','content':'1'},"
 	    "{'type':'tool_result','tool_use_id':'b','content':[]}]}]}",
@@ -542,9 +562,14 @@ test_request_errors(void)
 	    "400: tool_result without tool_use_id");
 	T(req_err("{'model':'m','messages':[{'role':'user','content':"
 	    "[{'type':'tool_result','tool_use_id':'a','content':[{'type':"
-	    "'image','source':{'type':'url','url':'u'}}]}]}]}",
-	    "tool_result content block type not supported: image"),
-	    "400: an image in a tool result");
+	    "'image','source':{'type':'file','file_id':'u'}}]}]}]}",
+	    "image source type not supported: file"),
+	    "400: an image in a tool result with a source unknown");
+	T(req_err("{'model':'m','messages':[{'role':'user','content':"
+	    "[{'type':'tool_result','tool_use_id':'a','content':[{'type':"
+	    "'document','source':{}}]}]}]}",
+	    "tool_result content block type not supported: document"),
+	    "400: a document in a tool result");
 	T(req_err("{'model':'m','messages':[{'role':'user','content':"
 	    "[{'type':'tool_result','tool_use_id':'a','content':5}]}]}",
 	    "tool_result"), "400: tool result content a number");
