@@ -45,6 +45,7 @@
 #include "proxy.h"
 #include "token.h"
 #include "upstream.h"
+#include "xlate.h"
 
 #define FW_CANDIDATES_MAX	8
 #define FW_STRIP_MAX		4	/* parameters taken out, one a retry */
@@ -64,6 +65,9 @@ struct forward {
 	char			*fw_body;	/* the request's text */
 	struct jspan		 fw_req;	/* its object, in fw_body */
 	struct request_shape	 fw_shape;
+	const char		*fw_xlate_err;	/* Messages that cannot go to
+						   an OpenAI upstream: why */
+	int			 fw_xlate_checked;
 
 	const struct proxy_model *fw_cand[FW_CANDIDATES_MAX];
 	uint64_t		 fw_max[FW_CANDIDATES_MAX];
@@ -99,6 +103,7 @@ static void	 count_tokens(struct http_conn *, struct forward *);
 static int	 forward_model(const struct http_request *, const struct jspan *,
 		    char *,
 		    size_t);
+static int	 can_translate(struct forward *);
 static int	 forward_candidates(struct forward *);
 static void	 forward_free(struct forward *);
 static void	 reply_error_jt(struct http_conn *, int, json_t *);
@@ -237,6 +242,23 @@ candidate_upstream(const struct proxy_model *pm)
 	return (NULL);
 }
 
+/* A Messages request an OpenAI upstream can be given (xlate.h). */
+static int
+can_translate(struct forward *fw)
+{
+	char	*t;
+	size_t	 len;
+
+	if (!fw->fw_xlate_checked) {
+		fw->fw_xlate_checked = 1;
+		if ((t = xlate_request(&fw->fw_req, NULL, &len,
+		    &fw->fw_xlate_err)) == NULL && fw->fw_xlate_err == NULL)
+			fatal("%s", __func__);
+		freezero(t, t != NULL ? len : 0);
+	}
+	return (fw->fw_xlate_err == NULL);
+}
+
 /*
  * The upstreams that may serve the model for this API, cheapest
  * reservation first.  The number of them; 0 with none sellable now.
@@ -255,9 +277,10 @@ forward_candidates(struct forward *fw)
 		if (strcmp(pm->pm_conf.cm_id, fw->fw_model) != 0 ||
 		    (pu = candidate_upstream(pm)) == NULL)
 			continue;
-		/* Anthropic's API goes to an upstream that speaks it. */
+		/* Anthropic's API, translated for an OpenAI upstream. */
 		if (fw->fw_api == UPSTREAM_API_MESSAGES &&
-		    pu->pu_conf.cu_type == UPSTREAM_OPENAI)
+		    pu->pu_conf.cu_type == UPSTREAM_OPENAI &&
+		    !can_translate(fw))
 			continue;
 		if (pricing_max_cost(&pm->pm_conf, &fw->fw_shape, &max) == -1)
 			continue;
@@ -384,6 +407,11 @@ forward_route(struct http_conn *conn, struct http_request *req)
 			pay_error(conn, 503, "pricing_error",
 			    "price_unavailable", why != NULL ? why :
 			    "the model's price is not known now");
+		} else if (fw->fw_xlate_err != NULL) {
+			why = fw->fw_xlate_err;		/* static */
+			forward_free(fw);
+			pay_error(conn, 400, "invalid_request_error",
+			    "invalid_request", why);
 		} else {
 			forward_free(fw);
 			pay_error(conn, 400, "invalid_request_error",
@@ -634,25 +662,34 @@ attempt(struct forward *fw)
 	const struct proxy_model	*pm = fw->fw_cand[fw->fw_cur];
 	struct upstream_params		 p;
 	struct proxy_upstream		*pu;
-	const char			*id;
+	const char			*id, *err;
 	char				*s;
 	size_t				 len;
+	int				 xlate;
 
 	pu = candidate_upstream(pm);
 	id = pm->pm_conf.cm_upstream_id[0] != '\0' ?
 	    pm->pm_conf.cm_upstream_id : pm->pm_conf.cm_id;
-	if ((s = upstream_body_text(&fw->fw_req, id, fw->fw_api,
-	    fw->fw_stream, &len)) == NULL)
+	xlate = pu != NULL && fw->fw_api == UPSTREAM_API_MESSAGES &&
+	    pu->pu_conf.cu_type == UPSTREAM_OPENAI;
+	if (xlate)
+		s = xlate_request(&fw->fw_req, id, &len, &err);
+	else
+		s = upstream_body_text(&fw->fw_req, id, fw->fw_api,
+		    fw->fw_stream, &len);
+	if (s == NULL)		/* a request checked by can_translate() */
 		fatalx("%s: the request's body", __func__);
 
 	memset(&p, 0, sizeof(p));
 	p.p_upstream = pu;
-	p.p_path = fw->fw_path;
+	p.p_path = xlate ? "/chat/completions" : fw->fw_path;
 	p.p_body = s;
 	p.p_bodylen = len;
 	p.p_stream = fw->fw_stream;
 	/* X-Cashu's change goes in a header: the answer is collected. */
 	p.p_flags = fw->fw_xcashu ? UPSTREAM_F_COLLECT : 0;
+	if (xlate)
+		p.p_flags |= UPSTREAM_F_MESSAGES;
 	p.p_shape = &fw->fw_shape;
 	p.p_conn = fw->fw_conn;
 	p.p_on_status = on_status;

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "upstream.h"
+#include "xlate.h"
 
 #define ST_WAIT			1
 #define ST_TAKEN		2
@@ -69,6 +70,8 @@ struct upstream_req {
 	uint64_t		 u_received;
 	u_int			 u_pauses;
 	int			 u_paused;
+	int			 u_xlate;	/* Messages over chat completions */
+	struct xlate_stream	*u_xs;		/* ... its stream, translated */
 
 	/* the echo */
 	int			 u_echo;
@@ -86,6 +89,7 @@ static void	 up_curl_done(struct curlev_req *,
 		    const struct curlev_result *, void *);
 static int	 up_status(struct upstream_req *);
 static int	 up_body(struct upstream_req *, const void *, size_t);
+static int	 up_collect(struct upstream_req *, const void *, size_t);
 static void	 up_complete(struct upstream_req *);
 static void	 up_hooks(struct upstream_req *, int);
 static void	 up_client_gone(struct http_conn *, void *);
@@ -95,6 +99,8 @@ static void	 up_error(struct upstream_req *, int, const char *);
 static void	 up_free(struct upstream_req *);
 static int	 up_on_event(const struct sse_event *, void *);
 static int	 up_on_pass(const char *, size_t, void *);
+static int	 up_xlate_out(const char *, size_t, void *);
+static int	 up_xlate_collected(struct upstream_req *);
 static void	 up_collected(struct upstream_req *, struct upstream_result *,
 		    int *);
 static void	 echo_tick(int, short, void *);
@@ -431,6 +437,16 @@ upstream_start(const struct upstream_params *p)
 	u->u_p.p_shape = NULL;
 	u->u_up = p->p_upstream;
 	u->u_api = upstream_api(p->p_path);
+	if (p->p_flags & UPSTREAM_F_MESSAGES) {
+		if (type != UPSTREAM_OPENAI ||
+		    u->u_api != UPSTREAM_API_CHAT) {
+			free(u);
+			errno = EINVAL;
+			return (NULL);
+		}
+		u->u_api = UPSTREAM_API_MESSAGES;
+		u->u_xlate = 1;
+	}
 	u->u_conn = p->p_conn;
 	u->u_state = ST_WAIT;
 	evtimer_set(&u->u_ev, echo_tick, u);
@@ -639,6 +655,11 @@ up_status(struct upstream_req *u)
 		u->u_stream = 1;
 		sse_init(&u->u_sse, SSE_EVENT_MAX, up_on_event, up_on_pass,
 		    u);
+		if (u->u_xlate &&
+		    (u->u_xs = xlate_stream_new(up_xlate_out, u)) == NULL) {
+			up_error(u, UPSTREAM_E_INTERNAL, "out of memory");
+			return (UPSTREAM_TAKE);
+		}
 		upstream_scan_init(&u->u_scan, u->u_api, 1);
 	} else
 		upstream_scan_init(&u->u_scan, u->u_api, 0);
@@ -650,15 +671,18 @@ up_status(struct upstream_req *u)
 static int
 up_body(struct upstream_req *u, const void *data, size_t len)
 {
-	size_t	 cap;
-	char	*nb;
-
 	if (u->u_error != UPSTREAM_OK)
 		return (-1);
 	u->u_received += len;
 	if (u->u_stream) {
-		if (sse_feed(&u->u_sse, data, len) == -1) {
-			up_error(u, UPSTREAM_E_INTERNAL, "out of memory");
+		if (u->u_xs != NULL ?
+		    xlate_stream_feed(u->u_xs, data, len) == -1 :
+		    sse_feed(&u->u_sse, data, len) == -1) {
+			if (u->u_xs != NULL && xlate_stream_garbage(u->u_xs))
+				up_error(u, UPSTREAM_E_GARBAGE, NULL);
+			else
+				up_error(u, UPSTREAM_E_INTERNAL,
+				    "out of memory");
 			return (-1);
 		}
 		if (u->u_conn != NULL && !u->u_paused &&
@@ -671,6 +695,16 @@ up_body(struct upstream_req *u, const void *data, size_t len)
 		}
 		return (0);
 	}
+	return (up_collect(u, data, len));
+}
+
+/* Bytes of a collected body: 0, or -1 when too big or no memory. */
+static int
+up_collect(struct upstream_req *u, const void *data, size_t len)
+{
+	size_t	 cap;
+	char	*nb;
+
 	if (len > UPSTREAM_BODY_MAX - u->u_len) {
 		up_error(u, UPSTREAM_E_TOOBIG, NULL);
 		return (-1);
@@ -716,6 +750,59 @@ up_on_pass(const char *data, size_t len, void *arg)
 		return (1);
 	}
 	return (0);
+}
+
+/* The translated stream: into the reader, as the upstream's would go. */
+static int
+up_xlate_out(const char *data, size_t len, void *arg)
+{
+	struct upstream_req	*u = arg;
+
+	if (u->u_stream)
+		return (sse_feed(&u->u_sse, data, len) == -1);
+	/* collected: the translation replaces the body */
+	return (up_collect(u, data, len) == -1);
+}
+
+/*
+ * A collected 2xx answer of chat completions in Anthropic's shape: the
+ * body is replaced by its translation.  0, or -1 when it cannot be read
+ * (garbage) or no memory.
+ */
+static int
+up_xlate_collected(struct upstream_req *u)
+{
+	struct xlate_stream	*xs;
+	struct jspan		 root;
+	char			*body = u->u_buf, *t;
+	size_t			 len = u->u_len, tlen;
+	int			 r = 0;
+
+	u->u_buf = NULL;
+	u->u_len = u->u_cap = 0;
+	if (is_sse(u->u_ctype)) {
+		if ((xs = xlate_stream_new(up_xlate_out, u)) == NULL)
+			r = -1;
+		else if (xlate_stream_feed(xs, body != NULL ? body : "",
+		    len) == -1 || xlate_stream_finish(xs) == -1) {
+			if (u->u_error == UPSTREAM_OK)
+				up_error(u, xlate_stream_garbage(xs) ?
+				    UPSTREAM_E_GARBAGE : UPSTREAM_E_INTERNAL,
+				    NULL);
+			r = -1;
+		}
+		xlate_stream_free(xs);
+	} else if (body == NULL || jscan_parse(body, len, &root) == -1 ||
+	    (t = xlate_answer(&root, &tlen)) == NULL) {
+		up_error(u, UPSTREAM_E_GARBAGE, NULL);
+		r = -1;
+	} else {
+		u->u_buf = t;
+		u->u_len = tlen;
+		u->u_cap = tlen + 1;
+	}
+	free(body);
+	return (r);
 }
 
 /* A collected answer: the JSON it is, or the events it holds. */
@@ -770,10 +857,19 @@ up_complete(struct upstream_req *u)
 	memset(&r, 0, sizeof(r));
 	if (u->u_state == ST_TAKEN && u->u_stream) {
 		/* what waits in the reader goes out; a half event does not */
+		if (u->u_xs != NULL && u->u_error == UPSTREAM_OK &&
+		    xlate_stream_finish(u->u_xs) == -1 &&
+		    u->u_error == UPSTREAM_OK)
+			up_error(u, xlate_stream_garbage(u->u_xs) ?
+			    UPSTREAM_E_GARBAGE : UPSTREAM_E_INTERNAL, NULL);
 		(void)sse_finish(&u->u_sse);
 		complete = u->u_error == UPSTREAM_OK && u->u_scan.sc_terminal;
-	} else if (u->u_state == ST_TAKEN)
+	} else if (u->u_state == ST_TAKEN) {
+		if (u->u_xlate && u->u_status >= 200 && u->u_status < 300 &&
+		    u->u_error == UPSTREAM_OK)
+			(void)up_xlate_collected(u);
 		up_collected(u, &r, &complete);
+	}
 
 	r.ur_error = u->u_error;
 	r.ur_errstr = u->u_errstr != NULL ? u->u_errstr :
@@ -823,6 +919,7 @@ up_free(struct upstream_req *u)
 	if (u->u_curl != NULL)
 		curlev_cancel(u->u_curl);
 	sse_free(&u->u_sse);
+	xlate_stream_free(u->u_xs);
 	upstream_scan_free(&u->u_scan);
 	free(u->u_buf);
 	echo_answer_free(&u->u_ea);

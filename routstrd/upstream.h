@@ -46,6 +46,13 @@
  * bytes wait for it, the upstream transfer is paused, and resumed when
  * the client has read down to UPSTREAM_PENDING_LOW.
  *
+ * Anthropic's Messages API over an OpenAI upstream (UPSTREAM_F_MESSAGES,
+ * xlate.h): the request goes out as chat completions, and the answer,
+ * collected or streamed, is turned into Anthropic's before anything
+ * here reads it, so that the caller sees what an Anthropic upstream
+ * would have answered (ur_api UPSTREAM_API_MESSAGES).  Error answers
+ * (not 2xx) are given as the upstream sent them.
+ *
  * Usage missing (or unusable, or all zero) in a 2xx answer is never
  * billed as 0 nor as the maximum: it is estimated from the characters
  * (bytes of UTF-8) of the request's text (struct request_shape) and of
@@ -98,6 +105,10 @@ struct http_conn;
 
 /* p_flags */
 #define UPSTREAM_F_COLLECT	0x01	/* never stream: collect even SSE */
+#define UPSTREAM_F_MESSAGES	0x02	/* an Anthropic Messages request
+					   (p_body) for an OpenAI upstream's
+					   /chat/completions (p_path): see
+					   the top */
 
 /* ur_error */
 #define UPSTREAM_OK		0
