@@ -52,6 +52,11 @@
 #	reject_param (null)	a request with this top-level member is
 #				answered 400, naming it in reject_text
 #	reject_text ("`%s` is deprecated for this model.")
+#	tool_call (null)	{"id", "name", "arguments" (JSON text)}:
+#				chat and messages answers call that tool
+#				after their text (finish_reason tool_calls,
+#				stop_reason tool_use); streamed, the
+#				arguments come in pieces of 5 bytes
 
 import http.server
 import json
@@ -70,6 +75,7 @@ DEFAULTS = {
     "cut_after": -1, "hang": False, "ctype": None, "no_done": False,
     "extra": None, "indent": False, "reject_param": None,
     "reject_text": "`%s` is deprecated for this model.",
+    "tool_call": None,
 }
 
 lock = threading.Lock()
@@ -289,11 +295,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         text = "".join(self.pieces(k))
         model = body.get("model", "mock")
         u = self.usage(k, api, body, text)
+        tc = k["tool_call"]
         if api == "chat":
             o = {"id": "chatcmpl-mock", "object": "chat.completion",
                  "created": int(time.time()), "model": model,
                  "choices": [{"index": 0, "message": {"role": "assistant",
                               "content": text}, "finish_reason": "stop"}]}
+            if tc:
+                o["choices"][0]["message"]["tool_calls"] = [
+                    {"id": tc["id"], "type": "function", "function": {
+                        "name": tc["name"],
+                        "arguments": tc["arguments"]}}]
+                o["choices"][0]["finish_reason"] = "tool_calls"
         elif api == "completions":
             o = {"id": "cmpl-mock", "object": "text_completion",
                  "created": int(time.time()), "model": model,
@@ -313,6 +326,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                  "model": model, "content": [{"type": "text",
                                               "text": text}],
                  "stop_reason": "end_turn"}
+            if tc:
+                o["content"].append({"type": "tool_use", "id": tc["id"],
+                                     "name": tc["name"], "input":
+                                     json.loads(tc["arguments"])})
+                o["stop_reason"] = "tool_use"
         if k["usage"]:
             o["usage"] = u
         o.update(k["extra"] or {})
@@ -345,6 +363,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pieces = self.pieces(k)
         text = "".join(pieces)
         u = self.usage(k, api, body, text)
+        tc = k["tool_call"] if api in ("chat", "messages") else None
+        args = []
+        if tc:
+            a = tc["arguments"]
+            args = [a[i:i + 5] for i in range(0, len(a), 5)]
         evs = []
         if api in ("chat", "completions"):
             obj = ("chat.completion.chunk" if api == "chat" else
@@ -359,6 +382,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return json.dumps(o)
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
+                if api == "chat" and last and tc:
+                    evs.append(self.event(k, c([{"index": 0, "delta":
+                                                 {"content": piece},
+                                                 "finish_reason": None}])))
+                    ch = [{"index": 0, "delta": {"tool_calls": [
+                        {"index": 0, "id": tc["id"], "type": "function",
+                         "function": {"name": tc["name"],
+                                      "arguments": ""}}]},
+                        "finish_reason": None}]
+                    evs.append(self.event(k, c(ch)))
+                    for j, a in enumerate(args):
+                        ch = [{"index": 0, "delta": {"tool_calls": [
+                            {"index": 0, "function": {"arguments": a}}]},
+                            "finish_reason": "tool_calls"
+                            if j == len(args) - 1 else None}]
+                        evs.append(self.event(k, c(ch, u if j ==
+                                   len(args) - 1 and want and
+                                   k["usage_in_content"] else None)))
+                    continue
                 if api == "chat":
                     ch = [{"index": 0, "delta": {"content": piece},
                            "finish_reason": "stop" if last else None}]
@@ -397,8 +439,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
             evs.append(self.event(k, json.dumps(
                 {"type": "content_block_stop", "index": 0}),
                 "content_block_stop"))
+            if tc:
+                evs.append(self.event(k, json.dumps(
+                    {"type": "content_block_start", "index": 1,
+                     "content_block": {"type": "tool_use", "id": tc["id"],
+                                       "name": tc["name"], "input": {}}}),
+                    "content_block_start"))
+                for a in args:
+                    evs.append(self.event(k, json.dumps(
+                        {"type": "content_block_delta", "index": 1,
+                         "delta": {"type": "input_json_delta",
+                                   "partial_json": a}}),
+                        "content_block_delta"))
+                evs.append(self.event(k, json.dumps(
+                    {"type": "content_block_stop", "index": 1}),
+                    "content_block_stop"))
             delta = {"type": "message_delta",
-                     "delta": {"stop_reason": "end_turn"}}
+                     "delta": {"stop_reason": "tool_use" if tc else
+                               "end_turn"}}
             if want:
                 delta["usage"] = {"output_tokens":
                                   u.get("output_tokens", 0)}

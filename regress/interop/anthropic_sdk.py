@@ -14,7 +14,7 @@
 # mock as an OpenAI upstream: the node translates).  KEYTOK is used as
 # the API key, XTOK pays one request in X-Cashu, SMALLTOK (1 sat) is too
 # small for any request.  Environment: NONCE, a word put in every
-# prompt.
+# prompt; MOCKPORT, the mock's port (its knobs make it call a tool).
 
 import json
 import os
@@ -174,6 +174,83 @@ def count(c):
            "(got %s)" % r.input_tokens)
 
 
+TOOL = {"name": "get_weather", "description": "The weather of a city.",
+        "input_schema": {"type": "object", "properties": {
+            "city": {"type": "string"}}, "required": ["city"]}}
+CALL = {"id": "call_w1", "name": "get_weather",
+        "arguments": json.dumps({"city": "Tromsø", "days": [1, 2]})}
+
+
+def knobs(k):
+    req = urllib.request.Request(
+        "http://127.0.0.1:%s/mock/knobs" % os.environ["MOCKPORT"],
+        data=json.dumps(k).encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        r.read()
+
+
+def check_call(what, m):
+    uses = [b for b in m.content if b.type == "tool_use"]
+    ok(m.stop_reason == "tool_use", what + ": stop_reason tool_use "
+       "(got %s)" % m.stop_reason)
+    ok(len(uses) == 1 and uses[0].id == CALL["id"] and
+       uses[0].name == CALL["name"] and
+       uses[0].input == json.loads(CALL["arguments"]),
+       what + ": a tool_use block with the call's id, name and input")
+    if len(uses) != 1:
+        note(m.model_dump_json())
+
+
+def tools(c, key, bal):
+    """The upstream calls a tool: the SDK sees a tool_use block, whole
+    and streamed (input_json_delta put together), then the result goes
+    back; each billed as the text answer."""
+    text = "Weather in Tromso, dingo%s?" % NONCE
+    msgs = [{"role": "user", "content": text}]
+    knobs({"tool_call": CALL})
+    m = attempt("tool use", lambda: c.messages.create(
+        model=MODEL, max_tokens=50, system=SYSTEM, tools=[TOOL],
+        messages=msgs))
+    a, ct = answer_of(text)
+    want = expected_cost(prompt_tokens(text), ct)
+    if m is not None:
+        check_call("tool use", m)
+        after = balance(key)
+        ok(bal is not None and after == bal - want,
+           "tool use: billed exactly %s msat" % want)
+        bal = after
+    got = {}
+
+    def run():
+        with c.messages.stream(model=MODEL, max_tokens=50, system=SYSTEM,
+                               tools=[TOOL], messages=msgs) as s:
+            got["final"] = s.get_final_message()
+        return True
+    if attempt("tool use, streamed", run) is not None:
+        check_call("tool use, streamed", got["final"])
+        after = balance(key)
+        ok(bal is not None and after == bal - want,
+           "tool use, streamed: billed exactly %s msat" % want)
+        bal = after
+    knobs({})
+    if m is None:
+        return bal
+    # the result back: the upstream sees it (as a tool message when
+    # translated) and answers
+    msgs2 = msgs + [{"role": "assistant", "content": [
+        b.model_dump(exclude_none=True) for b in m.content]},
+        {"role": "user", "content": [{"type": "tool_result",
+                                      "tool_use_id": CALL["id"],
+                                      "content": "snow, -5 C"}]}]
+    r = attempt("tool result", lambda: c.messages.create(
+        model=MODEL, max_tokens=50, system=SYSTEM, tools=[TOOL],
+        messages=msgs2))
+    if r is not None:
+        ok(r.stop_reason == "end_turn" and r.content[0].text == a,
+           "tool result: the answer after it")
+    return balance(key)
+
+
 def errors(c):
     try:
         c.messages.create(model="no-such-model", max_tokens=5,
@@ -224,6 +301,8 @@ def main():
     bal = balance(KEYTOK)
     bal = create(c, KEYTOK, bal)
     bal = stream(c, KEYTOK, bal)
+    if KIND != "echo":
+        bal = tools(c, KEYTOK, bal)
     count(c)
     errors(c)
     xcashu()

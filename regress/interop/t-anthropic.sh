@@ -68,6 +68,8 @@ fi
 
 NONCE=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
 export NONCE
+MOCKPORT=$MPORT
+export MOCKPORT
 
 # drive MODEL KIND: the SDK against one upstream, fresh tokens
 drive() {
