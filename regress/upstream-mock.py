@@ -21,7 +21,8 @@
 #
 # Knobs (default):
 #	status (200)		answer this status with OpenAI's error body
-#				{"error":{"message","type","code"}}
+#				{"error":{"message","type","code"}}; 204:
+#				no body, Content-Type the knob ctype's
 #	usage (true)		report usage (at the end of a stream only
 #				when the request asked for include_usage,
 #				as OpenAI does; "force" sends it anyway)
@@ -229,6 +230,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise Gone()
         if k["delay_headers"]:
             self.wait_or_gone(k["delay_headers"])
+        if k["status"] == 204:
+            self.send_response(204)
+            self.send_header("Content-Type", k["ctype"] or
+                             "application/json")
+            self.end_headers()
+            return
         if k["status"] != 200:
             body = json.dumps({"error": {"message": "mock error %d" %
                                          k["status"], "type": "mock_error",

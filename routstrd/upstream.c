@@ -646,10 +646,17 @@ up_status(struct upstream_req *u)
 	if (st.st_stream) {
 		if (http_reply_stream_start(u->u_conn, (int)u->u_status,
 		    "text/event-stream") == -1) {
+			/*
+			 * (A 204 cannot carry one.)  The attempt ends in an
+			 * error, not streamed; the connection stays in our
+			 * hands until then, so that a client leaving
+			 * meanwhile is noticed.
+			 */
 			log_warnx("upstream %s: cannot start the client's "
 			    "stream", upstream_name(u));
 			up_error(u, UPSTREAM_E_INTERNAL, "stream refused");
-			u->u_conn = NULL;	/* the caller's, still */
+			upstream_scan_init(&u->u_scan, u->u_api, 0);
+			up_hooks(u, 1);
 			return (UPSTREAM_TAKE);
 		}
 		u->u_stream = 1;

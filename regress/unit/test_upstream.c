@@ -1128,6 +1128,18 @@ test_garbage_cut(void)
 	T(run(&r, NULL, CHAT_BODY) == 0 && r.error == UPSTREAM_E_CUT &&
 	    r.status == 200 && !r.failover, "cut mid-body: cut");
 	run_end(&r);
+
+	/* a 204 "stream": the client's stream cannot start */
+	knobs("{\"status\":204,\"ctype\":\"text/event-stream\"}");
+	r.up = &up_openai;
+	r.stream = 1;
+	T(run(&r, NULL, CHAT_STREAM) == 0 && r.ndone == 1 &&
+	    r.error == UPSTREAM_E_INTERNAL && r.status == 204 &&
+	    r.st_stream && !r.streamed && !r.client_gone,
+	    "a 204 event stream: an error, not streamed, the client ours");
+	T(client_response(&status, &b, &bl, NULL) && status == 502,
+	    "... the client gets the caller's 502");
+	run_end(&r);
 }
 
 static void
