@@ -249,6 +249,14 @@ is "... the second time without temperature, with top_p" \
     "(False, 0.9)"
 is "... charged once, 503 msat" "$(bal "$K2")" "$((b0 - 503)) 0"
 
+# the last member taken out: the comma before it goes too
+knobs "$MOCK1" '{"reject_param": "top_p", "reset": true}'
+req /v1/chat/completions "$(tbody m1 ', "temperature": 0.2, "top_p": 0.9')" "$A2"
+expect "... the parameter last in the body: served" "assert S == 200, (S, j)"
+is "... the second body JSON, with temperature, without top_p" \
+    "$(mstat "$MOCK1" '(lambda b: (b.get("temperature"), "top_p" in b, s["last_body"].rstrip()[-1]))(json.loads(s["last_body"]))')" \
+    "(0.2, False, '}')"
+
 knobs "$MOCK1" '{"reject_param": "top_p", "reject_text": "Unsupported parameter: '"'"'%s'"'"' is not supported with this model.", "reset": true}'
 b0=$(bal "$K2" | cut -d' ' -f1)
 req /v1/chat/completions "$(tbody m1 ', "top_p": 0.9, "stream": true')" "$A2"
