@@ -672,12 +672,13 @@ attempt(struct forward *fw)
 	    pm->pm_conf.cm_upstream_id : pm->pm_conf.cm_id;
 	xlate = pu != NULL && fw->fw_api == UPSTREAM_API_MESSAGES &&
 	    pu->pu_conf.cu_type == UPSTREAM_OPENAI;
-	if (xlate)
-		s = xlate_request(&fw->fw_req, id, &len, &err);
-	else
-		s = upstream_body_text(&fw->fw_req, id, fw->fw_api,
-		    fw->fw_stream, &len);
-	if (s == NULL)		/* a request checked by can_translate() */
+	if (xlate) {
+		/* checked by can_translate(), unless the upstream changed */
+		if ((s = xlate_request(&fw->fw_req, id, &len, &err)) == NULL &&
+		    err == NULL)
+			fatal("%s: the request's body", __func__);
+	} else if ((s = upstream_body_text(&fw->fw_req, id, fw->fw_api,
+	    fw->fw_stream, &len)) == NULL)
 		fatalx("%s: the request's body", __func__);
 
 	memset(&p, 0, sizeof(p));
@@ -697,11 +698,12 @@ attempt(struct forward *fw)
 	p.p_arg = fw;
 	if (fw->fw_conn != NULL)
 		http_conn_set_closecb(fw->fw_conn, NULL, NULL);
-	if (fw->fw_conn != NULL && (pu == NULL ||
+	if (fw->fw_conn != NULL && (pu == NULL || s == NULL ||
 	    (fw->fw_up = upstream_start(&p)) == NULL))
 		log_warnx("%s: model %s: upstream %s: cannot start", __func__,
 		    fw->fw_model, pm->pm_conf.cm_upstream);
-	freezero(s, p.p_bodylen);
+	if (s != NULL)
+		freezero(s, p.p_bodylen);
 	if (fw->fw_up != NULL)
 		return;
 	/* Not started: the next candidate, or the reservation back. */

@@ -662,11 +662,10 @@ up_status(struct upstream_req *u)
 		u->u_stream = 1;
 		sse_init(&u->u_sse, SSE_EVENT_MAX, up_on_event, up_on_pass,
 		    u);
+		/* (out of memory: the next body bytes end the attempt) */
 		if (u->u_xlate &&
-		    (u->u_xs = xlate_stream_new(up_xlate_out, u)) == NULL) {
+		    (u->u_xs = xlate_stream_new(up_xlate_out, u)) == NULL)
 			up_error(u, UPSTREAM_E_INTERNAL, "out of memory");
-			return (UPSTREAM_TAKE);
-		}
 		upstream_scan_init(&u->u_scan, u->u_api, 1);
 	} else
 		upstream_scan_init(&u->u_scan, u->u_api, 0);

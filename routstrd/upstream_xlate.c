@@ -760,12 +760,15 @@ put_tool_choice(struct xbuf *b, const struct jspan *tc, int ntools)
 	return (NULL);
 }
 
-enum { R_MODEL, R_MAX_TOKENS, R_TEMPERATURE, R_TOP_P, R_STOP, R_METADATA,
-    R_SYSTEM, R_MESSAGES, R_TOOLS, R_TOOL_CHOICE, R_STREAM, R_N };
+/*
+ * metadata.user_id is not sent as "user": Claude Code's is some 150
+ * bytes, which OpenAI (64) and OpenRouter (128) refuse.
+ */
+enum { R_MODEL, R_MAX_TOKENS, R_TEMPERATURE, R_TOP_P, R_STOP, R_SYSTEM,
+    R_MESSAGES, R_TOOLS, R_TOOL_CHOICE, R_STREAM, R_N };
 static const char * const request_keys[R_N + 1] = {
 	"model", "max_tokens", "temperature", "top_p", "stop_sequences",
-	"metadata", "system", "messages", "tools", "tool_choice", "stream",
-	NULL
+	"system", "messages", "tools", "tool_choice", "stream", NULL
 };
 
 char *
@@ -773,7 +776,7 @@ xlate_request(const struct jspan *body, const char *model, size_t *lenp,
     const char **errp)
 {
 	struct xbuf	 b;
-	struct jspan	 m[R_N], it, user;
+	struct jspan	 m[R_N], it;
 	const char	*err = NULL;
 	int64_t		 n;
 	int		 first = 1, ntools = 0, i;
@@ -846,11 +849,6 @@ xlate_request(const struct jspan *body, const char *model, size_t *lenp,
 			xb_str(&b, ",\"stop\":");
 			xb_span(&b, &m[R_STOP]);
 		}
-	}
-	if (jscan_get(&m[R_METADATA], "user_id", &user) == 0 &&
-	    jscan_type(&user) == JS_STRING) {
-		xb_str(&b, ",\"user\":");
-		xb_span(&b, &user);
 	}
 	if ((err = put_tools(&b, &m[R_TOOLS], &ntools)) != NULL ||
 	    (err = put_tool_choice(&b, &m[R_TOOL_CHOICE], ntools)) != NULL)
@@ -958,9 +956,11 @@ static const char * const answer_keys[A_N + 1] = {
 	"id", "model", "choices", "usage", NULL
 };
 
-enum { M_CONTENT, M_TOOL_CALLS, M_REFUSAL, M_N };
+enum { M_CONTENT, M_TOOL_CALLS, M_REFUSAL, M_REASONING_CONTENT,
+    M_REASONING, M_N };
 static const char * const message_keys[M_N + 1] = {
-	"content", "tool_calls", "refusal", NULL
+	"content", "tool_calls", "refusal", "reasoning_content", "reasoning",
+	NULL
 };
 
 char *
@@ -991,6 +991,15 @@ xlate_answer(const struct jspan *root, size_t *lenp)
 	else
 		xb_str(&b, "\"\"");
 	xb_str(&b, ",\"content\":[");
+	/* reasoning as thinking, as in the stream (xs_text) */
+	t = jscan_type(&m[M_REASONING_CONTENT]) == JS_STRING ?
+	    m[M_REASONING_CONTENT] : m[M_REASONING];
+	if (jscan_type(&t) == JS_STRING && t.js_len > 2) {
+		xb_sep(&b, &first);
+		xb_str(&b, "{\"type\":\"thinking\",\"thinking\":");
+		xb_span(&b, &t);
+		xb_str(&b, ",\"signature\":\"\"}");
+	}
 	if (jscan_type(&m[M_CONTENT]) == JS_STRING &&
 	    m[M_CONTENT].js_len > 2) {
 		xb_sep(&b, &first);
@@ -1057,6 +1066,7 @@ xlate_answer(const struct jspan *root, size_t *lenp)
 
 #define BLK_TEXT	0
 #define BLK_TOOL	1
+#define BLK_THINKING	2
 
 struct xlate_stream {
 	struct sse_parser	 xs_sp;
@@ -1075,6 +1085,7 @@ struct xlate_stream {
 	struct xbuf		 xs_toolid;	/* and its id's text */
 	int			 xs_tools;	/* tool blocks opened */
 	int			 xs_finish;	/* FR_* */
+	int			 xs_finished;	/* a finish_reason came */
 	struct xbuf		 xs_usage;	/* the last usage object */
 };
 
@@ -1090,6 +1101,8 @@ static void	 xs_close(struct xlate_stream *);
 static void	 xs_open(struct xlate_stream *, int);
 static void	 xs_delta(struct xlate_stream *);
 static void	 xs_finish_msg(struct xlate_stream *);
+static void	 xs_message_delta(struct xlate_stream *);
+static void	 xs_text(struct xlate_stream *, int, const struct jspan *);
 
 struct xlate_stream *
 xlate_stream_new(int (*out)(const char *, size_t, void *), void *arg)
@@ -1129,12 +1142,28 @@ xlate_stream_feed(struct xlate_stream *xs, const void *p, size_t len)
 	return (0);
 }
 
+/*
+ * Without [DONE] the answer is cut short (no message_stop), but what
+ * the upstream said of its end, finish reason and usage, still goes out
+ * in a message_delta, as it would have: billing reads the usage there.
+ */
 int
 xlate_stream_finish(struct xlate_stream *xs)
 {
 	if (xs->xs_stopped)
 		return (-1);
 	if (sse_finish(&xs->xs_sp) == -1) {
+		xs->xs_stopped = 1;
+		return (-1);
+	}
+	if (!xs->xs_started || xs->xs_ended ||
+	    (!xs->xs_finished && xs->xs_usage.b_len == 0))
+		return (0);
+	xs->xs_ev.b_len = 0;
+	xs_message_delta(xs);
+	xs->xs_ended = 1;
+	if (xs->xs_ev.b_nomem ||
+	    xs->xs_out(xs->xs_ev.b_p, xs->xs_ev.b_len, xs->xs_arg) != 0) {
 		xs->xs_stopped = 1;
 		return (-1);
 	}
@@ -1294,11 +1323,44 @@ static const char * const chunk_keys[C_N + 1] = {
 	"id", "model", "choices", "usage", "error", NULL
 };
 
+enum { D_CONTENT, D_REFUSAL, D_REASONING_CONTENT, D_REASONING,
+    D_TOOL_CALLS, D_N };
+static const char * const delta_keys[D_N + 1] = {
+	"content", "refusal", "reasoning_content", "reasoning", "tool_calls",
+	NULL
+};
+
+/*
+ * A piece of text or of reasoning: into the open block of its kind, or
+ * a new one.  Reasoning goes out as Anthropic's thinking, without a
+ * signature (none can be made for it): a client sending it back gets
+ * it left out of the next request.
+ */
+static void
+xs_text(struct xlate_stream *xs, int kind, const struct jspan *t)
+{
+	struct xbuf	*b = &xs->xs_ev;
+
+	if (jscan_type(t) != JS_STRING || t->js_len <= 2)
+		return;
+	if (xs->xs_block < 0 || xs->xs_kind != kind) {
+		xs_open(xs, kind);
+		xb_str(b, kind == BLK_TEXT ? "{\"type\":\"text\",\"text\":\"\"}}" :
+		    "{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}");
+		xs_endev(xs);
+	}
+	xs_delta(xs);
+	xb_str(b, kind == BLK_TEXT ? "{\"type\":\"text_delta\",\"text\":" :
+	    "{\"type\":\"thinking_delta\",\"thinking\":");
+	xb_span(b, t);
+	xb_str(b, "}}");
+	xs_endev(xs);
+}
+
 static void
 xs_chunk(struct xlate_stream *xs, const struct jspan *o)
 {
-	struct jspan	 c[C_N], choice, idx, delta, fr, content, calls, it,
-			 msg;
+	struct jspan	 c[C_N], choice, idx, delta, fr, d[D_N], it, msg;
 	struct xbuf	*b = &xs->xs_ev;
 	int64_t		 i;
 
@@ -1327,30 +1389,25 @@ xs_chunk(struct xlate_stream *xs, const struct jspan *o)
 		    (jscan_int(&idx, &i) == -1 || i != 0))
 			continue;
 		(void)jscan_get(&choice, "delta", &delta);
-		(void)jscan_get(&delta, "content", &content);
-		(void)jscan_get(&delta, "tool_calls", &calls);
-		if (jscan_type(&content) == JS_STRING && content.js_len > 2) {
-			if (xs->xs_block < 0 || xs->xs_kind != BLK_TEXT) {
-				xs_open(xs, BLK_TEXT);
-				xb_str(b, "{\"type\":\"text\",\"text\":\"\"}}");
-				xs_endev(xs);
-			}
-			xs_delta(xs);
-			xb_str(b, "{\"type\":\"text_delta\",\"text\":");
-			xb_span(b, &content);
-			xb_str(b, "}}");
-			xs_endev(xs);
-		}
+		(void)jscan_getv(&delta, delta_keys, d);
+		/* reasoning (DeepSeek, vLLM; OpenRouter's name) first */
+		xs_text(xs, BLK_THINKING, jscan_type(&d[D_REASONING_CONTENT]) ==
+		    JS_STRING ? &d[D_REASONING_CONTENT] : &d[D_REASONING]);
+		xs_text(xs, BLK_TEXT, jscan_type(&d[D_CONTENT]) == JS_STRING ?
+		    &d[D_CONTENT] : &d[D_REFUSAL]);
 		it.js_p = NULL;
-		while (jscan_next(&calls, &it))
+		while (jscan_next(&d[D_TOOL_CALLS], &it))
 			if (jscan_type(&it) == JS_OBJECT)
 				xs_tool_delta(xs, &it);
 		if (jscan_get(&choice, "finish_reason", &fr) == 0 &&
-		    jscan_type(&fr) == JS_STRING)
+		    jscan_type(&fr) == JS_STRING) {
 			xs->xs_finish = finish_code(&fr);
+			xs->xs_finished = 1;
+		}
 		break;
 	}
-	if (jscan_type(&c[C_USAGE]) == JS_OBJECT) {
+	/* an empty usage ({}) after the real one does not erase it */
+	if (jscan_type(&c[C_USAGE]) == JS_OBJECT && !jscan_empty(&c[C_USAGE])) {
 		xs->xs_usage.b_len = 0;
 		xb_span(&xs->xs_usage, &c[C_USAGE]);
 		if (xs->xs_usage.b_nomem)
@@ -1380,9 +1437,11 @@ xs_tool_delta(struct xlate_stream *xs, const struct jspan *tc)
 		i = -1;
 	if (jscan_type(&id) != JS_STRING || id.js_len <= 2)
 		id.js_p = NULL;
+	/* an id first seen on a later piece of the call is the same call */
 	fresh = xs->xs_block < 0 || xs->xs_kind != BLK_TOOL ||
 	    (i >= 0 && i != xs->xs_tool) ||
-	    (id.js_p != NULL && (id.js_len != xs->xs_toolid.b_len ||
+	    (id.js_p != NULL && xs->xs_toolid.b_len > 0 &&
+	    (id.js_len != xs->xs_toolid.b_len ||
 	    memcmp(id.js_p, xs->xs_toolid.b_p, id.js_len) != 0));
 	if (fresh) {
 		xs_open(xs, BLK_TOOL);
@@ -1418,11 +1477,25 @@ static void
 xs_finish_msg(struct xlate_stream *xs)
 {
 	struct xbuf	*b = &xs->xs_ev;
-	struct jspan	 u, none;
+	struct jspan	 none;
 
 	memset(&none, 0, sizeof(none));
 	if (!xs->xs_started)
 		xs_start(xs, &none, &none);
+	xs_message_delta(xs);
+	xs_begin(xs, "message_stop");
+	xb_str(b, "{\"type\":\"message_stop\"}");
+	xs_endev(xs);
+	xs->xs_ended = xs->xs_done = 1;
+}
+
+/* The open block closed, then the stop reason and the usage. */
+static void
+xs_message_delta(struct xlate_stream *xs)
+{
+	struct xbuf	*b = &xs->xs_ev;
+	struct jspan	 u;
+
 	xs_close(xs);
 	xs_begin(xs, "message_delta");
 	xb_str(b, "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"");
@@ -1433,8 +1506,4 @@ xs_finish_msg(struct xlate_stream *xs)
 	xb_usage(b, &u);
 	xb_str(b, "}");
 	xs_endev(xs);
-	xs_begin(xs, "message_stop");
-	xb_str(b, "{\"type\":\"message_stop\"}");
-	xs_endev(xs);
-	xs->xs_ended = xs->xs_done = 1;
 }

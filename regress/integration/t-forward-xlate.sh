@@ -165,10 +165,12 @@ expect "... billed by the estimate, more than nothing" \
 knobs "$MOCK1" "{\"content\": \"$WORDS\", \"no_done\": true}"
 b0=$(bal "$KEY" | cut -d' ' -f1)
 $CLIENT stream "$URL/v1/messages" "$(mbody 1)" "$AUTH" "$AV" >"$T/s.json"
-sx "a stream without [DONE]: the text, message_stop, the cost" "
+sx "a stream without [DONE]: the text, its usage, message_stop, the cost" "
 assert text == 'mock: $WORDS', text
-assert names[-2:] == ['message_stop', 'cost'], names
-assert 'message_delta' not in names, names
+assert names[-4:] == ['content_block_stop', 'message_delta',
+    'message_stop', 'cost'], names
+md = [d for n, d in evs if n == 'message_delta'][0]
+assert md['usage']['output_tokens'] == 6, md
 c = evs[-1][1]['cost']['total_msats']
 assert c >= $CHAT_COST, c
 open(sys.argv[1] + '.c', 'w').write(str(c))"

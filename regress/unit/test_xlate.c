@@ -246,9 +246,9 @@ test_request_members(void)
 	T(j != NULL, "request: translated");
 	T(eq(j, "", "{'model':'gpt-4o','messages':[{'role':'user',"
 	    "'content':'hi'}],'max_tokens':1024,'temperature':0.5,"
-	    "'top_p':0.9,'stop':['END','\\n\\nHuman:'],'user':'u-1'}"),
-	    "request: members kept, renamed, dropped");
-	T(json_object_size(j) == 7, "request: nothing else");
+	    "'top_p':0.9,'stop':['END','\\n\\nHuman:']}"),
+	    "request: members kept, renamed, dropped (metadata.user_id too)");
+	T(json_object_size(j) == 6, "request: nothing else");
 
 	j = req("{'model':'claude-x','max_tokens':10,"
 	    "'messages':[{'role':'user','content':'hi'}]}", NULL, &err);
@@ -687,6 +687,17 @@ test_answer(void)
 	    "'stop_sequence':null,'usage':{'input_tokens':9,'output_tokens':12,"
 	    "'cache_read_input_tokens':0,'cache_creation_input_tokens':0}}"),
 	    "answer: text");
+	j = ans("{'id':'r','model':'m','choices':[{'index':0,'message':"
+	    "{'role':'assistant','content':'42','reasoning_content':"
+	    "'think \\'hard\\''},'finish_reason':'stop'}]}");
+	T(eq(j, "content", "[{'type':'thinking','thinking':'think \\'hard"
+	    "\\'','signature':''},{'type':'text','text':'42'}]"),
+	    "answer: reasoning as a thinking block first");
+	j = ans("{'id':'r','model':'m','choices':[{'index':0,'message':"
+	    "{'role':'assistant','content':'42','reasoning':'hm'},"
+	    "'finish_reason':'stop'}]}");
+	T(eq(j, "content.0.thinking", "'hm'"),
+	    "answer: OpenRouter's reasoning too");
 
 	j = ans("{'id':'c2','model':'m','choices':[{'index':0,'message':"
 	    "{'role':'assistant','content':'Let me check.','tool_calls':"
@@ -1120,15 +1131,62 @@ test_stream_ends(void)
 	struct srun	 r;
 	const char	*id;
 
-	/* no [DONE]: nothing closed, no message_delta nor message_stop */
+	/*
+	 * no [DONE]: no message_stop, but the end the upstream told of
+	 * (finish reason, usage) goes out in a message_delta
+	 */
 	srun(&r, CH("{'content':'Hel'},'finish_reason':null")
 	    CH("{'content':'lo'},'finish_reason':'stop'")
 	    USAGE_CH("{'prompt_tokens':5,'completion_tokens':2}")
 	    "data: {'id':'x','choices':[]", 0, 1, 0);
 	T(r.feedrc == 0 && r.finrc == 0 && !r.done && !r.garbage &&
 	    strcmp(r.names, "message_start,content_block_start,"
-	    "content_block_delta,content_block_delta") == 0,
-	    "stream end: no [DONE]: no message_stop: %s", r.names);
+	    "content_block_delta,content_block_delta,content_block_stop,"
+	    "message_delta") == 0 && eq(r.ev[5], "usage.input_tokens", "5") &&
+	    eq(r.ev[5], "usage.output_tokens", "2") &&
+	    eq(r.ev[5], "delta.stop_reason", "'end_turn'"),
+	    "stream end: no [DONE]: its usage, no message_stop: %s", r.names);
+	srun(&r, CH("{'content':'Hel'},'finish_reason':null"), 0, 1, 0);
+	T(r.finrc == 0 && !r.done && strcmp(r.names, "message_start,"
+	    "content_block_start,content_block_delta") == 0,
+	    "stream end: cut before its end: nothing more: %s", r.names);
+	srun(&r, CH("{'content':'Hel'},'finish_reason':null")
+	    USAGE_CH("{'prompt_tokens':5,'completion_tokens':2}")
+	    USAGE_CH("{}"), 0, 1, 0);
+	T(r.finrc == 0 && !r.done && r.nev == 5 &&
+	    eq(r.ev[4], "usage.output_tokens", "2"),
+	    "stream end: an empty usage after one does not erase it");
+
+	/* reasoning as thinking, before the text; refusal as text */
+	srun(&r, CH("{'reasoning_content':'hm'},'finish_reason':null")
+	    CH("{'reasoning':' so'},'finish_reason':null")
+	    CH("{'content':'Yes'},'finish_reason':'stop'") DONE, 0, 1, 0);
+	T(r.done && strcmp(r.names, "message_start,content_block_start,"
+	    "content_block_delta,content_block_delta,content_block_stop,"
+	    "content_block_start,content_block_delta,content_block_stop,"
+	    "message_delta,message_stop") == 0 &&
+	    eq(r.ev[1], "content_block", "{'type':'thinking','thinking':'',"
+	    "'signature':''}") && eq(r.ev[2], "delta", "{'type':"
+	    "'thinking_delta','thinking':'hm'}") && eq(r.ev[3], "delta",
+	    "{'type':'thinking_delta','thinking':' so'}") &&
+	    eq(r.ev[5], "index", "1") && eq(r.ev[6], "delta.text", "'Yes'"),
+	    "stream: reasoning as a thinking block, then the text: %s",
+	    r.names);
+	srun(&r, CH("{'refusal':'No.'},'finish_reason':'stop'") DONE,
+	    0, 1, 0);
+	T(r.done && eq(r.ev[2], "delta", "{'type':'text_delta','text':"
+	    "'No.'}"), "stream: a refusal as text");
+
+	/* a tool call whose id comes with its second piece: one call */
+	srun(&r, CH("{'tool_calls':[{'index':0,'function':{'name':'f',"
+	    "'arguments':''}}]},'finish_reason':null")
+	    CH("{'tool_calls':[{'index':0,'id':'call_9','function':"
+	    "{'arguments':'{}'}}]},'finish_reason':'tool_calls'") DONE,
+	    0, 1, 0);
+	T(r.done && strcmp(r.names, "message_start,content_block_start,"
+	    "content_block_delta,content_block_stop,message_delta,"
+	    "message_stop") == 0 && eq(r.ev[1], "content_block.name", "'f'"),
+	    "stream: a call's id on its second piece: one call: %s", r.names);
 
 	/* [DONE] alone, then more that is not translated */
 	srun(&r, DONE CH("{'content':'late'},'finish_reason':null")
