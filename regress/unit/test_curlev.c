@@ -30,10 +30,10 @@
 #include <unistd.h>
 
 #include "curlev.h"
-#include "harness.h"
 #include "imsg.h"
 #include "ipc.h"
 #include "log.h"
+#include "mockserver.h"
 #include "proc.h"
 #include "sandbox.h"
 #include "test.h"
@@ -73,9 +73,8 @@ struct got {
 	struct curlev_req	*req;
 };
 
+static struct mockserver mocksrv;
 static int	 sv_http, sv_https;
-static pid_t	 sv_pid = -1;
-static int	 sv_in = -1;
 static char	 tmpdir[64];
 static char	 certfile[PATH_MAX], keyfile[PATH_MAX];
 static unsigned char *cert;
@@ -473,74 +472,6 @@ make_cert(void)
 		return (-1);
 	close(fd);
 	return (0);
-}
-
-static int
-server_start(void)
-{
-	char	 script[PATH_MAX], line[128];
-	FILE	*f;
-	int	 in[2], out[2], port;
-
-	(void)snprintf(script, sizeof(script), "%s/regress/curlev-server.py",
-	    harness_top());
-	if (pipe(in) == -1 || pipe(out) == -1)
-		return (-1);
-	if ((sv_pid = fork()) == -1)
-		return (-1);
-	if (sv_pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		closefrom(3);
-		execlp("python3", "python3", script, "--cert", certfile,
-		    "--key", keyfile, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	sv_in = in[1];
-	if ((f = fdopen(out[0], "r")) == NULL)
-		return (-1);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "http %d", &port) == 1)
-			sv_http = port;
-		else if (sscanf(line, "https %d", &port) == 1)
-			sv_https = port;
-		else if (strncmp(line, "ready", 5) == 0)
-			break;
-	}
-	fclose(f);
-	return (sv_http > 0 && sv_https > 0 ? 0 : -1);
-}
-
-static void
-server_stop(void)
-{
-	if (sv_in != -1)
-		close(sv_in);		/* its stdin closes: it exits */
-	if (sv_pid > 0)
-		(void)waitpid(sv_pid, NULL, 0);
-}
-
-/* A port nobody listens on. */
-static int
-closed_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 s, port;
-
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (-1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(s, (struct sockaddr *)&sin, &len) == -1)
-		return (-1);
-	port = ntohs(sin.sin_port);
-	close(s);
-	return (port);
 }
 
 /* Listening, backlog 0, never accepting, its queue filled. */
@@ -1034,7 +965,7 @@ test_errors(void)
 
 	/* Refused connection. */
 	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/",
-	    closed_port());
+	    mockserver_closed_port());
 	(void)get(&g, url);
 	T(g.done && g.error == CURLEV_E_CONNECT && !g.sent &&
 	    g.status == 0, "connection refused (%d %s)", g.error, g.errstr);
@@ -1143,7 +1074,7 @@ test_errors(void)
 	got_free(&g);
 	for (i = 0; i < 3; i++) {
 		(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/",
-		    closed_port());
+		    mockserver_closed_port());
 		if (get(&g, url) && g.error == CURLEV_E_CONNECT)
 			refused++;
 		got_free(&g);
@@ -1273,7 +1204,7 @@ sandboxed(int confine)
 	if ((peer = fakeparent_init(&fp)) == NULL)
 		return (2);
 	curlev_set_resolver_peer(peer);
-	port = closed_port();
+	port = mockserver_closed_port();
 	if (confine)
 		sandbox_confine(PROC_MINT, NULL);
 
@@ -1397,7 +1328,7 @@ test_http2(void)
 		printf("# nginx missing: HTTP/2 not tested\n");
 		return;
 	}
-	port = closed_port();
+	port = mockserver_closed_port();
 	(void)snprintf(prefix, sizeof(prefix), "%s/nginx", tmpdir);
 	(void)mkdir(prefix, 0700);
 	(void)snprintf(conf, sizeof(conf), "%s/nginx.conf", prefix);
@@ -1481,8 +1412,10 @@ strace_child(const char *ports, const char *certpath)
 int
 main(int argc, char *argv[])
 {
-	char	 cmd[PATH_MAX + 16];
-	int	 i;
+	const char	*args[] = { "--cert", certfile, "--key", keyfile,
+			    NULL };
+	char		 cmd[PATH_MAX + 16];
+	int		 i;
 
 	if (argc == 4 && strcmp(argv[1], "-s") == 0)
 		return (strace_child(argv[2], argv[3]));
@@ -1491,8 +1424,12 @@ main(int argc, char *argv[])
 	log_init(1, LOG_DAEMON);
 	if (!T(make_cert() == 0, "a throwaway certificate"))
 		return (test_done());
-	i = server_start();
-	if (!T(i == 0, "the test server (%d, %d)", sv_http, sv_https))
+	i = mockserver_start(&mocksrv, "curlev-server.py", args,
+	    MOCKSERVER_WAIT_MS);
+	sv_http = mocksrv.ms_port;
+	sv_https = mocksrv.ms_tls_port;
+	if (!T(i == 0 && sv_https > 0, "the test server (%d, %d)", sv_http,
+	    sv_https))
 		return (test_done());
 
 	/* First, before this process has libcurl state to inherit. */
@@ -1516,7 +1453,7 @@ main(int argc, char *argv[])
 
 	T(curlev_pending() == 0, "nothing left pending");
 	curlev_shutdown();
-	server_stop();
+	mockserver_stop(&mocksrv);
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		printf("# %s failed\n", cmd);

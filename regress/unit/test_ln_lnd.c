@@ -28,10 +28,10 @@
 #include <unistd.h>
 
 #include "curlev.h"
-#include "harness.h"
 #include "ipc.h"
 #include "ln_lnd.h"
 #include "log.h"
+#include "mockserver.h"
 #include "sandbox.h"
 #include "test.h"
 
@@ -46,9 +46,7 @@ static unsigned char	*cert;
 static size_t		 certlen;
 static uint8_t		 mac[40];
 static char		 machex[81];
-static int		 mock_port;
-static pid_t		 mock_pid = -1;
-static int		 mock_in = -1;
+static struct mockserver mocksrv;
 static char		 base[128];
 static int		 timed_out;
 static struct event	 deadline;
@@ -141,8 +139,8 @@ mock(const char *path, const char *json)
 	char			 url[256];
 
 	memset(&m, 0, sizeof(m));
-	(void)snprintf(url, sizeof(url), "https://127.0.0.1:%d%s", mock_port,
-	    path);
+	(void)snprintf(url, sizeof(url), "https://127.0.0.1:%d%s",
+	    mocksrv.ms_port, path);
 	memset(&p, 0, sizeof(p));
 	p.p_url = url;
 	p.p_method = "POST";
@@ -198,71 +196,19 @@ make_cert(void)
 static int
 mock_start(void)
 {
-	char	 script[PATH_MAX], line[128];
-	FILE	*f;
-	size_t	 i;
-	int	 in[2], out[2];
+	const char	*args[] = { "--cert", certfile, "--key", keyfile,
+			    "--macaroon", machex, NULL };
+	size_t		 i;
 
 	for (i = 0; i < sizeof(mac); i++)
 		mac[i] = (uint8_t)(0x02 + i * 7);
 	hex(mac, sizeof(mac), machex);
-	(void)snprintf(script, sizeof(script), "%s/regress/lnd-mock.py",
-	    harness_top());
-	if (pipe(in) == -1 || pipe(out) == -1)
+	if (mockserver_start(&mocksrv, "lnd-mock.py", args,
+	    MOCKSERVER_WAIT_MS) == -1)
 		return (-1);
-	if ((mock_pid = fork()) == -1)
-		return (-1);
-	if (mock_pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		closefrom(3);
-		execlp("python3", "python3", script, "--cert", certfile,
-		    "--key", keyfile, "--macaroon", machex, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	mock_in = in[1];
-	if ((f = fdopen(out[0], "r")) == NULL)
-		return (-1);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "port %d", &mock_port) == 1)
-			continue;
-		if (strncmp(line, "ready", 5) == 0)
-			break;
-	}
-	fclose(f);
-	(void)snprintf(base, sizeof(base), "https://localhost:%d/", mock_port);
-	return (mock_port > 0 ? 0 : -1);
-}
-
-static void
-mock_stop(void)
-{
-	if (mock_in != -1)
-		close(mock_in);
-	if (mock_pid > 0)
-		(void)waitpid(mock_pid, NULL, 0);
-}
-
-static int
-closed_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 s, port;
-
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (-1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(s, (struct sockaddr *)&sin, &len) == -1)
-		return (-1);
-	port = ntohs(sin.sin_port);
-	close(s);
-	return (port);
+	(void)snprintf(base, sizeof(base), "https://localhost:%d/",
+	    mocksrv.ms_port);
+	return (0);
 }
 
 /* "localhost" from a resolver of our own: the parent's job in mintd. */
@@ -610,7 +556,7 @@ test_auth_tls(void)
 	    invoice(l, 1000, b11, sizeof(b11), h) == 0, "an invoice");
 	lnd_free(l);
 	(void)snprintf(url, sizeof(url), "https://127.0.0.1:%d",
-	    closed_port());
+	    mockserver_closed_port());
 	T((l = lnd_new(url, mac, sizeof(mac), cert, certlen)) != NULL,
 	    "lnd_new, nobody listening");
 	RUN(x, lnd_create_invoice(l, 1000, "x", 60, res_cb, &x), 5000);
@@ -679,7 +625,8 @@ sandboxed(void)
 	log_init(1, LOG_DAEMON);
 	if (curlev_init(NULL) == -1)
 		return (1);
-	(void)snprintf(url, sizeof(url), "https://127.0.0.1:%d", mock_port);
+	(void)snprintf(url, sizeof(url), "https://127.0.0.1:%d",
+	    mocksrv.ms_port);
 	if ((l = lnd_new(url, mac, sizeof(mac), cert, certlen)) == NULL)
 		return (2);
 	sandbox_confine(PROC_MINT, NULL);
@@ -732,7 +679,7 @@ main(void)
 	if (!T(make_cert() == 0, "a throwaway tls.cert"))
 		return (test_done());
 	i = mock_start();
-	if (!T(i == 0, "lnd-mock.py (port %d)", mock_port))
+	if (!T(i == 0, "lnd-mock.py (port %d)", mocksrv.ms_port))
 		return (test_done());
 
 	test_sandbox();		/* before this process has curl state */
@@ -753,7 +700,7 @@ main(void)
 
 	T(curlev_pending() == 0, "nothing left pending");
 	curlev_shutdown();
-	mock_stop();
+	mockserver_stop(&mocksrv);
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		printf("# %s failed\n", cmd);

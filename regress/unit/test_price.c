@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "curlev.h"
-#include "harness.h"
 #include "ipc.h"
 #include "log.h"
+#include "mockserver.h"
 #include "pricing.h"
 #include "sandbox.h"
 #include "test.h"
@@ -31,9 +31,7 @@
 #define REFRESH		1
 #define MAX_AGE		3
 
-static int		 mock_port;
-static pid_t		 mock_pid = -1;
-static int		 mock_in = -1;
+static struct mockserver mocksrv;
 static int		 timed_out;
 static struct event	 deadline;
 
@@ -97,92 +95,18 @@ rate(void)
  * The mock.
  */
 
-struct mockcall {
-	int	 done;
-	long	 status;
-};
-
-static void
-mock_done(struct curlev_req *r, const struct curlev_result *res, void *arg)
-{
-	struct mockcall	*m = arg;
-
-	m->status = res->r_error == CURLEV_OK ? res->r_status : -1;
-	m->done = 1;
-}
-
 /* POST /mock/knobs */
 static int
 knobs(const char *json)
 {
-	struct curlev_params	 p;
-	struct mockcall		 m;
-	char			 url[128];
-	struct timeval		 tv = { 5, 0 };
+	char	*r;
+	int	 status;
 
-	memset(&m, 0, sizeof(m));
-	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/mock/knobs",
-	    mock_port);
-	memset(&p, 0, sizeof(p));
-	p.p_url = url;
-	p.p_method = "POST";
-	p.p_body = json;
-	p.p_bodylen = strlen(json);
-	p.p_on_done = mock_done;
-	p.p_arg = &m;
-	if (curlev_start(&p) == NULL)
+	if ((r = mockserver_http(mocksrv.ms_port, "POST", "/mock/knobs", json,
+	    &status)) == NULL)
 		return (-1);
-	timed_out = 0;
-	evtimer_set(&deadline, deadline_cb, NULL);
-	evtimer_add(&deadline, &tv);
-	while (!m.done && !timed_out)
-		event_loop(EVLOOP_ONCE);
-	evtimer_del(&deadline);
-	return (m.done && m.status == 200 ? 0 : -1);
-}
-
-static int
-mock_start(void)
-{
-	char	 script[PATH_MAX], line[128];
-	FILE	*f;
-	int	 in[2], out[2];
-
-	(void)snprintf(script, sizeof(script), "%s/regress/price-mock.py",
-	    harness_top());
-	if (pipe(in) == -1 || pipe(out) == -1)
-		return (-1);
-	if ((mock_pid = fork()) == -1)
-		return (-1);
-	if (mock_pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		closefrom(3);
-		execlp("python3", "python3", script, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	mock_in = in[1];
-	if ((f = fdopen(out[0], "r")) == NULL)
-		return (-1);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "port %d", &mock_port) == 1)
-			continue;
-		if (strncmp(line, "ready", 5) == 0)
-			break;
-	}
-	fclose(f);
-	return (mock_port > 0 ? 0 : -1);
-}
-
-static void
-mock_stop(void)
-{
-	if (mock_in != -1)
-		close(mock_in);
-	if (mock_pid > 0)
-		(void)waitpid(mock_pid, NULL, 0);
+	free(r);
+	return (status == 200 ? 0 : -1);
 }
 
 /* A configuration with the sources whose bits are in mask. */
@@ -203,7 +127,8 @@ conf(struct ipc_conf_proxy *cp, int mask)
 		if (mask & (1 << i))
 			(void)snprintf(cp->cp_price_url[i],
 			    sizeof(cp->cp_price_url[i]),
-			    "http://127.0.0.1:%d%s", mock_port, paths[i]);
+			    "http://127.0.0.1:%d%s", mocksrv.ms_port,
+			    paths[i]);
 }
 
 /*
@@ -473,9 +398,9 @@ main(void)
 	log_setverbose(1);
 
 	test_parse();
-	if (mock_start() == -1) {
+	if (mockserver_start(&mocksrv, "price-mock.py", NULL,
+	    MOCKSERVER_WAIT_MS) == -1) {
 		T(0, "the price mock starts");
-		mock_stop();
 		return (test_done());
 	}
 	test_sandbox();		/* before this process has curl state */
@@ -484,6 +409,6 @@ main(void)
 		abort();
 	test_live();
 	curlev_shutdown();
-	mock_stop();
+	mockserver_stop(&mocksrv);
 	return (test_done());
 }

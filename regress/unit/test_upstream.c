@@ -36,10 +36,10 @@
 
 #include "base64.h"
 #include "curlev.h"
-#include "harness.h"
 #include "http.h"
 #include "ipc.h"
 #include "log.h"
+#include "mockserver.h"
 #include "proxy.h"
 #include "sandbox.h"
 #include "upstream.h"
@@ -122,9 +122,7 @@ struct run {
 	int			 start_failed;
 };
 
-static pid_t		 mock_pid = -1;
-static int		 mock_in = -1;
-static int		 mock_port;
+static struct mockserver mocksrv;
 static struct proxy_upstream up_openai, up_anth, up_echo, up_dead, up_slow;
 static struct run	*cur;
 static struct client	 cli = { .fd = -1 };
@@ -145,105 +143,15 @@ now(void)
  */
 
 static int
-mock_start(void)
-{
-	char	 script[PATH_MAX], line[128];
-	FILE	*f;
-	int	 in[2], out[2];
-
-	(void)snprintf(script, sizeof(script), "%s/regress/upstream-mock.py",
-	    harness_top());
-	if (pipe(in) == -1 || pipe(out) == -1)
-		return (-1);
-	if ((mock_pid = fork()) == -1)
-		return (-1);
-	if (mock_pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		closefrom(3);
-		execlp("python3", "python3", script, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	mock_in = in[1];
-	if ((f = fdopen(out[0], "r")) == NULL)
-		return (-1);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "port %d", &mock_port) == 1)
-			continue;
-		if (strncmp(line, "ready", 5) == 0)
-			break;
-	}
-	fclose(f);
-	return (mock_port > 0 ? 0 : -1);
-}
-
-static void
-mock_stop(void)
-{
-	if (mock_in != -1)
-		close(mock_in);
-	if (mock_pid > 0)
-		(void)waitpid(mock_pid, NULL, 0);
-}
-
-/* One request to the mock; its body (malloc'd) or NULL. */
-static char *
-mock_http(const char *method, const char *path, const char *body)
-{
-	struct sockaddr_in	 sin;
-	char			 head[512], *buf = NULL, *p;
-	size_t			 len = 0, cap = 0;
-	ssize_t			 n;
-	int			 s;
-
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (NULL);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(mock_port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(s, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(s);
-		return (NULL);
-	}
-	n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: mock\r\n"
-	    "Connection: close\r\nContent-Length: %zu\r\n\r\n", method, path,
-	    body != NULL ? strlen(body) : 0);
-	if (write(s, head, n) != n || (body != NULL &&
-	    write(s, body, strlen(body)) != (ssize_t)strlen(body))) {
-		close(s);
-		return (NULL);
-	}
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-		}
-		if ((n = read(s, buf + len, cap - len - 1)) <= 0)
-			break;
-		len += n;
-	}
-	close(s);
-	if (buf == NULL)
-		return (NULL);
-	buf[len] = '\0';
-	if ((p = strstr(buf, "\r\n\r\n")) == NULL) {
-		free(buf);
-		return (NULL);
-	}
-	memmove(buf, p + 4, strlen(p + 4) + 1);
-	return (buf);
-}
-
-static int
 knobs(const char *json)
 {
-	char	*r = mock_http("POST", "/mock/knobs", json);
+	char	*r;
 
+	if ((r = mockserver_http(mocksrv.ms_port, "POST", "/mock/knobs", json,
+	    NULL)) == NULL)
+		return (-1);
 	free(r);
-	return (r != NULL ? 0 : -1);
+	return (0);
 }
 
 static json_t *
@@ -253,7 +161,8 @@ mock_stats(void)
 	json_t		*j;
 	char		*r;
 
-	if ((r = mock_http("GET", "/mock/stats", NULL)) == NULL)
+	if ((r = mockserver_http(mocksrv.ms_port, "GET", "/mock/stats", NULL,
+	    NULL)) == NULL)
 		return (NULL);
 	j = json_loads(r, 0, &err);
 	free(r);
@@ -1717,27 +1626,6 @@ upstream_conf(struct proxy_upstream *up, const char *name, int type,
 	up->pu_key = key != NULL ? strdup(key) : NULL;
 }
 
-/* A port nobody listens on. */
-static int
-closed_port(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 s, port;
-
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (-1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(s, (struct sockaddr *)&sin, &len) == -1)
-		return (-1);
-	port = ntohs(sin.sin_port);
-	close(s);
-	return (port);
-}
-
 int
 main(void)
 {
@@ -1755,9 +1643,12 @@ main(void)
 	log_init(1, LOG_DAEMON);
 	log_setverbose(2);
 
-	if (!T(mock_start() == 0, "the mock upstream (port %d)", mock_port))
+	if (!T(mockserver_start(&mocksrv, "upstream-mock.py", NULL,
+	    MOCKSERVER_WAIT_MS) == 0, "the mock upstream (port %d)",
+	    mocksrv.ms_port))
 		return (test_done());
-	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/", mock_port);
+	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/",
+	    mocksrv.ms_port);
 	upstream_conf(&up_openai, "mock-openai", UPSTREAM_OPENAI, url,
 	    KEY_OPENAI, 0);
 	upstream_conf(&up_anth, "mock-anthropic", UPSTREAM_ANTHROPIC, url,
@@ -1766,7 +1657,7 @@ main(void)
 	    1);
 	upstream_conf(&up_echo, "echo", UPSTREAM_ECHO, NULL, NULL, 0);
 	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1",
-	    closed_port());
+	    mockserver_closed_port());
 	upstream_conf(&up_dead, "dead", UPSTREAM_OPENAI, url, KEY_OPENAI, 0);
 
 	/* first, before this process has libcurl state to inherit */
@@ -1799,7 +1690,7 @@ main(void)
 	evtimer_del(&tick_ev);
 	server_shutdown();
 	curlev_shutdown();
-	mock_stop();
+	mockserver_stop(&mocksrv);
 	test_logs();
 	unlink(logpath);
 	free(cli.buf);
