@@ -14,39 +14,12 @@
 
 VENV=$INTEROP/.venv-anthropic
 REQ=$INTEROP/requirements-anthropic.txt
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 PPRICE=123457
 CPRICE=234567
 
-# The venv is kept between runs while the pins stay the same.
-stamp=$(sha256sum "$REQ" | cut -d' ' -f1)
-if [ "$(cat "$VENV/stamp" 2>/dev/null)" != "$stamp" ]; then
-	rm -rf "$VENV"
-	if ! { "$PY" -m venv "$VENV" &&
-	    "$VENV/bin/pip" install -q --disable-pip-version-check \
-	    -r "$REQ" && echo "$stamp" >"$VENV/stamp"; } >"$T/pip" 2>&1; then
-		notok "pip installs the pinned anthropic SDK"
-		sed 's/^/#   /' "$T/pip" | tail -n 20
-		rm -rf "$VENV"
-		exit 1
-	fi
-fi
-ok "pip installs the pinned anthropic SDK"
+pip_venv "$VENV" "$REQ" "anthropic SDK" || exit 1
 
-# The mock upstream serves until its stdin (fd 3 here) closes.
-mkfifo "$T/mock.in"
-python3 "$TOP/regress/upstream-mock.py" <"$T/mock.in" >"$T/mock.out" \
-    2>&1 &
-MOCK_PID=$!
-exec 3>"$T/mock.in"
-i=0
-while ! grep -q '^ready' "$T/mock.out" && [ $i -lt 200 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-MPORT=$(sed -n 's/^port //p' "$T/mock.out")
-check "the mock upstream is up" test -n "$MPORT"
+upstream_mock
 
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
@@ -84,9 +57,7 @@ drive echo echo
 drive mock-a anthropic
 drive mock-o openai
 
-exec 3>&-
-kill "$MOCK_PID" 2>/dev/null
-wait "$MOCK_PID" 2>/dev/null
+upstream_mock_stop
 
 $CTL ledger check >"$T/audit"
 check "the audit afterwards: no problem" grep -q "^problems: 0" "$T/audit"

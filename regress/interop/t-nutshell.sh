@@ -10,23 +10,7 @@
 
 VENV=$INTEROP/.venv-nutshell
 REQ=$INTEROP/requirements-nutshell.txt
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-
-# The venv is kept between runs while the pins stay the same.
-stamp=$(sha256sum "$REQ" | cut -d' ' -f1)
-if [ "$(cat "$VENV/stamp" 2>/dev/null)" != "$stamp" ]; then
-	rm -rf "$VENV"
-	if ! { "$PY" -m venv "$VENV" &&
-	    "$VENV/bin/pip" install -q --disable-pip-version-check \
-	    -r "$REQ" && echo "$stamp" >"$VENV/stamp"; } >"$T/pip" 2>&1; then
-		notok "pip installs the pinned nutshell wallet"
-		sed 's/^/#   /' "$T/pip" | tail -n 20
-		rm -rf "$VENV"
-		exit 1
-	fi
-fi
-ok "pip installs the pinned nutshell wallet"
+pip_venv "$VENV" "$REQ" "nutshell wallet" || exit 1
 
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT

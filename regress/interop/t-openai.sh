@@ -17,8 +17,6 @@
 
 VENV=$INTEROP/.venv-openai
 REQ=$INTEROP/requirements-openai.txt
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 # Sat per million tokens: awkward numbers, so that costs are not whole
 # sats and the rounding of the X-Cashu change shows.
 PPRICE=123457
@@ -26,21 +24,8 @@ CPRICE=234567
 KEYSATS=2000
 XSATS=1000
 
-# The venv is kept between runs while the pins stay the same.
 pyok=1
-stamp=$(sha256sum "$REQ" | cut -d' ' -f1)
-if [ "$(cat "$VENV/stamp" 2>/dev/null)" != "$stamp" ]; then
-	rm -rf "$VENV"
-	if ! { "$PY" -m venv "$VENV" &&
-	    "$VENV/bin/pip" install -q --disable-pip-version-check \
-	    -r "$REQ" && echo "$stamp" >"$VENV/stamp"; } >"$T/pip" 2>&1; then
-		notok "pip installs the pinned openai SDK"
-		sed 's/^/#   /' "$T/pip" | tail -n 20
-		rm -rf "$VENV"
-		pyok=0
-	fi
-fi
-[ $pyok = 1 ] && ok "pip installs the pinned openai SDK"
+pip_venv "$VENV" "$REQ" "openai SDK" || pyok=0
 nodeok=1
 npm_ci "cashu-ts and the openai SDK" || nodeok=0
 OPENAI_PY_VERSION=$(sed -n 's/^openai==//p' "$REQ")
@@ -49,19 +34,7 @@ print(json.load(open(sys.argv[1]))["dependencies"]["openai"])' \
     "$INTEROP/package.json")
 export OPENAI_PY_VERSION OPENAI_NODE_VERSION
 
-# The mock upstream serves until its stdin (fd 3 here) closes.
-mkfifo "$T/mock.in"
-python3 "$TOP/regress/upstream-mock.py" <"$T/mock.in" >"$T/mock.out" \
-    2>&1 &
-MOCK_PID=$!
-exec 3>"$T/mock.in"
-i=0
-while ! grep -q '^ready' "$T/mock.out" && [ $i -lt 200 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-MPORT=$(sed -n 's/^port //p' "$T/mock.out")
-check "the mock upstream is up" test -n "$MPORT"
+upstream_mock
 
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
@@ -125,9 +98,7 @@ if [ $nodeok = 1 ]; then
 	drive node mock-m mock
 fi
 
-exec 3>&-
-kill "$MOCK_PID" 2>/dev/null
-wait "$MOCK_PID" 2>/dev/null
+upstream_mock_stop
 
 $CTL ledger check >"$T/audit"
 check "the audit afterwards: no problem" grep -q "^problems: 0" "$T/audit"

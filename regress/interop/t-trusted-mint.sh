@@ -12,30 +12,12 @@
 
 . "$(dirname "$0")/lib.sh"
 
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-
-# venv DIR REQUIREMENTS WHAT: a venv kept between runs while its pins stay
-venv() {
-	stamp=$(sha256sum "$2" | cut -d' ' -f1)
-	if [ "$(cat "$1/stamp" 2>/dev/null)" != "$stamp" ]; then
-		rm -rf "$1"
-		if ! { "$PY" -m venv "$1" &&
-		    "$1/bin/pip" install -q --disable-pip-version-check \
-		    -r "$2" && echo "$stamp" >"$1/stamp"; } >"$T/pip" 2>&1; then
-			notok "pip installs the pinned $3"
-			sed 's/^/#   /' "$T/pip" | tail -n 20
-			rm -rf "$1"
-			exit 1
-		fi
-	fi
-	ok "pip installs the pinned $3"
-}
-
 WVENV=$INTEROP/.venv-nutshell
 MVENV=$INTEROP/.venv-nutshell-mint
-venv "$WVENV" "$INTEROP/requirements-nutshell.txt" "nutshell wallet"
-venv "$MVENV" "$INTEROP/requirements-nutshell-mint.txt" "nutshell mint"
+pip_venv "$WVENV" "$INTEROP/requirements-nutshell.txt" "nutshell wallet" ||
+    exit 1
+pip_venv "$MVENV" "$INTEROP/requirements-nutshell-mint.txt" \
+    "nutshell mint" || exit 1
 
 NPORT=$(free_port)
 NURL=http://127.0.0.1:$NPORT
