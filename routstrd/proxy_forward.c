@@ -93,6 +93,8 @@ struct forward {
 	int			 fw_have_cost;
 	uint64_t		 fw_remaining;
 	json_t			*fw_error;	/* X-Cashu: the failure's body */
+	const char		*fw_unreserved;	/* X-Cashu: why the token's value
+						   could not be reserved */
 	int			 fw_error_status;
 	u_int			 fw_nstripped;	/* parameters taken out */
 };
@@ -603,13 +605,19 @@ reserved(void *arg, int error, const struct ipc_ledger_reply *lr)
 	}
 	fw->fw_resid = 0;
 	if (fw->fw_xcashu) {
-		/* The token's value is in its account: send it back. */
-		fw->fw_error_status = 503;
-		if ((fw->fw_error = json_pack("{s:{s:s, s:s, s:s}}", "error",
-		    "message", "the payment could not be reserved",
-		    "type", "internal_error", "code", "internal_error")) ==
-		    NULL)
-			fatalx("json_pack");
+		/*
+		 * The token's value is in its account: send it back.  Too
+		 * little: its face value covered the preflight, but not what
+		 * its mint's input fees left of it.
+		 */
+		if (error == LEDGER_INSUFFICIENT) {
+			fw->fw_error_status = 402;
+			fw->fw_unreserved = "the token, less its mint's input "
+			    "fees, does not cover the request's largest cost";
+		} else {
+			fw->fw_error_status = 503;
+			fw->fw_unreserved = "the payment could not be reserved";
+		}
 		pay_cashout(fw->fw_conn, fw->fw_mint, &fw->fw_cred,
 		    fw->fw_cred.cr_account, 0, cashed_out, fw);
 		return;
@@ -1378,9 +1386,14 @@ cashed_out(struct http_conn *conn, void *arg, int code,
 	/* A failure: all of it back, in the body too. */
 	status = fw->fw_error_status >= 400 ? fw->fw_error_status : 502;
 	if ((e = json_pack("{s:s, s:s, s:i}", "message",
-	    "Error forwarding request to upstream", "type", "upstream_error",
-	    "code", status)) == NULL)
+	    fw->fw_unreserved != NULL ? fw->fw_unreserved :
+	    "Error forwarding request to upstream", "type",
+	    status == 402 ? "insufficient_quota" : fw->fw_unreserved != NULL ?
+	    "internal_error" : "upstream_error", "code", status)) == NULL)
 		fatalx("json_pack");
+	if (status == 402)
+		(void)json_object_set_new(e, "amount_required_msat",
+		    json_integer((json_int_t)fw->fw_reserved));
 	if (code == LEDGER_OK && token != NULL)
 		(void)json_object_set_new(e, "refund_token",
 		    json_string(token));
