@@ -859,5 +859,6 @@ int		 ipc_resolved_ok(const struct ipc_resolved *);
 int		 url_split(const char *, char *, size_t, char *, size_t,
 		    uint16_t *);
 int		 url_query_get(const char *, const char *, char *, size_t);
+int		 url_decode(const char *, size_t, int, char *, size_t);
 
 #endif /* IPC_H */

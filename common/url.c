@@ -84,6 +84,38 @@ hexdigit(int c)
 }
 
 /*
+ * The n bytes at p percent-decoded (and '+' as a space if plus) into
+ * out, NUL-terminated: 0, or -1 if malformed, holding a NUL or too long.
+ */
+int
+url_decode(const char *p, size_t n, int plus, char *out, size_t len)
+{
+	const char	*end = p + n;
+	size_t		 o = 0;
+	int		 hi, lo;
+
+	for (; p < end; p++) {
+		if (o + 1 >= len)
+			return (-1);
+		if (*p == '+' && plus)
+			out[o++] = ' ';
+		else if (*p != '%')
+			out[o++] = *p;
+		else if (end - p < 3 || (hi = hexdigit(p[1])) == -1 ||
+		    (lo = hexdigit(p[2])) == -1 || (hi == 0 && lo == 0))
+			return (-1);
+		else {
+			out[o++] = hi << 4 | lo;
+			p += 2;
+		}
+	}
+	if (len == 0)
+		return (-1);
+	out[o] = '\0';
+	return (0);
+}
+
+/*
  * The value of the first parameter called name in a query string
  * (a=1&b=2), percent-decoded and '+' as a space, into out.  1 if found,
  * 0 if not, -1 if it is malformed, holds a NUL or does not fit.
@@ -92,35 +124,14 @@ int
 url_query_get(const char *query, const char *name, char *out, size_t len)
 {
 	const char	*p = query, *end;
-	size_t		 nlen = strlen(name), n;
-	int		 hi, lo;
+	size_t		 nlen = strlen(name);
 
 	while (p != NULL && *p != '\0') {
 		end = p + strcspn(p, "&");
 		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 &&
-		    p[nlen] == '=') {
-			for (p += nlen + 1, n = 0; p < end; p++) {
-				if (n + 1 >= len)
-					return (-1);
-				if (*p == '+')
-					out[n++] = ' ';
-				else if (*p != '%')
-					out[n++] = *p;
-				else if (end - p < 3 ||
-				    (hi = hexdigit(p[1])) == -1 ||
-				    (lo = hexdigit(p[2])) == -1 ||
-				    (hi == 0 && lo == 0))
-					return (-1);
-				else {
-					out[n++] = hi << 4 | lo;
-					p += 2;
-				}
-			}
-			if (len == 0)
-				return (-1);
-			out[n] = '\0';
-			return (1);
-		}
+		    p[nlen] == '=')
+			return (url_decode(p + nlen + 1, end - p - nlen - 1, 1,
+			    out, len) == -1 ? -1 : 1);
 		p = *end == '&' ? end + 1 : end;
 	}
 	return (0);

@@ -11,7 +11,12 @@
  * one.  A model priced in USD shows "sats_pricing": null while there is
  * no rate younger than "price max age", as Routstr Core does before its
  * first rate: it is not sold then.  Built once per rate, served from
- * memory.  Routstr Core has no GET /v1/models/{id}: neither do we.
+ * memory.
+ *
+ * GET /v1/models/{id} (the OpenAI SDK's models.retrieve) is that list's
+ * entry of the model, percent-decoded id and all ("org/name" may come
+ * as is or as "org%2Fname"); Routstr Core passes it to its upstream,
+ * which knows neither the node's ids nor its prices.
  */
 
 #include <sys/types.h>
@@ -33,6 +38,7 @@ static uint64_t	 models_gen;	/* the price_generation() of it */
 static int	 models_fresh;	/* and whether the rate was fresh */
 
 static void	 models_build(void);
+static void	 model_reply(struct http_conn *, const char *);
 static json_t	*model_json(const struct ipc_conf_model *);
 static json_t	*figures_json(const struct price_figures *);
 static json_t	*jreal(double);
@@ -215,16 +221,47 @@ models_json(void)
 int
 models_route(struct http_conn *conn, struct http_request *req)
 {
-	if (strcmp(req->path, "/v1/models") != 0 &&
-	    strcmp(req->path, "/v1/models/") != 0 &&
-	    strcmp(req->path, "/models") != 0 &&
-	    strcmp(req->path, "/models/") != 0)
+	const char	*p = req->path;
+
+	if (strncmp(p, "/v1", 3) == 0)
+		p += 3;
+	if (strncmp(p, "/models", 7) != 0 || (p[7] != '\0' && p[7] != '/'))
 		return (-1);
-	if (strcmp(req->method, "GET") == 0 ||
-	    strcmp(req->method, "HEAD") == 0)
-		proxy_reply_json(conn, 200, models_json());
-	else
+	p += 7;
+	if (*p == '/')
+		p++;
+	if (strcmp(req->method, "GET") != 0 &&
+	    strcmp(req->method, "HEAD") != 0)
 		proxy_reply_json(conn, 405,
 		    "{\"detail\":\"Method Not Allowed\"}");
+	else if (*p == '\0')
+		proxy_reply_json(conn, 200, models_json());
+	else
+		model_reply(conn, p);
 	return (0);
+}
+
+/* One model, or OpenAI's 404. */
+static void
+model_reply(struct http_conn *conn, const char *encoded)
+{
+	const struct proxy_model	*pm = NULL;
+	char				 id[IPC_MODEL_MAX], *s;
+	json_t				*j;
+
+	if (url_decode(encoded, strlen(encoded), 0, id, sizeof(id)) == -1 ||
+	    (pm = models_find(id)) == NULL) {
+		if ((j = json_pack("{s:{s:s, s:s, s:s, s:s}}", "error",
+		    "message", "no such model", "type",
+		    "invalid_request_error", "param", "model", "code",
+		    "model_not_found")) == NULL ||
+		    (s = json_dumps(j, JSON_COMPACT)) == NULL)
+			fatal(NULL);
+	} else if ((j = model_json(&pm->pm_conf)) == NULL ||
+	    (s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(15))) == NULL)
+		fatal(NULL);
+	proxy_reply_json(conn, pm != NULL ? 200 : 404, s);
+	free(s);
+	json_decref(j);
 }

@@ -149,9 +149,25 @@ check "GET /v1/models: 200, application/json" sh -c "
 check "POST /v1/models: 405" sh -c "
 	test \$(curl -s -o /dev/null -w '%{http_code}' -d '{}' --max-time 5 \
 	    '$URL/v1/models') = 405"
-check "GET /v1/models/sat-model: 404, as Routstr Core has no such route" sh -c "
+for p in /v1/models/sat-model /models/sat-model /v1/models/sat%2Dmodel; do
+	check "GET $p: the list's entry of sat-model" sh -c "
+		curl -s -S --max-time 5 '$URL$p' >'$T/one.json' &&
+		curl -s -S --max-time 5 '$URL/v1/models' >'$T/v.json' &&
+		python3 -c \"import json, sys
+one = json.load(open(sys.argv[1]))
+all = json.load(open(sys.argv[2]))['data']
+assert one == [m for m in all if m['id'] == 'sat-model'][0], one\" \
+		    '$T/one.json' '$T/v.json'"
+done
+check "GET /v1/models/nope: 404 model_not_found, OpenAI's shape" sh -c "
+	test \$(curl -s -o '$T/nf.json' -w '%{http_code}' --max-time 5 \
+	    '$URL/v1/models/nope') = 404 &&
+	grep -q '\"code\":\"model_not_found\"' '$T/nf.json'"
+check "GET /v1/models/sat-model/x, /v1/models/%00: 404" sh -c "
 	test \$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
-	    '$URL/v1/models/sat-model') = 404"
+	    '$URL/v1/models/sat-model/x') = 404 &&
+	test \$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+	    '$URL/v1/models/%00') = 404"
 
 # Coinbase lower: the rate follows.
 knobs '{"coinbase":{"price":"95000.00"}}'

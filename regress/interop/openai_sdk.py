@@ -576,6 +576,19 @@ def main():
                      lambda: [m.id for m in client("none").models.list()])
     if models is not None:
         ok(MODEL in models, "models.list() has %r" % MODEL)
+    m = attempt("models.retrieve()",
+                lambda: client("none").models.retrieve(MODEL))
+    if m is not None:
+        ok(m.id == MODEL and
+           isinstance(extra(m).get("sats_pricing"), dict),
+           "models.retrieve(%r): the model, with its sats_pricing" % MODEL)
+    try:
+        client("none").models.retrieve("no-such-model")
+        ok(False, "models.retrieve of an unknown model: NotFoundError")
+    except openai.NotFoundError:
+        ok(True, "models.retrieve of an unknown model: NotFoundError")
+    except Exception as e:  # noqa: BLE001
+        ok(False, "models.retrieve of an unknown model: %r" % e)
 
     # A Cashu token as the API key: redeemed at the first request.
     bearer("a Cashu token as the key", KEYTOK, KEYSATS * 1000)

@@ -108,6 +108,15 @@ main(void)
 		T(url_query_get("t=0123456789abcdef", "t", v, sizeof(v)) ==
 		    -1 && url_query_get("t=0123456789abcde", "t", v,
 		    sizeof(v)) == 1, "query: a value that does not fit refused");
+		T(url_decode("org%2Fm+x", 9, 0, v, sizeof(v)) == 0 &&
+		    strcmp(v, "org/m+x") == 0 && url_decode("a+b", 3, 1, v,
+		    sizeof(v)) == 0 && strcmp(v, "a b") == 0,
+		    "decode: a path keeps '+', a query makes it a space");
+		T(url_decode("ab%", 3, 0, v, sizeof(v)) == -1 &&
+		    url_decode("%00", 3, 0, v, sizeof(v)) == -1 &&
+		    url_decode("abc", 3, 0, v, 3) == -1 &&
+		    url_decode("abc", 2, 0, v, 3) == 0 && strcmp(v, "ab") == 0,
+		    "decode: broken, NUL, too long refused; n bytes only");
 	}
 	return (test_done());
 }
