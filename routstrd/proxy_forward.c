@@ -95,6 +95,8 @@ struct forward {
 	json_t			*fw_error;	/* X-Cashu: the failure's body */
 	const char		*fw_unreserved;	/* X-Cashu: why the token's value
 						   could not be reserved */
+	uint64_t		 fw_face;	/* X-Cashu: the token's face value */
+	uint64_t		 fw_required;	/* ... what it needed to be */
 	int			 fw_error_status;
 	u_int			 fw_nstripped;	/* parameters taken out */
 };
@@ -441,6 +443,7 @@ forward_route(struct http_conn *conn, struct http_request *req)
 		    (tok->unit != NULL && strcmp(tok->unit, "sat") != 0))
 			msat = 0;
 		token_free(tok);
+		fw->fw_face = msat;
 		if (msat < fw->fw_max[0]) {
 			if ((body = json_pack("{s:{s:s, s:I, s:s, s:s}}",
 			    "detail", "reason", "Insufficient balance",
@@ -612,8 +615,14 @@ reserved(void *arg, int error, const struct ipc_ledger_reply *lr)
 		 */
 		if (error == LEDGER_INSUFFICIENT) {
 			fw->fw_error_status = 402;
-			fw->fw_unreserved = "the token, less its mint's input "
-			    "fees, does not cover the request's largest cost";
+			fw->fw_unreserved = "the token, less its mint's fees, "
+			    "does not cover the request's largest cost";
+			/* the largest cost and what the fees took */
+			fw->fw_required = fw->fw_reserved;
+			if (lr != NULL && lr->lr_balance < fw->fw_face &&
+			    money_add(&fw->fw_required, fw->fw_reserved,
+			    fw->fw_face - lr->lr_balance) == -1)
+				fw->fw_required = fw->fw_reserved;
 		} else {
 			fw->fw_error_status = 503;
 			fw->fw_unreserved = "the payment could not be reserved";
@@ -672,7 +681,7 @@ attempt(struct forward *fw)
 	struct proxy_upstream		*pu;
 	const char			*id, *err;
 	char				*s;
-	size_t				 len;
+	size_t				 len = 0;
 	int				 xlate;
 
 	pu = candidate_upstream(pm);
@@ -682,9 +691,12 @@ attempt(struct forward *fw)
 	    pu->pu_conf.cu_type == UPSTREAM_OPENAI;
 	if (xlate) {
 		/* checked by can_translate(), unless the upstream changed */
-		if ((s = xlate_request(&fw->fw_req, id, &len, &err)) == NULL &&
-		    err == NULL)
-			fatal("%s: the request's body", __func__);
+		if ((s = xlate_request(&fw->fw_req, id, &len, &err)) == NULL) {
+			if (err == NULL)
+				fatal("%s: the request's body", __func__);
+			log_warnx("model %s: upstream %s: cannot translate: %s",
+			    fw->fw_model, pm->pm_conf.cm_upstream, err);
+		}
 	} else if ((s = upstream_body_text(&fw->fw_req, id, fw->fw_api,
 	    fw->fw_stream, &len)) == NULL)
 		fatalx("%s: the request's body", __func__);
@@ -1388,12 +1400,13 @@ cashed_out(struct http_conn *conn, void *arg, int code,
 	if ((e = json_pack("{s:s, s:s, s:i}", "message",
 	    fw->fw_unreserved != NULL ? fw->fw_unreserved :
 	    "Error forwarding request to upstream", "type",
-	    status == 402 ? "insufficient_quota" : fw->fw_unreserved != NULL ?
-	    "internal_error" : "upstream_error", "code", status)) == NULL)
+	    fw->fw_required > 0 ? "insufficient_quota" :
+	    fw->fw_unreserved != NULL ? "internal_error" : "upstream_error",
+	    "code", status)) == NULL)
 		fatalx("json_pack");
-	if (status == 402)
+	if (fw->fw_required > 0)
 		(void)json_object_set_new(e, "amount_required_msat",
-		    json_integer((json_int_t)fw->fw_reserved));
+		    json_integer((json_int_t)fw->fw_required));
 	if (code == LEDGER_OK && token != NULL)
 		(void)json_object_set_new(e, "refund_token",
 		    json_string(token));

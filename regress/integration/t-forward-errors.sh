@@ -179,6 +179,7 @@ e = j['error']
 assert e['message'] == 'Error forwarding request to upstream', j
 assert e['type'] == 'upstream_error' and e['code'] == S, j
 assert e['refund_token'].startswith('cashuB'), j
+assert 'amount_required_msat' not in e, j
 assert H['x-cashu'] == e['refund_token'], H"
 	_r=$(hdr X-Cashu)
 	TOKENS="$TOKENS $_r"
@@ -193,6 +194,7 @@ XCHAT=$(chat "$PROMPT" 10 | sed 's/}$/, "stream": true}/')
 xfail "a stream, upstream 500" m1 '{"status": 500}' 500
 XCHAT=$(chat "$PROMPT" 10)
 xfail "upstream 500" m1 '{"status": 500}' 500
+xfail "upstream 402 (its own account, not the token)" m1 '{"status": 402}' 402
 xfail "garbage" m1 '{"garbage": true}' 502
 xfail "cut in the middle" m1 '{"cut_after": 0}' 502
 xfail "connection refused" mdead '{}' 502
