@@ -89,7 +89,7 @@ peer_of(int procid)
 
 /*
  * The credential of a request: X-Cashu first, then Authorization, as
- * Routstr Core.  0, or -1 with a reason (a malformed one; no credential
+ * Routstr Core, then x-api-key.  0, or -1 with a reason (a malformed one; no credential
  * at all is CRED_NONE and 0).
  */
 int
@@ -110,6 +110,13 @@ pay_credential(const struct http_request *req, struct credential *cr,
 		}
 		v = h + 7;
 		v += strspn(v, " ");
+		cr->cr_kind = strncmp(v, "sk-", 3) == 0 ? CRED_KEY :
+		    CRED_TOKEN;
+	} else if ((v = http_request_header(req, "x-api-key")) != NULL) {
+		/*
+		 * Anthropic's header: its SDK and Claude Code send the API
+		 * key there (Routstr Core reads only Authorization).
+		 */
 		cr->cr_kind = strncmp(v, "sk-", 3) == 0 ? CRED_KEY :
 		    CRED_TOKEN;
 	} else

@@ -92,6 +92,18 @@ st=$(get /v1/balance/info "Authorization: Bearer sk-$h")
 is "... also reached by its sk- key" \
     "$st:$(json "$T/body" 'j["balance"]')" 200:5000
 
+st=$(get /v1/balance/info "x-api-key: sk-$h")
+is "... and by it in Anthropic's x-api-key header" \
+    "$st:$(json "$T/body" 'j["balance"]')" 200:5000
+st=$(curl -s -o "$T/body" -w '%{http_code}' -H "x-api-key: sk-$h" \
+    -H "Authorization: Bearer sk-$(printf '%064d' 0)" \
+    "$URL/v1/balance/info")
+is "... but Authorization, sent too, wins" \
+    "$st:$(json "$T/body" 'j["error"]["code"]')" 401:invalid_api_key
+st=$(get /v1/balance/info "x-api-key: nonsense")
+is "a malformed x-api-key: 401 invalid_api_key" \
+    "$st:$(json "$T/body" 'j["error"]["code"]')" 401:invalid_api_key
+
 st=$(get /v1/balance/info)
 is "info without a key: 401 missing_api_key" \
     "$st:$(json "$T/body" 'j["error"]["code"]')" 401:missing_api_key

@@ -1,8 +1,8 @@
 # The official Anthropic Python SDK (PyPI anthropic, pinned with its
 # dependencies in requirements-anthropic.txt) pointed at the node as
 # Claude Code and other users of the SDK point it at a gateway: base_url
-# the node, the Cashu token as the bearer token (auth_token), or a token
-# per request in an X-Cashu header.  Prints TAP lines.  Run by
+# the node, the Cashu token as the bearer token (auth_token) or as the
+# api_key (x-api-key), or a token per request in an X-Cashu header.  Prints TAP lines.  Run by
 # t-anthropic.sh:
 #
 #	anthropic_sdk.py URL MODEL KIND PROMPT COMPLETION KEYTOK XTOK
@@ -303,6 +303,18 @@ def main():
     bal = stream(c, KEYTOK, bal)
     if KIND != "echo":
         bal = tools(c, KEYTOK, bal)
+    # the SDK's default header, x-api-key, as the key: the same account
+    xk = anthropic.Anthropic(base_url=URL, api_key=KEYTOK, max_retries=0,
+                             timeout=60)
+    bal = balance(KEYTOK)
+    m = attempt("x-api-key", lambda: xk.messages.create(
+        model=MODEL, max_tokens=5,
+        messages=[{"role": "user", "content": "hi " + NONCE}]))
+    after = balance(KEYTOK)
+    ok(m is not None and bal is not None and after is not None and
+       0 < bal - after,
+       "the token as api_key (x-api-key): the same balance pays "
+       "(%s -> %s)" % (bal, after))
     count(c)
     errors(c)
     xcashu()
