@@ -68,6 +68,8 @@ struct forward {
 	const char		*fw_xlate_err;	/* Messages that cannot go to
 						   an OpenAI upstream: why */
 	int			 fw_xlate_checked;
+	int			 fw_mct;	/* max_tokens sent as
+						   max_completion_tokens */
 
 	const struct proxy_model *fw_cand[FW_CANDIDATES_MAX];
 	uint64_t		 fw_max[FW_CANDIDATES_MAX];
@@ -108,6 +110,8 @@ static int	 forward_model(const struct http_request *, const struct jspan *,
 		    char *,
 		    size_t);
 static int	 can_translate(struct forward *);
+static char	*rename_member(const struct jspan *, const char *,
+		    const char *, size_t *);
 static int	 forward_candidates(struct forward *);
 static void	 forward_free(struct forward *);
 static void	 reply_error_jt(struct http_conn *, int, json_t *);
@@ -680,8 +684,9 @@ attempt(struct forward *fw)
 	struct upstream_params		 p;
 	struct proxy_upstream		*pu;
 	const char			*id, *err;
-	char				*s;
-	size_t				 len = 0;
+	char				*s, *t;
+	struct jspan			 body;
+	size_t				 len = 0, tlen;
 	int				 xlate;
 
 	pu = candidate_upstream(pm);
@@ -700,6 +705,13 @@ attempt(struct forward *fw)
 	} else if ((s = upstream_body_text(&fw->fw_req, id, fw->fw_api,
 	    fw->fw_stream, &len)) == NULL)
 		fatalx("%s: the request's body", __func__);
+	if (s != NULL && fw->fw_mct && jscan_parse(s, len, &body) == 0 &&
+	    (t = rename_member(&body, "max_tokens", "max_completion_tokens",
+	    &tlen)) != NULL) {
+		freezero(s, len);
+		s = t;
+		len = tlen;
+	}
 
 	memset(&p, 0, sizeof(p));
 	p.p_upstream = pu;
@@ -807,6 +819,19 @@ correct_request(struct forward *fw, const json_t *err)
 	    (msg = error_message(err)) == NULL ||
 	    named_param(msg, param, sizeof(param)) == -1)
 		return (0);
+	/*
+	 * OpenAI's reasoning models take the limit only by its new name:
+	 * the same limit (the reservation rests on it) under that name.
+	 */
+	if (strcmp(param, "max_tokens") == 0 && !fw->fw_mct &&
+	    strstr(msg, "max_completion_tokens") != NULL) {
+		fw->fw_mct = 1;
+		fw->fw_nstripped++;
+		log_info("model %s: upstream %s wants max_completion_tokens: "
+		    "asking again with it", fw->fw_model,
+		    fw->fw_cand[fw->fw_cur]->pm_conf.cm_upstream);
+		return (1);
+	}
 	for (k = keep; *k != NULL; k++)
 		if (strcmp(param, *k) == 0)
 			return (0);
@@ -838,6 +863,36 @@ correct_request(struct forward *fw, const json_t *err)
 	    "without it", fw->fw_model,
 	    fw->fw_cand[fw->fw_cur]->pm_conf.cm_upstream, param);
 	return (1);
+}
+
+/*
+ * The object's text with its member from renamed to (malloc'd, its
+ * length in *lenp); NULL if it has no such member, or already has to.
+ */
+static char *
+rename_member(const struct jspan *obj, const char *from, const char *to,
+    size_t *lenp)
+{
+	struct jspan	 k, v;
+	struct jedit	 ed;
+	char		*q, *t;
+
+	if (jscan_get(obj, to, &v) == 0)
+		return (NULL);
+	k.js_p = NULL;
+	while (jscan_member(obj, &k, &v) && !jscan_streq(&k, from))
+		;
+	if (k.js_p == NULL)
+		return (NULL);
+	if ((q = jscan_quote(to)) == NULL)
+		fatal(NULL);
+	ed.je_at = k.js_p;
+	ed.je_cut = k.js_len;
+	ed.je_text = q;
+	if ((t = jscan_edit(obj->js_p, obj->js_len, &ed, 1, lenp)) == NULL)
+		fatal(NULL);
+	free(q);
+	return (t);
 }
 
 /* The message of an error body: error.message, .detail, error, message. */

@@ -277,6 +277,16 @@ assert 'max_tokens' in j['error']['message'], j"
 is "... asked once" "$(mstat "$MOCK1" 's["requests"]')" 1
 is "... nothing charged, nothing reserved" "$(bal "$K2")" "$b0 0"
 
+knobs "$MOCK1" '{"reject_param": "max_tokens", "reject_text": "Unsupported parameter: '"'"'%s'"'"' is not supported with this model. Use '"'"'max_completion_tokens'"'"' instead.", "reset": true}'
+b0=$(bal "$K2" | cut -d' ' -f1)
+req /v1/chat/completions "$(tbody m1 '')" "$A2"
+expect "... max_tokens that the upstream wants as max_completion_tokens: served" "
+assert S == 200, (S, j)"
+is "... the second time with the same limit under that name" \
+    "$(mstat "$MOCK1" '(s["requests"], (lambda b: ("max_tokens" in b, b.get("max_completion_tokens")))(json.loads(s["last_body"])))')" \
+    "(2, (False, 10))"
+is "... charged once, 503 msat" "$(bal "$K2")" "$((b0 - 503)) 0"
+
 knobs "$MOCK1" '{"reject_param": "temperature", "reject_text": "`seed` is deprecated", "reset": true}'
 req /v1/chat/completions "$(tbody m1 ', "temperature": 0.2')" "$A2"
 expect "... naming a parameter the request does not have: the 400" "

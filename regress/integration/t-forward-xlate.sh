@@ -214,6 +214,13 @@ req /v1/messages "{\"model\": \"both\", \"max_tokens\": 10, \"messages\": [{\"ro
 is "a model on both kinds: the cheaper (OpenAI) upstream serves it" \
     "$ST $(upath)" "200 /v1/chat/completions"
 
+# an OpenAI reasoning model: max_tokens refused, max_completion_tokens
+knobs "$MOCK1" '{"reject_param": "max_tokens", "reject_text": "Unsupported parameter: '"'"'%s'"'"' is not supported with this model. Use '"'"'max_completion_tokens'"'"' instead.", "reset": true}'
+req /v1/messages "$(mbody)" "$AUTH" "$AV"
+is "an upstream wanting max_completion_tokens: asked again with it" \
+    "$ST $(mstat "$MOCK1" '(s["requests"], (lambda b: ("max_tokens" in b, b.get("max_completion_tokens")))(json.loads(s["last_body"])))')" \
+    "200 (2, (False, 10))"
+
 # --- tools, both ways
 
 knobs "$MOCK1" '{}'
