@@ -43,6 +43,7 @@
 #include "proxy.h"
 #include "sandbox.h"
 #include "upstream.h"
+#include "xlate.h"
 #include "test.h"
 
 #define WAIT_MS		10000
@@ -177,6 +178,20 @@ stat_int(const char *key)
 
 	if (j != NULL)
 		v = json_integer_value(json_object_get(j, key));
+	json_decref(j);
+	return (v);
+}
+
+/* A string of the mock's stats, or "" (static). */
+static const char *
+stat_str(const char *key)
+{
+	static char	 v[256];
+	json_t		*j = mock_stats(), *h;
+
+	v[0] = '\0';
+	if (json_is_string(h = json_object_get(j, key)))
+		(void)strlcpy(v, json_string_value(h), sizeof(v));
 	json_decref(j);
 	return (v);
 }
@@ -1286,6 +1301,91 @@ test_responses_collect(void)
 	run_end(&r);
 }
 
+/*
+ * Anthropic's Messages over an OpenAI upstream (UPSTREAM_F_MESSAGES):
+ * the answer, whole, streamed or collected, read as Anthropic's.
+ */
+static void
+test_messages_xlate(void)
+{
+	struct run	 r;
+	const char	*b, *err;
+	size_t		 bl, len;
+	int		 status;
+	char		*body;
+	struct jspan	 v;
+	json_t		*j = NULL;
+	static const char msg[] = "{\"model\":\"claude\",\"max_tokens\":100,"
+	    "\"stream\":true,\"system\":\"be brief\",\"messages\":[{\"role\":"
+	    "\"user\",\"content\":\"" PROMPT "\"}]}";
+	static const char whole[] = "{\"model\":\"c\",\"max_tokens\":9,"
+	    "\"messages\":[{\"role\":\"user\",\"content\":\"" PROMPT "\"}]}";
+
+	if (jscan_parse(msg, strlen(msg), &v) == -1 ||
+	    (body = xlate_request(&v, "up-model", &len, &err)) == NULL) {
+		T(0, "xlate_request");
+		return;
+	}
+	knobs("{\"reset\":true}");
+	memset(&r, 0, sizeof(r));
+	r.up = &up_openai;
+	r.flags = UPSTREAM_F_MESSAGES;
+	r.stream = 1;
+	T(run(&r, NULL, body) == 0 && r.streamed && r.complete &&
+	    r.api == UPSTREAM_API_MESSAGES && r.usage.us_prompt == 5 &&
+	    r.usage.us_completion == 5 && !r.usage.us_estimated &&
+	    r.final == NULL, "messages over chat, streamed: complete, "
+	    "the usage of its message_delta");
+	T(client_response(&status, &b, &bl, NULL) && status == 200 &&
+	    strncmp(b, "event: message_start\n", 21) == 0 &&
+	    count(b, "text_delta") == 5 && count(b, "message_stop") == 2 &&
+	    strstr(b, "chat.completion") == NULL,
+	    "... the client got Anthropic's events, message_stop at the end");
+	T(strcmp(stat_str("last_path"), "/v1/chat/completions") == 0 &&
+	    (j = mock_last_body()) != NULL &&
+	    json_is_true(json_object_get(json_object_get(j,
+	    "stream_options"), "include_usage")), "... asked at "
+	    "/chat/completions, for its usage");
+	json_decref(j);
+	run_end(&r);
+
+	/* collected (X-Cashu): the SSE body translated */
+	r.up = &up_openai;
+	r.flags = UPSTREAM_F_MESSAGES | UPSTREAM_F_COLLECT;
+	r.stream = 1;
+	T(run(&r, NULL, body) == 0 && !r.streamed && r.complete &&
+	    r.usage.us_completion == 5 && r.rbody != NULL &&
+	    strncmp(r.rbody, "event: message_start", 20) == 0 &&
+	    strstr(r.rbody, "[DONE]") == NULL,
+	    "messages over chat, collected: Anthropic's events");
+	run_end(&r);
+	free(body);
+
+	/* whole */
+	body = NULL;
+	if (jscan_parse(whole, strlen(whole), &v) == 0)
+		body = xlate_request(&v, NULL, &len, &err);
+	r.up = &up_openai;
+	r.flags = UPSTREAM_F_MESSAGES;
+	T(body != NULL && run(&r, NULL, body) == 0 && r.complete &&
+	    r.has_root && r.usage.us_prompt == 3 &&
+	    r.usage.us_completion == 5, "messages over chat, whole: read");
+	T(client_response(&status, &b, &bl, NULL) && status == 200 &&
+	    strstr(b, "\"type\":\"message\"") != NULL &&
+	    strstr(b, "\"text\":\"" MOCK_TEXT "\"") != NULL &&
+	    strstr(b, "\"stop_reason\":\"end_turn\"") != NULL,
+	    "... the client got an Anthropic message");
+	run_end(&r);
+	free(body);
+
+	/* not for the echo nor for /messages: refused */
+	r.up = &up_echo;
+	r.flags = UPSTREAM_F_MESSAGES;
+	T(run(&r, NULL, "{}") == -1 || r.start_failed,
+	    "F_MESSAGES on the echo: upstream_start refuses");
+	run_end(&r);
+}
+
 /* The echo: every API, streamed and not, through the same callbacks. */
 static void
 test_echo(void)
@@ -1682,6 +1782,7 @@ main(void)
 	test_client_gone();
 	test_backpressure();
 	test_anthropic();
+	test_messages_xlate();
 	test_responses_collect();
 	test_echo();
 
