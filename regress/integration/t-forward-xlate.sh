@@ -188,6 +188,28 @@ open(sys.argv[1] + '.c', 'w').write(str(c))"
 is "... billed that cost, nothing left reserved" "$(bal_settled "$KEY")" \
     "$((b0 - $(cat "$T/s.json.c" 2>/dev/null || echo 0))) 0"
 
+# the client goes away after the first event: it pays for what was
+# produced, the upstream is hung up on, the reservation released
+LONG=$(python3 -c 'print(" ".join(["kestrel"] * 20))')
+knobs "$MOCK1" "{\"content\": \"$LONG\", \"delay_chunks\": 0.4, \"reset\": true}"
+b0=$(bal "$KEY" | cut -d' ' -f1)
+$CLIENT disconnect "$URL/v1/messages" "$(mbody 1)" "$AUTH" "$AV" >"$T/d.json"
+check "a client that leaves after the first event got one" \
+    python3 -c "import json, sys
+r = json.load(open(sys.argv[1]))
+assert r['status'] == 200 and 'message_start' in r['got'], r" "$T/d.json"
+i=0
+while [ "$(mstat "$MOCK1" 's["disconnects"]')" != 1 ] && [ $i -lt 50 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+is "... the node hangs up on the upstream" \
+    "$(mstat "$MOCK1" 's["disconnects"], s["completed"]')" "1 0"
+b1=$(bal_settled "$KEY")
+is "... the reservation released" "${b1#* }" 0
+check "... charged more than 0, less than the whole answer" \
+    test $((b0 - ${b1% *})) -gt 0 -a $((b0 - ${b1% *})) -lt 2103
+
 # --- errors
 
 knobs "$MOCK1" '{"status": 500}'
