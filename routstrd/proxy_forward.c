@@ -623,7 +623,8 @@ reserved(void *arg, int error, const struct ipc_ledger_reply *lr)
 			    "does not cover the request's largest cost";
 			/* the largest cost and what the fees took */
 			fw->fw_required = fw->fw_reserved;
-			if (lr != NULL && lr->lr_balance < fw->fw_face &&
+			if (lr != NULL && lr->lr_balance > 0 &&
+			    lr->lr_balance < fw->fw_face &&
 			    money_add(&fw->fw_required, fw->fw_reserved,
 			    fw->fw_face - lr->lr_balance) == -1)
 				fw->fw_required = fw->fw_reserved;

@@ -32,6 +32,10 @@
 #include "pricing.h"
 #include "proxy.h"
 
+/* 15 digits: 0.00015 stays 0.00015, not 0.00014999999999999999. */
+#define MODELS_DUMP	(JSON_COMPACT | JSON_PRESERVE_ORDER | \
+			    JSON_REAL_PRECISION(15))
+
 static char	*models_body;
 static int	 models_built;
 static uint64_t	 models_gen;	/* the price_generation() of it */
@@ -197,9 +201,7 @@ models_build(void)
 	if (json_object_set_new(root, "data", data) == -1)
 		fatal(NULL);
 	free(models_body);
-	/* 15 digits: 0.00015 stays 0.00015, not 0.00014999999999999999. */
-	if ((models_body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(15))) == NULL)
+	if ((models_body = json_dumps(root, MODELS_DUMP)) == NULL)
 		fatal(NULL);
 	json_decref(root);
 	models_gen = price_generation();
@@ -258,8 +260,7 @@ model_reply(struct http_conn *conn, const char *encoded)
 		    (s = json_dumps(j, JSON_COMPACT)) == NULL)
 			fatal(NULL);
 	} else if ((j = model_json(&pm->pm_conf)) == NULL ||
-	    (s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(15))) == NULL)
+	    (s = json_dumps(j, MODELS_DUMP)) == NULL)
 		fatal(NULL);
 	proxy_reply_json(conn, pm != NULL ? 200 : 404, s);
 	free(s);

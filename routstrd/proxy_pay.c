@@ -661,7 +661,8 @@ ledger_send(uint32_t type, const void *data, size_t len, pay_ledger_cb cb,
 /*
  * Hold msat of the account's spendable balance for `seconds' at most
  * (then the ledger releases it by itself).  The reservation's id in
- * lr_id; LEDGER_INSUFFICIENT with lr_balance and lr_reserved unknown.
+ * lr_id; LEDGER_INSUFFICIENT with the account's lr_balance and
+ * lr_reserved (0 if it could not be read).
  * -1: the ledger is not there (no callback).
  */
 int

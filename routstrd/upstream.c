@@ -100,7 +100,9 @@ static void	 up_free(struct upstream_req *);
 static int	 up_on_event(const struct sse_event *, void *);
 static int	 up_on_pass(const char *, size_t, void *);
 static int	 up_xlate_out(const char *, size_t, void *);
-static int	 up_xlate_collected(struct upstream_req *);
+static void	 up_xlate_error(struct upstream_req *,
+		    const struct xlate_stream *);
+static void	 up_xlate_collected(struct upstream_req *);
 static void	 up_collected(struct upstream_req *, struct upstream_result *,
 		    int *);
 static void	 echo_tick(int, short, void *);
@@ -684,8 +686,8 @@ up_body(struct upstream_req *u, const void *data, size_t len)
 		if (u->u_xs != NULL ?
 		    xlate_stream_feed(u->u_xs, data, len) == -1 :
 		    sse_feed(&u->u_sse, data, len) == -1) {
-			if (u->u_xs != NULL && xlate_stream_garbage(u->u_xs))
-				up_error(u, UPSTREAM_E_GARBAGE, NULL);
+			if (u->u_xs != NULL)
+				up_xlate_error(u, u->u_xs);
 			else
 				up_error(u, UPSTREAM_E_INTERNAL,
 				    "out of memory");
@@ -770,45 +772,44 @@ up_xlate_out(const char *data, size_t len, void *arg)
 	return (up_collect(u, data, len) == -1);
 }
 
+/* Why the translator stopped: the upstream's garbage, or ours. */
+static void
+up_xlate_error(struct upstream_req *u, const struct xlate_stream *xs)
+{
+	up_error(u, xlate_stream_garbage(xs) ? UPSTREAM_E_GARBAGE :
+	    UPSTREAM_E_INTERNAL, NULL);
+}
+
 /*
  * A collected 2xx answer of chat completions in Anthropic's shape: the
- * body is replaced by its translation.  0, or -1 when it cannot be read
- * (garbage) or no memory.
+ * body is replaced by its translation (u_error set if it cannot be).
  */
-static int
+static void
 up_xlate_collected(struct upstream_req *u)
 {
 	struct xlate_stream	*xs;
 	struct jspan		 root;
 	char			*body = u->u_buf, *t;
 	size_t			 len = u->u_len, tlen;
-	int			 r = 0;
 
 	u->u_buf = NULL;
 	u->u_len = u->u_cap = 0;
 	if (is_sse(u->u_ctype)) {
 		if ((xs = xlate_stream_new(up_xlate_out, u)) == NULL)
-			r = -1;
+			up_error(u, UPSTREAM_E_INTERNAL, "out of memory");
 		else if (xlate_stream_feed(xs, body != NULL ? body : "",
-		    len) == -1 || xlate_stream_finish(xs) == -1) {
-			if (u->u_error == UPSTREAM_OK)
-				up_error(u, xlate_stream_garbage(xs) ?
-				    UPSTREAM_E_GARBAGE : UPSTREAM_E_INTERNAL,
-				    NULL);
-			r = -1;
-		}
+		    len) == -1 || xlate_stream_finish(xs) == -1)
+			up_xlate_error(u, xs);
 		xlate_stream_free(xs);
 	} else if (body == NULL || jscan_parse(body, len, &root) == -1 ||
-	    (t = xlate_answer(&root, &tlen)) == NULL) {
+	    (t = xlate_answer(&root, &tlen)) == NULL)
 		up_error(u, UPSTREAM_E_GARBAGE, NULL);
-		r = -1;
-	} else {
+	else {
 		u->u_buf = t;
 		u->u_len = tlen;
 		u->u_cap = tlen + 1;
 	}
 	free(body);
-	return (r);
 }
 
 /* A collected answer: the JSON it is, or the events it holds. */
@@ -864,16 +865,14 @@ up_complete(struct upstream_req *u)
 	if (u->u_state == ST_TAKEN && u->u_stream) {
 		/* what waits in the reader goes out; a half event does not */
 		if (u->u_xs != NULL && u->u_error == UPSTREAM_OK &&
-		    xlate_stream_finish(u->u_xs) == -1 &&
-		    u->u_error == UPSTREAM_OK)
-			up_error(u, xlate_stream_garbage(u->u_xs) ?
-			    UPSTREAM_E_GARBAGE : UPSTREAM_E_INTERNAL, NULL);
+		    xlate_stream_finish(u->u_xs) == -1)
+			up_xlate_error(u, u->u_xs);
 		(void)sse_finish(&u->u_sse);
 		complete = u->u_error == UPSTREAM_OK && u->u_scan.sc_terminal;
 	} else if (u->u_state == ST_TAKEN) {
 		if (u->u_xlate && u->u_status >= 200 && u->u_status < 300 &&
 		    u->u_error == UPSTREAM_OK)
-			(void)up_xlate_collected(u);
+			up_xlate_collected(u);
 		up_collected(u, &r, &complete);
 	}
 

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "hex.h"
 #include "jscan.h"
 #include "log.h"
 #include "proxy.h"
@@ -118,50 +119,20 @@ xb_inner(struct xbuf *b, const struct jspan *s)
 		xb_add(b, s->js_p + 1, s->js_len - 2);
 }
 
-/* Bytes (valid UTF-8: JSON text) as a JSON string. */
+/* Bytes without a NUL (JSON text, a model's name) as a JSON string. */
 static void
 xb_quote(struct xbuf *b, const char *s, size_t n)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	char			 e[6];
-	size_t			 i, run;
-	unsigned char		 c;
+	char	*c, *q;
 
-	xb_add(b, "\"", 1);
-	for (i = run = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		xb_add(b, s + run, i - run);
-		run = i + 1;
-		e[0] = '\\';
-		switch (c) {
-		case '"':
-		case '\\':
-			e[1] = c;
-			xb_add(b, e, 2);
-			break;
-		case '\n':
-			xb_add(b, "\\n", 2);
-			break;
-		case '\r':
-			xb_add(b, "\\r", 2);
-			break;
-		case '\t':
-			xb_add(b, "\\t", 2);
-			break;
-		default:
-			e[1] = 'u';
-			e[2] = '0';
-			e[3] = '0';
-			e[4] = hex[c >> 4];
-			e[5] = hex[c & 0xf];
-			xb_add(b, e, 6);
-			break;
-		}
+	if ((c = strndup(s, n)) == NULL) {
+		b->b_nomem = 1;
+		return;
 	}
-	xb_add(b, s + run, n - run);
-	xb_add(b, "\"", 1);
+	q = jscan_quote(c);
+	free(c);
+	xb_str(b, q);
+	free(q);
 }
 
 /*
@@ -172,10 +143,8 @@ static void
 xb_id(struct xbuf *b, const char *prefix, const struct jspan *id,
     const char *made)
 {
-	static const char	 hex[] = "0123456789abcdef";
 	uint8_t			 r[XLATE_ID_BYTES];
 	char			 h[2 * XLATE_ID_BYTES + 1];
-	size_t			 i;
 
 	xb_add(b, "\"", 1);
 	xb_str(b, prefix);
@@ -184,11 +153,7 @@ xb_id(struct xbuf *b, const char *prefix, const struct jspan *id,
 	else {
 		xb_str(b, made);
 		arc4random_buf(r, sizeof(r));
-		for (i = 0; i < sizeof(r); i++) {
-			h[2 * i] = hex[r[i] >> 4];
-			h[2 * i + 1] = hex[r[i] & 0xf];
-		}
-		h[2 * XLATE_ID_BYTES] = '\0';
+		hex_encode(h, r, sizeof(r));
 		xb_str(b, h);
 	}
 	xb_add(b, "\"", 1);
